@@ -1,0 +1,417 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """A top-level problem category 大类, in the order of the town's report."""
+
+    code = models.CharField(_("代码"), max_length=10)
+    name = models.CharField(_("名称"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("问题大类")
+        verbose_name_plural = _("问题大类")
+        ordering = ["order", "code"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="cases_category_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubCategory(models.Model):
+    """A sub-category 小类 within one category."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="subcategories"
+    )
+    code = models.CharField(_("代码"), max_length=10)
+    name = models.CharField(_("名称"), max_length=80)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("问题小类")
+        verbose_name_plural = _("问题小类")
+        ordering = ["category__order", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="cases_subcategory_unique_code"),
+            # Target of the composite foreign key that keeps a case's sub-category in its category.
+            models.UniqueConstraint(fields=["category", "id"], name="cases_subcategory_unique_category_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NumberSequence(models.Model):
+    """The last tracking number handed out in a year; rows are locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    last = models.PositiveIntegerField(_("已用到"), default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=Case.Status.CLOSED)
+
+    def closed(self):
+        return self.filter(status=Case.Status.CLOSED)
+
+    def for_team(self, team):
+        return self.filter(team=team)
+
+    def for_village(self, village):
+        return self.filter(village=village)
+
+    def raised_between(self, start: datetime.date | None, end: datetime.date | None):
+        qs = self
+        if start:
+            qs = qs.filter(raised_on__gte=start)
+        if end:
+            qs = qs.filter(raised_on__lte=end)
+        return qs
+
+    def overdue(self, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.open().filter(due_on__lt=today)
+
+    def awaiting_feedback(self):
+        return self.closed().filter(fed_back_on__isnull=True)
+
+    def public(self):
+        """What the notice board needs: categories, and only the public lines of each history."""
+        public_events = models.Prefetch(
+            "events", queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"), to_attr="public_events"
+        )
+        return self.select_related("category", "subcategory", "village").prefetch_related(public_events)
+
+
+class Case(models.Model):
+    """One opinion or problem a resident raised: a row of the issue ledger 问题台账."""
+
+    class Channel(models.TextChoices):
+        HOUSEHOLD = "household", _("入户走访")
+        BRIEFING = "briefing", _("碰头会")
+        PHONE = "phone", _("电话")
+        OVERSEAS = "overseas", _("华侨")
+        OTHER = "other", _("其他")
+
+    class Kind(models.TextChoices):
+        ENQUIRY = "enquiry", _("咨询")
+        HELP = "help", _("求助")
+        SUGGESTION = "suggestion", _("建议")
+        COMPLAINT = "complaint", _("投诉")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("已登记")
+        IN_PROGRESS = "in_progress", _("处理中")
+        CLOSED = "closed", _("已办结")
+
+    class Closure(models.TextChoices):
+        SOLVED = "solved", _("已解决")
+        ON_THE_SPOT = "on_the_spot", _("现场解决")
+        EXPLAINED = "explained", _("政策解释")
+
+    class Decision(models.TextChoices):
+        HANDLE_NOW = "handle_now", _("即时办理")
+        PLAN = "plan", _("制定实施方案")
+        EXPLAIN = "explain", _("政策解释")
+
+    number = models.CharField(_("编号"), max_length=20, editable=False)
+    village = models.ForeignKey(
+        "villages.Village", verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="cases"
+    )
+    team = models.ForeignKey(
+        "teams.Team", verbose_name=_("驻点团队"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    visit = models.ForeignKey(
+        "teams.Visit",
+        verbose_name=_("驻点走访"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    raised_on = models.DateField(_("反映日期"))
+    channel = models.CharField(_("收集渠道"), max_length=20, choices=Channel.choices, default=Channel.HOUSEHOLD)
+    kind = models.CharField(_("诉求类型"), max_length=20, choices=Kind.choices, default=Kind.HELP)
+
+    # Private: never on a public page, public JSON or public export.
+    resident_name = models.CharField(_("反映人"), max_length=50, blank=True)
+    resident_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    resident_address = models.CharField(_("住址（自然村）"), max_length=200, blank=True)
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("问题大类"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    subcategory = models.ForeignKey(
+        SubCategory, verbose_name=_("问题小类"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(
+        _("公示摘要"), max_length=120, help_text=_("在村公开栏公示的简短说明，不写姓名、电话、住址。")
+    )
+    description = models.TextField(_("问题内容"), blank=True, help_text=_("内部记录，不公示。"))
+    public_posting = models.BooleanField(
+        _("可公示内容"), default=True, help_text=_("不勾选时公开栏只显示类别、状态和日期（如涉及家庭困难的低保申请）。")
+    )
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    closure = models.CharField(_("办结方式"), max_length=20, choices=Closure.choices, blank=True)
+    decision = models.CharField(_("处理决定"), max_length=20, choices=Decision.choices, blank=True)
+    responsible = models.ForeignKey(
+        "teams.Cadre", verbose_name=_("责任人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    due_on = models.DateField(_("办理期限"), null=True, blank=True)
+    plan = models.TextField(_("实施方案"), blank=True)
+    planned_on = models.DateField(_("计划完成日期"), null=True, blank=True)
+    policy_basis = models.TextField(_("政策依据"), blank=True)
+    explaining_department = models.CharField(_("解释部门"), max_length=100, blank=True)
+    closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+    result = models.TextField(_("办理结果"), blank=True, help_text=_("公示在村公开栏。"))
+    fed_back_on = models.DateField(
+        _("首次反馈日期"), null=True, blank=True, editable=False, help_text=_("由“记录反馈”写入。")
+    )
+
+    ledger_key = models.CharField(
+        _("台账导入标识"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("从Excel台账导入时按行内容生成，重复导入同一行不会再建新问题。"),
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    generated = models.BooleanField(
+        _("演示生成"), default=False, help_text=_("演示数据：报告未载明的村、日期、反映人等为生成内容。")
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["-raised_on", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="cases_case_unique_number"),
+            models.UniqueConstraint(
+                fields=["ledger_key"], condition=~Q(ledger_key=""), name="cases_case_unique_ledger_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["registered", "in_progress", "closed"]), name="cases_case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["household", "briefing", "phone", "overseas", "other"]),
+                name="cases_case_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["enquiry", "help", "suggestion", "complaint"]), name="cases_case_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", "handle_now", "plan", "explain"]), name="cases_case_decision_valid"
+            ),
+            # A closed case has a closed date, a result and a way it was closed; an open one has none.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="closed", closed_on__isnull=False, closure__in=["solved", "on_the_spot", "explained"])
+                    & ~Q(result="")
+                )
+                | (~Q(status="closed") & Q(closed_on__isnull=True, closure="")),
+                name="cases_case_closed_has_date_and_result",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("raised_on")),
+                name="cases_case_closed_after_raised",
+            ),
+            models.CheckConstraint(
+                condition=Q(subcategory__isnull=True) | Q(category__isnull=False),
+                name="cases_case_subcategory_needs_category",
+            ),
+        ]
+        indexes = [
+            # Reports: counts by status over a date range (summary, dashboard, notice board).
+            models.Index(fields=["raised_on", "status"], name="cases_case_raised_status"),
+            # Reports: category and sub-category breakdowns.
+            models.Index(fields=["category", "subcategory", "status"], name="cases_case_category_status"),
+            # Notice board: one village's cases, newest first.
+            models.Index(fields=["village", "-raised_on"], name="cases_case_village_raised"),
+            # Cadre's home and case list: one team's cases, newest first.
+            models.Index(fields=["team", "-raised_on"], name="cases_case_team_raised"),
+            # Overdue: open cases past their due date.
+            models.Index(fields=["status", "due_on"], name="cases_case_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return not self.is_closed and self.due_on is not None and self.due_on < today
+
+    @property
+    def awaits_feedback(self) -> bool:
+        return self.is_closed and self.fed_back_on is None
+
+    def clean(self):
+        errors = {}
+        if self.subcategory_id and self.subcategory.category_id != self.category_id:
+            errors["subcategory"] = _("所选小类不属于所选大类。")
+        if self.raised_on and self.raised_on < settings.PROGRAMME_START:
+            errors["raised_on"] = _("反映日期早于直联活动开始（%(start)s）。") % {"start": settings.PROGRAMME_START}
+        if self.raised_on and self.raised_on > timezone.localdate():
+            errors["raised_on"] = _("反映日期不能晚于今天。")
+        if self.closed_on and self.raised_on and self.closed_on < self.raised_on:
+            errors["closed_on"] = _("办结日期不能早于反映日期。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CaseEvent(models.Model):
+    """One line of a case's history: a progress entry or a change of the record (who, when, what)."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("登记")
+        PROGRESS = "progress", _("进展")
+        TRIAGED = "triaged", _("分办")
+        ASSIGNED = "assigned", _("指定责任人")
+        REFERRED = "referred", _("请辅助团队协助")
+        REPLIED = "replied", _("辅助团队答复")
+        CLOSED = "closed", _("办结")
+        REOPENED = "reopened", _("重新办理")
+        FEEDBACK = "feedback", _("反馈")
+        EDITED = "edited", _("修改")
+        IMPORTED = "imported", _("导入")
+
+    case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("内容"), blank=True)
+    status_from = models.CharField(_("原状态"), max_length=20, choices=Case.Status.choices, blank=True)
+    status_to = models.CharField(_("新状态"), max_length=20, choices=Case.Status.choices, blank=True)
+    public = models.BooleanField(_("公示"), default=False, help_text=_("勾选后在村公开栏显示。"))
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+        indexes = [
+            # Case page and notice board: a case's history in order.
+            models.Index(fields=["case", "at"], name="cases_event_case_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_kind_display()}"
+
+
+class Feedback(models.Model):
+    """Telling the resident the outcome 反馈, and how satisfied they were 回访."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("当面")
+        PHONE = "phone", _("电话")
+        NOTICE_BOARD = "notice_board", _("公开栏")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASICALLY = "basically", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
+
+    case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="feedback")
+    given_on = models.DateField(_("反馈日期"))
+    channel = models.CharField(_("反馈方式"), max_length=20, choices=Channel.choices)
+    given_by = models.ForeignKey(
+        "teams.Cadre", verbose_name=_("反馈人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("反馈")
+        verbose_name_plural = _("反馈")
+        ordering = ["given_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=["in_person", "phone", "notice_board"]), name="cases_feedback_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__in=["", "satisfied", "basically", "unsatisfied"]),
+                name="cases_feedback_satisfaction_valid",
+            ),
+        ]
+        indexes = [
+            # Satisfaction rate: feedback of cases in a period, by satisfaction.
+            models.Index(fields=["case", "satisfaction"], name="cases_feedback_case_satisf"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.given_on}"
+
+
+class Referral(models.Model):
+    """A request to an auxiliary helper for help with a case, and their reply."""
+
+    case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="referrals")
+    helper = models.ForeignKey(
+        "teams.Helper", verbose_name=_("辅助团队成员"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    asked_on = models.DateField(_("请求日期"))
+    request = models.TextField(_("请求内容"))
+    replied_on = models.DateField(_("答复日期"), null=True, blank=True)
+    reply = models.TextField(_("答复内容"), blank=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("请求人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("协助请求")
+        verbose_name_plural = _("协助请求")
+        ordering = ["asked_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} → {self.helper}"

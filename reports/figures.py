@@ -1,0 +1,105 @@
+"""The figures the town reports, computed by the database.
+
+Every percentage here follows the town's report: an exact ratio written with two
+decimals, truncated toward zero (78/142 = 54.929… is written 54.92).
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from cases.models import Case, Category
+
+HUNDREDTH = Decimal("0.01")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part/whole as a percentage truncated to two decimals; None when there is no whole."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(HUNDREDTH, rounding=ROUND_DOWN)
+
+
+def percent_text(part: int, whole: int) -> str:
+    """The percentage as the report writes it ("54.92"), or "—" with nothing to divide by."""
+    value = percent(part, whole)
+    return "—" if value is None else f"{value:.2f}"
+
+
+@dataclass
+class Share:
+    code: str
+    name: str
+    count: int
+    share: str
+    pk: int | None = None
+    subcategories: list["Share"] | None = None
+
+    def as_json(self) -> dict:
+        data = {"code": self.code, "name": self.name, "count": self.count, "share": self.share}
+        if self.subcategories is not None:
+            data["subcategories"] = [sub.as_json() for sub in self.subcategories]
+        return data
+
+
+@dataclass
+class Summary:
+    total: int
+    closed: int
+    in_progress: int
+    closure_rate: str
+    categories: list[Share]
+    unclassified: Share
+
+    def as_json(self) -> dict:
+        return {
+            "total": self.total,
+            "closed": self.closed,
+            "in_progress": self.in_progress,
+            "closure_rate": self.closure_rate,
+            "categories": [c.as_json() for c in self.categories],
+            "unclassified": {"count": self.unclassified.count, "share": self.unclassified.share},
+        }
+
+
+def filter_cases(cases: QuerySet | None = None, *, start=None, end=None, village=None, team=None, category=None):
+    """Cases raised in [start, end] (either may be open), narrowed to a village, team or category."""
+    cases = Case.objects.all() if cases is None else cases
+    cases = cases.raised_between(start, end)
+    if village is not None:
+        cases = cases.filter(village=village)
+    if team is not None:
+        cases = cases.filter(team=team)
+    if category is not None:
+        cases = cases.filter(category=category)
+    return cases
+
+
+def summarize(cases: QuerySet) -> Summary:
+    """Totals and category shares of CASES in four queries, whatever their number."""
+    totals = cases.aggregate(total=Count("id"), closed=Count("id", filter=Q(status=Case.Status.CLOSED)))
+    total, closed = totals["total"], totals["closed"]
+    by_sub = {
+        (row["category_id"], row["subcategory_id"]): row["n"]
+        for row in cases.order_by().values("category_id", "subcategory_id").annotate(n=Count("id"))
+    }
+    categories = []
+    for category in Category.objects.prefetch_related("subcategories"):
+        subs = [
+            Share(s.code, s.name, n := by_sub.get((category.pk, s.pk), 0), percent_text(n, total), pk=s.pk)
+            for s in category.subcategories.all()
+        ]
+        count = sum(n for (cat, _sub), n in by_sub.items() if cat == category.pk)
+        categories.append(
+            Share(category.code, category.name, count, percent_text(count, total), pk=category.pk, subcategories=subs)
+        )
+    unclassified = by_sub.get((None, None), 0)
+    return Summary(
+        total=total,
+        closed=closed,
+        in_progress=total - closed,
+        closure_rate=percent_text(closed, total),
+        categories=categories,
+        unclassified=Share("", "", unclassified, percent_text(unclassified, total)),
+    )

@@ -1,0 +1,185 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+THURSDAY = 3  # date.weekday(): the stationed day of every team
+
+
+class Cadre(models.Model):
+    """A member of town staff: liaison cadres, and office staff who carry cases."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cadre",
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    position = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    team = models.ForeignKey(
+        "Team",
+        verbose_name=_("驻点团队"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    generated = models.BooleanField(_("演示生成"), default=False)
+
+    class Meta:
+        verbose_name = _("干部")
+        verbose_name_plural = _("干部")
+        ordering = ["team__number", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A liaison team 驻点团队, stationed in one village every Thursday morning."""
+
+    number = models.PositiveSmallIntegerField(_("编号"), help_text=_("第几团队，用于排序。"))
+    name = models.CharField(_("名称"), max_length=50)
+    village = models.ForeignKey(
+        "villages.Village", verbose_name=_("驻点村（社区）"), on_delete=models.PROTECT, related_name="teams"
+    )
+    leader = models.ForeignKey(
+        Cadre, verbose_name=_("团长"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    liaison = models.ForeignKey(
+        Cadre, verbose_name=_("联络员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("驻点团队")
+        verbose_name_plural = _("驻点团队")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="teams_team_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subgroup(models.Model):
+    """One of the 3–4 groups a team splits into to visit households."""
+
+    team = models.ForeignKey(Team, verbose_name=_("驻点团队"), on_delete=models.CASCADE, related_name="subgroups")
+    name = models.CharField(_("名称"), max_length=50)
+    members = models.ManyToManyField(Cadre, verbose_name=_("成员"), blank=True, related_name="subgroups")
+
+    class Meta:
+        verbose_name = _("小组")
+        verbose_name_plural = _("小组")
+        ordering = ["team__number", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="teams_subgroup_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.name}"
+
+
+class VisitQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+def this_thursday(today: datetime.date | None = None) -> datetime.date:
+    """The Thursday of the current week (Monday to Sunday): the default visit date."""
+    today = today or datetime.date.today()
+    return today + datetime.timedelta(days=THURSDAY - today.weekday())
+
+
+class Visit(models.Model):
+    """A team's stationed visit 驻点 to a village: the work log 驻点日志."""
+
+    team = models.ForeignKey(Team, verbose_name=_("驻点团队"), on_delete=models.PROTECT, related_name="visits")
+    village = models.ForeignKey(
+        "villages.Village", verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="visits"
+    )
+    date = models.DateField(_("驻点日期"))
+    off_day_reason = models.CharField(
+        _("非周四原因"), max_length=200, blank=True, help_text=_("驻点日固定为周四；改在其他日子须说明原因。")
+    )
+    subgroups = models.ManyToManyField(Subgroup, verbose_name=_("参加小组"), blank=True, related_name="visits")
+    households_visited = models.PositiveIntegerField(_("走访户数"), default=0)
+    key_people = models.TextField(_("重点对象"), blank=True, help_text=_("低保户、五保户、独居老人、残疾人等。"))
+    briefing_notes = models.TextField(_("碰头会记录"), blank=True)
+    summary = models.TextField(_("驻点小结"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    generated = models.BooleanField(_("演示生成"), default=False)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("驻点走访")
+        verbose_name_plural = _("驻点走访")
+        ordering = ["-date", "team__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "date", "village"], name="teams_visit_unique_day"),
+        ]
+        indexes = [
+            # Team evaluation: visits per team in a date range.
+            models.Index(fields=["team", "date"], name="teams_visit_team_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.village} · {self.date:%Y-%m-%d}"
+
+    @property
+    def on_thursday(self) -> bool:
+        return self.date.weekday() == THURSDAY
+
+    def clean(self):
+        if self.date and not self.on_thursday and not self.off_day_reason.strip():
+            raise ValidationError({"off_day_reason": _("驻点日是周四；改在其他日子请写明原因。")})
+
+
+class Helper(models.Model):
+    """An auxiliary helper 辅助团队: 三官一师 and city-department cadres a team can ask for help."""
+
+    class Kind(models.TextChoices):
+        POLICE = "police", _("警官")
+        JUDGE = "judge", _("法官")
+        PROSECUTOR = "prosecutor", _("检察官")
+        LAWYER = "lawyer", _("律师")
+        CITY_CADRE = "city_cadre", _("市直部门驻村干部")
+
+    name = models.CharField(_("姓名"), max_length=50)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    organisation = models.CharField(_("单位"), max_length=100, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    villages = models.ManyToManyField(
+        "villages.Village", verbose_name=_("联系村（社区）"), blank=True, related_name="helpers"
+    )
+    active = models.BooleanField(_("在册"), default=True)
+
+    class Meta:
+        verbose_name = _("辅助团队成员")
+        verbose_name_plural = _("辅助团队成员")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["police", "judge", "prosecutor", "lawyer", "city_cadre"]),
+                name="teams_helper_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
