@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("cases/", include("cases.urls")),
     path("reports/", include("reports.urls")),
     path("notice/", include("villages.urls")),
     path("", include("teams.urls")),

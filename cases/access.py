@@ -1,0 +1,39 @@
+"""Which cases a user may see and change: the one place every view asks."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from cases.models import Case
+from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, role_of, team_of
+
+
+def cases_for_user(user) -> QuerySet:
+    """Office staff and supervisors see every case; a cadre only their own team's."""
+    role = role_of(user)
+    if role in (OFFICE, SUPERVISOR, ADMIN):
+        return Case.objects.all()
+    if role == CADRE:
+        team = team_of(user)
+        return Case.objects.for_team(team) if team else Case.objects.none()
+    raise PermissionDenied
+
+
+def can_edit_cases(user) -> bool:
+    """Supervisors read and spot-check; they do not edit the ledger."""
+    return role_of(user) in (OFFICE, CADRE, ADMIN)
+
+
+def get_case_for_user(user, number: str, *, for_update: bool = False) -> Case:
+    """The case NUMBER if USER may see it (404 otherwise, so outsiders learn nothing);
+    PermissionDenied when FOR_UPDATE and the user may only read."""
+    cases = cases_for_user(user).select_related(
+        "village", "team", "visit", "category", "subcategory", "responsible", "created_by"
+    )
+    try:
+        case = cases.get(number=number)
+    except Case.DoesNotExist:
+        raise Http404 from None
+    if for_update and not can_edit_cases(user):
+        raise PermissionDenied
+    return case
