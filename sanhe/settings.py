@@ -143,3 +143,14 @@ TOWN_NAME = env("TOWN_NAME", "三合镇")
 TOWN_PHONE = env("TOWN_PHONE", "0750-5524538")
 
 LIST_PAGE_SIZE = envint("LIST_PAGE_SIZE", "50")
+
+# Working days allowed to answer each kind of request (Guangdong's hotline rules), counted on
+# China's official calendar; the default due date at triage.
+CASE_WORKING_DAY_LIMITS = {"enquiry": 2, "help": 10, "suggestion": 10, "complaint": 15}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sanhe",
+    }
+}
