@@ -3,11 +3,18 @@
 Views and forms never set a case's status themselves: they call these functions.
 """
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cases.models import Case, CaseEvent, NumberSequence
+from cases.deadlines import due_date
+from cases.models import Case, CaseEvent, Feedback, NumberSequence, Referral
 
 
 def next_number(year: int) -> str:
@@ -38,3 +45,458 @@ def register_case(*, case: Case, by=None, text: str = "") -> Case:
         case=case, kind=CaseEvent.Kind.REGISTERED, author=by, text=text, status_to=case.status, public=True
     )
     return case
+
+
+# --- The rules of a case's life -------------------------------------------------------------
+
+S = Case.Status
+
+# Every status change that exists, and the action that makes it. Nothing else moves a case.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.REGISTERED, S.IN_PROGRESS): "triage",
+    (S.IN_PROGRESS, S.IN_PROGRESS): "triage",  # the monthly meeting changes its decision
+    (S.REGISTERED, S.CLOSED): "close",  # only "solved on the spot" (Case.Closure.ON_THE_SPOT)
+    (S.IN_PROGRESS, S.CLOSED): "close",
+    (S.CLOSED, S.IN_PROGRESS): "reopen",
+}
+
+# The statuses in which each action that does not change the status may be taken.
+ACTIONS_IN: dict[str, frozenset[str]] = {
+    "add_progress": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),
+    "refer": frozenset({S.REGISTERED, S.IN_PROGRESS}),
+    "record_reply": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),
+    "record_feedback": frozenset({S.CLOSED}),
+    "assign_responsible": frozenset({S.REGISTERED, S.IN_PROGRESS}),
+    "set_due_date": frozenset({S.REGISTERED, S.IN_PROGRESS}),
+    "edit_case": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),
+}
+
+# Fields of the record edit_case may change (status, dates of handling etc. have their own actions).
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "subcategory",
+    "kind",
+    "channel",
+    "raised_on",
+    "resident_name",
+    "resident_phone",
+    "resident_address",
+    "public_posting",
+)
+# Fields whose old and new values stay out of the history (private or long): only their name is written.
+_UNQUOTED_FIELDS = {"description", "resident_name", "resident_phone", "resident_address"}
+
+
+class TransitionNotAllowed(Exception):
+    """The action is not allowed for the case's current status (or its arguments break a rule of it)."""
+
+
+class Conflict(Exception):
+    """The case changed since the form was loaded: the form's version is not the row's."""
+
+    def __init__(self, case: Case, expected_version):
+        self.case = case
+        self.expected_version = expected_version
+        super().__init__(f"{case.number}: version {case.version}, form had {expected_version}")
+
+
+def allowed_actions(case: Case) -> set[str]:
+    """The actions the case's current status allows (roles are the views' business)."""
+    actions = {action for (start, _end), action in TRANSITIONS.items() if start == case.status}
+    actions |= {action for action, statuses in ACTIONS_IN.items() if case.status in statuses}
+    return actions
+
+
+def _check_transition(case: Case, to_status: str, action: str) -> None:
+    if TRANSITIONS.get((case.status, to_status)) != action:
+        raise TransitionNotAllowed(
+            _("“%(status)s”的问题不能%(action)s。")
+            % {"status": case.get_status_display(), "action": ACTION_LABELS[action]}
+        )
+
+
+def _check_action(case: Case, action: str) -> None:
+    if case.status not in ACTIONS_IN[action]:
+        raise TransitionNotAllowed(
+            _("“%(status)s”的问题不能%(action)s。")
+            % {"status": case.get_status_display(), "action": ACTION_LABELS[action]}
+        )
+
+
+ACTION_LABELS = {
+    "triage": gettext_lazy("分办"),
+    "close": gettext_lazy("办结"),
+    "reopen": gettext_lazy("重新办理"),
+    "add_progress": gettext_lazy("记录进展"),
+    "refer": gettext_lazy("请辅助团队协助"),
+    "record_reply": gettext_lazy("记录答复"),
+    "record_feedback": gettext_lazy("记录反馈"),
+    "assign_responsible": gettext_lazy("指定责任人"),
+    "set_due_date": gettext_lazy("设定办理期限"),
+    "edit_case": gettext_lazy("修改"),
+}
+
+
+def _lock(case: Case, expected_version=None) -> Case:
+    """The case's row, locked until the transaction ends; Conflict if it moved past EXPECTED_VERSION."""
+    locked = Case.objects.select_for_update().select_related("category", "subcategory", "responsible").get(pk=case.pk)
+    if expected_version is not None and str(expected_version) != str(locked.version):
+        raise Conflict(locked, expected_version)
+    return locked
+
+
+def _save(locked: Case, original: Case, fields: list[str], *, bump: bool) -> Case:
+    """Save FIELDS of the locked row (always with updated_at) and copy them onto the caller's object."""
+    fields = list(fields)
+    if bump:
+        locked.version += 1
+        fields.append("version")
+    fields.append("updated_at")
+    locked.save(update_fields=fields)
+    for name in fields:
+        setattr(original, name, getattr(locked, name))
+    return locked
+
+
+def _event(case: Case, kind: str, by, text: str, *, public: bool, status_from: str = "", status_to: str = ""):
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        author=by,
+        text=text,
+        public=public,
+        status_from=status_from if status_from != status_to else "",
+        status_to=status_to if status_from != status_to else "",
+    )
+
+
+def _required(value: str, field: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def check_date(case: Case, value: datetime.date | None, field: str, *, label, allow_future: bool = False) -> None:
+    """A date of handling: required, not before the programme nor the day the problem was raised,
+    not in the future (unless ALLOW_FUTURE, e.g. a due date)."""
+    if value is None:
+        raise ValidationError({field: _("请填写%(label)s。") % {"label": label}})
+    if value < settings.PROGRAMME_START:
+        raise ValidationError(
+            {field: _("%(label)s早于直联活动开始（%(start)s）。") % {"label": label, "start": settings.PROGRAMME_START}}
+        )
+    if value < case.raised_on:
+        raise ValidationError(
+            {field: _("%(label)s不能早于反映日期（%(raised)s）。") % {"label": label, "raised": case.raised_on}}
+        )
+    if not allow_future and value > timezone.localdate():
+        raise ValidationError({field: _("%(label)s不能晚于今天。") % {"label": label}})
+
+
+# --- Actions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def triage(
+    *,
+    case: Case,
+    decision: str,
+    by,
+    responsible=None,
+    due_on: datetime.date | None = None,
+    plan: str = "",
+    planned_on: datetime.date | None = None,
+    policy_basis: str = "",
+    explaining_department: str = "",
+    expected_version=None,
+) -> Case:
+    """Record the monthly meeting's decision: handle now (a responsible person and a due date,
+    by default the working-day limit of the case's kind), make a plan (plan text and planned
+    date) or explain under policy (basis and explaining department). Moves the case in progress."""
+    locked = _lock(case, expected_version)
+    _check_transition(locked, S.IN_PROGRESS, "triage")
+    D = Case.Decision
+    if decision not in D.values:
+        raise ValidationError({"decision": _("请选择处理决定。")})
+    plan, policy_basis = (plan or "").strip(), (policy_basis or "").strip()
+    explaining_department = (explaining_department or "").strip()
+    if decision == D.HANDLE_NOW:
+        if responsible is None:
+            raise ValidationError({"responsible": _("即时办理须指定责任人。")})
+        if due_on is None:
+            due_on, _fallback = due_date(timezone.localdate(), locked.kind)
+    elif decision == D.PLAN:
+        _required(plan, "plan", _("请填写实施方案。"))
+        check_date(locked, planned_on, "planned_on", label=_("计划完成日期"), allow_future=True)
+    else:
+        _required(policy_basis, "policy_basis", _("请填写政策依据。"))
+        _required(explaining_department, "explaining_department", _("请填写负责解释的部门。"))
+    if due_on is not None:
+        check_date(locked, due_on, "due_on", label=_("办理期限"), allow_future=True)
+
+    status_from = locked.status
+    locked.status = S.IN_PROGRESS
+    locked.decision = decision
+    locked.responsible = responsible
+    locked.due_on = due_on
+    locked.plan = plan if decision == D.PLAN else ""
+    locked.planned_on = planned_on if decision == D.PLAN else None
+    locked.policy_basis = policy_basis if decision == D.EXPLAIN else ""
+    locked.explaining_department = explaining_department if decision == D.EXPLAIN else ""
+    fields = ["status", "decision", "responsible", "due_on", "plan", "planned_on", "policy_basis"]
+    _save(locked, case, [*fields, "explaining_department"], bump=True)
+
+    parts = [_("处理决定：%(decision)s") % {"decision": locked.get_decision_display()}]
+    if responsible is not None:
+        parts.append(_("责任人：%(name)s") % {"name": responsible.name})
+    if due_on is not None:
+        parts.append(_("办理期限：%(date)s") % {"date": due_on.isoformat()})
+    if decision == D.PLAN:
+        parts.append(_("计划完成日期：%(date)s") % {"date": planned_on.isoformat()})
+    if decision == D.EXPLAIN:
+        parts.append(_("解释部门：%(dept)s") % {"dept": explaining_department})
+    _event(
+        locked,
+        CaseEvent.Kind.TRIAGED,
+        by,
+        "；".join(str(p) for p in parts),
+        public=True,
+        status_from=status_from,
+        status_to=locked.status,
+    )
+    return locked
+
+
+@transaction.atomic
+def add_progress(*, case: Case, text: str, public: bool, by) -> CaseEvent:
+    """A line of progress; PUBLIC ones appear on the village notice board. The record's version stays."""
+    locked = _lock(case)
+    _check_action(locked, "add_progress")
+    text = _required(text, "text", _("请填写进展内容。"))
+    _save(locked, case, [], bump=False)  # the board's freshness follows updated_at
+    return _event(locked, CaseEvent.Kind.PROGRESS, by, text, public=bool(public))
+
+
+@transaction.atomic
+def refer(*, case: Case, helper, request: str, asked_on: datetime.date, by) -> Referral:
+    """Ask an auxiliary helper (三官一师, city-department cadre) for help with the case."""
+    locked = _lock(case)
+    _check_action(locked, "refer")
+    request = _required(request, "request", _("请填写请求协助的内容。"))
+    if helper is None or not helper.active:
+        raise ValidationError({"helper": _("请选择在册的辅助团队成员。")})
+    check_date(locked, asked_on, "asked_on", label=_("请求日期"))
+    referral = Referral.objects.create(case=locked, helper=helper, request=request, asked_on=asked_on, asked_by=by)
+    _save(locked, case, [], bump=False)
+    _event(
+        locked,
+        CaseEvent.Kind.REFERRED,
+        by,
+        _("请%(helper)s协助：%(request)s") % {"helper": helper, "request": request},
+        public=False,
+    )
+    return referral
+
+
+@transaction.atomic
+def record_reply(*, referral: Referral, reply: str, replied_on: datetime.date, by) -> Referral:
+    """Record the helper's reply to a referral (once)."""
+    locked = _lock(referral.case)
+    _check_action(locked, "record_reply")
+    row = Referral.objects.select_for_update().select_related("helper").get(pk=referral.pk)
+    if row.replied_on is not None:
+        raise TransitionNotAllowed(_("这项协助请求已记录答复。"))
+    reply = _required(reply, "reply", _("请填写答复内容。"))
+    check_date(locked, replied_on, "replied_on", label=_("答复日期"))
+    if replied_on < row.asked_on:
+        raise ValidationError({"replied_on": _("答复日期不能早于请求日期（%(date)s）。") % {"date": row.asked_on}})
+    row.reply, row.replied_on = reply, replied_on
+    row.save(update_fields=["reply", "replied_on"])
+    referral.reply, referral.replied_on = reply, replied_on
+    _save(locked, referral.case, [], bump=False)
+    _event(
+        locked,
+        CaseEvent.Kind.REPLIED,
+        by,
+        _("%(helper)s答复：%(reply)s") % {"helper": row.helper, "reply": reply},
+        public=False,
+    )
+    return row
+
+
+@transaction.atomic
+def close(*, case: Case, closure: str, result: str, closed_on: datetime.date, by, expected_version=None) -> Case:
+    """Close the case: solved or explained under policy, with the result the board shows.
+    A case still registered may only be closed as "solved on the spot" (at registration)."""
+    locked = _lock(case, expected_version)
+    _check_transition(locked, S.CLOSED, "close")
+    C = Case.Closure
+    if closure not in C.values:
+        raise ValidationError({"closure": _("请选择办结方式。")})
+    if locked.status == S.REGISTERED and closure != C.ON_THE_SPOT:
+        raise TransitionNotAllowed(_("未分办的问题只能以“现场解决”办结；请先分办。"))
+    if locked.status == S.IN_PROGRESS and closure == C.ON_THE_SPOT:
+        raise TransitionNotAllowed(_("“现场解决”只用于登记时当场解决的问题。"))
+    result = _required(result, "result", _("办结须填写办理结果。"))
+    check_date(locked, closed_on, "closed_on", label=_("办结日期"))
+
+    status_from = locked.status
+    locked.status, locked.closure, locked.result, locked.closed_on = S.CLOSED, closure, result, closed_on
+    _save(locked, case, ["status", "closure", "result", "closed_on"], bump=True)
+    _event(
+        locked,
+        CaseEvent.Kind.CLOSED,
+        by,
+        _("%(closure)s：%(result)s") % {"closure": locked.get_closure_display(), "result": result},
+        public=True,
+        status_from=status_from,
+        status_to=locked.status,
+    )
+    return locked
+
+
+@transaction.atomic
+def record_feedback(
+    *, case: Case, given_on: datetime.date, channel: str, given_by, satisfaction: str, notes: str, by
+) -> Feedback:
+    """Record telling the resident the outcome 反馈 (and how satisfied they were); the first
+    feedback after a closing sets case.fed_back_on."""
+    locked = _lock(case)
+    _check_action(locked, "record_feedback")
+    if channel not in Feedback.Channel.values:
+        raise ValidationError({"channel": _("请选择反馈方式。")})
+    if satisfaction and satisfaction not in Feedback.Satisfaction.values:
+        raise ValidationError({"satisfaction": _("请选择满意度。")})
+    check_date(locked, given_on, "given_on", label=_("反馈日期"))
+    if locked.closed_on and given_on < locked.closed_on:
+        raise ValidationError({"given_on": _("反馈日期不能早于办结日期（%(date)s）。") % {"date": locked.closed_on}})
+    feedback = Feedback.objects.create(
+        case=locked,
+        given_on=given_on,
+        channel=channel,
+        given_by=given_by,
+        satisfaction=satisfaction or "",
+        notes=(notes or "").strip(),
+        recorded_by=by,
+    )
+    first = locked.fed_back_on is None
+    if first:
+        locked.fed_back_on = given_on
+    _save(locked, case, ["fed_back_on"] if first else [], bump=first)
+    text = _("%(channel)s反馈") % {"channel": feedback.get_channel_display()}
+    if given_by is not None:
+        text += _("（%(name)s）") % {"name": given_by.name}
+    if satisfaction:
+        text += _("，%(s)s") % {"s": feedback.get_satisfaction_display()}
+    if feedback.notes:
+        text += _("：%(notes)s") % {"notes": feedback.notes}
+    _event(locked, CaseEvent.Kind.FEEDBACK, by, text, public=False)
+    return feedback
+
+
+@transaction.atomic
+def reopen(*, case: Case, reason: str, by, expected_version=None) -> Case:
+    """Take a closed case up again (e.g. the resident is not satisfied). The former closing stays
+    in the history; the case awaits a new result and a new feedback."""
+    locked = _lock(case, expected_version)
+    _check_transition(locked, S.IN_PROGRESS, "reopen")
+    reason = _required(reason, "reason", _("请填写重新办理的原因。"))
+    status_from = locked.status
+    locked.status, locked.closure, locked.result, locked.closed_on = S.IN_PROGRESS, "", "", None
+    locked.fed_back_on = None
+    _save(locked, case, ["status", "closure", "result", "closed_on", "fed_back_on"], bump=True)
+    _event(
+        locked,
+        CaseEvent.Kind.REOPENED,
+        by,
+        _("重新办理：%(reason)s") % {"reason": reason},
+        public=True,
+        status_from=status_from,
+        status_to=locked.status,
+    )
+    return locked
+
+
+@transaction.atomic
+def assign_responsible(*, case: Case, responsible, by, expected_version=None) -> Case:
+    """Name the person who follows the case up 专人跟进."""
+    locked = _lock(case, expected_version)
+    _check_action(locked, "assign_responsible")
+    if responsible is None:
+        raise ValidationError({"responsible": _("请选择责任人。")})
+    before = locked.responsible
+    if before == responsible:
+        return locked
+    locked.responsible = responsible
+    _save(locked, case, ["responsible"], bump=True)
+    text = _("责任人：%(old)s → %(new)s") % {"old": before.name if before else "—", "new": responsible.name}
+    _event(locked, CaseEvent.Kind.ASSIGNED, by, text, public=False)
+    return locked
+
+
+@transaction.atomic
+def set_due_date(*, case: Case, due_on: datetime.date, by, expected_version=None) -> Case:
+    """Set the date the case must be handled by (not before it was raised)."""
+    locked = _lock(case, expected_version)
+    _check_action(locked, "set_due_date")
+    check_date(locked, due_on, "due_on", label=_("办理期限"), allow_future=True)
+    before = locked.due_on
+    if before == due_on:
+        return locked
+    locked.due_on = due_on
+    _save(locked, case, ["due_on"], bump=True)
+    text = _("办理期限：%(old)s → %(new)s") % {"old": before.isoformat() if before else "—", "new": due_on.isoformat()}
+    _event(locked, CaseEvent.Kind.EDITED, by, text, public=False)
+    return locked
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+@transaction.atomic
+def edit_case(*, case: Case, changes: dict, by, expected_version) -> Case:
+    """Change fields of the record (EDITABLE_FIELDS); the history lists what changed.
+    Nothing changed: nothing written."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"edit_case cannot change {sorted(unknown)}")
+    locked = _lock(case, expected_version)
+    _check_action(locked, "edit_case")
+    changed, lines = [], []
+    for name in EDITABLE_FIELDS:
+        if name not in changes:
+            continue
+        new, old = changes[name], getattr(locked, name)
+        if isinstance(new, str):
+            new = new.strip()
+        if new == old:
+            continue
+        field = Case._meta.get_field(name)
+        if name in _UNQUOTED_FIELDS:
+            lines.append(_("%(field)s已修改") % {"field": field.verbose_name})
+        else:
+            label = {"kind": locked.get_kind_display, "channel": locked.get_channel_display}.get(name)
+            old_shown = label() if label else _shown(old)
+            setattr(locked, name, new)
+            new_shown = label() if label else _shown(new)
+            lines.append(
+                _("%(field)s：%(old)s → %(new)s") % {"field": field.verbose_name, "old": old_shown, "new": new_shown}
+            )
+        setattr(locked, name, new)
+        changed.append(name)
+    if not changed:
+        return locked
+    locked.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
+    _save(locked, case, changed, bump=True)
+    _event(locked, CaseEvent.Kind.EDITED, by, "；".join(str(line) for line in lines), public=False)
+    return locked
