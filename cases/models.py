@@ -256,6 +256,9 @@ class Case(models.Model):
             models.Index(fields=["category", "subcategory", "status"], name="cases_case_category_status"),
             # Notice board: one village's cases, newest first.
             models.Index(fields=["village", "-raised_on"], name="cases_case_village_raised"),
+            # Notice board freshness: Max(updated_at) and Count of one village's cases, the key of
+            # its cache and its ETag (villages/services.py), read from the index alone.
+            models.Index(fields=["village", "updated_at"], name="cases_case_village_updated"),
             # Cadre's home and case list: one team's cases, newest first.
             models.Index(fields=["team", "-raised_on"], name="cases_case_team_raised"),
             # Overdue: open cases past their due date.
