@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sanhe.lib.caches import cache_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -46,6 +48,8 @@ SECRET_KEY = env("SECRET_KEY") or ("insecure-local-only-key" if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" + (",testserver" if DEBUG else ""))
+# Origins allowed to POST forms when they differ from the host (e.g. https://sanhe.example.org:8443).
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sanhe.lib.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,7 +130,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -148,9 +153,67 @@ LIST_PAGE_SIZE = envint("LIST_PAGE_SIZE", "50")
 # China's official calendar; the default due date at triage.
 CASE_WORKING_DAY_LIMITS = {"enquiry": 2, "help": 10, "suggestion": 10, "complaint": 15}
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "sanhe",
-    }
+# One process by default; production shares one cache among its workers and servers so that
+# throttling and cached public pages hold across them: CACHE_URL=db://sanhe_cache (after
+# `manage.py createcachetable`) or redis://127.0.0.1:6379/0. See sanhe/lib/caches.py.
+CACHES = {"default": cache_from_url(env("CACHE_URL", "locmem://sanhe"))}
+
+# HTTPS. Off with DEBUG on (runserver speaks plain HTTP); on in production unless turned off.
+HTTPS_ONLY = envbool("HTTPS_ONLY", "0" if DEBUG else "1")
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1" if HTTPS_ONLY else "0")
+# Load balancers ask for /health/ over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Behind nginx (or another proxy that terminates TLS and sets X-Forwarded-Proto itself, never
+# passing on the client's): trust that header to tell HTTPS requests. Never set it without such a proxy.
+if envbool("BEHIND_PROXY", "0"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS: browsers refuse plain HTTP for this long. Start small (HSTS_SECONDS=300) on a new domain,
+# then raise it; include-subdomains and preload are commitments for the whole domain.
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", "31536000" if HTTPS_ONLY else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", "1" if HTTPS_ONLY else "0")
+SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", "1" if HTTPS_ONLY else "0")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Content security policy (sanhe/lib/csp.py): our own scripts, styles and images only.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = envbool("CSP_REPORT_ONLY", "0")
+
+# Logs go to stdout: JSON lines in production (sanhe/lib/jsonlog.py), plain text while developing.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "sanhe.lib.jsonlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers would print a second copy of each request error.
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # One line per request comes from gunicorn's access log; runserver prints its own.
+        "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
 }

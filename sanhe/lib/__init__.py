@@ -1,0 +1,1 @@
+"""Plain helpers for the wiring in sanhe/: security headers, logging, health, cache settings."""

@@ -1,0 +1,46 @@
+"""settings.CACHES from one URL, so that production can share a cache among its app servers.
+
+    locmem://              this process only (the default: fine for one process, e.g. runserver)
+    db://sanhe_cache       a table in the database (run `manage.py createcachetable` once)
+    redis://host:6379/0    Redis, through Django's RedisCache (needs the `redis` package)
+    file:///var/cache/sanhe  files in a folder (one machine only)
+    dummy://               no cache at all
+
+Throttling and the cached public pages are only right across several gunicorn workers or
+several machines with a shared cache: db:// or redis://.
+"""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "db": "django.core.cache.backends.db.DatabaseCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "file": "django.core.cache.backends.filebased.FileBasedCache",
+    "dummy": "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+def cache_from_url(url: str, key_prefix: str = "sanhe") -> dict:
+    """One entry of settings.CACHES from URL; an unknown scheme fails loudly."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in BACKENDS:
+        raise ImproperlyConfigured(f"CACHE_URL must start with one of {', '.join(BACKENDS)}, not {url!r}")
+    cache = {"BACKEND": BACKENDS[scheme], "KEY_PREFIX": key_prefix}
+    if scheme == "locmem":
+        cache["LOCATION"] = parts.netloc or "sanhe"
+    elif scheme == "db":
+        if not parts.netloc:
+            raise ImproperlyConfigured("CACHE_URL db:// needs a table name: db://sanhe_cache")
+        cache["LOCATION"] = parts.netloc
+    elif scheme in ("redis", "rediss"):
+        cache["LOCATION"] = url
+    elif scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured("CACHE_URL file:// needs a folder: file:///var/cache/sanhe")
+        cache["LOCATION"] = parts.path
+    return cache
