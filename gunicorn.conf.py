@@ -1,0 +1,61 @@
+"""gunicorn's configuration: `gunicorn` run from this folder reads it (or `gunicorn -c gunicorn.conf.py`).
+
+Everything can be set from the environment; the defaults suit one machine behind nginx.
+
+    GUNICORN_BIND        where to listen (default 127.0.0.1:8000: nginx on the same machine)
+    WEB_CONCURRENCY      worker processes (default 2 × CPU cores + 1)
+    GUNICORN_THREADS     threads per worker (default 1: plain sync workers)
+    GUNICORN_TIMEOUT     seconds before a stuck worker is restarted (default 30)
+    GUNICORN_MAX_REQUESTS  requests before a worker is replaced (default 2000; 0 never)
+    LOG_FORMAT           json (default) or text, like the Django settings
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "sanhe.wsgi:application"
+bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+# nginx keeps connections to us open between requests.
+keepalive = 5
+# Replace each worker now and then (at different times) so a slow leak never grows.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+# Only nginx on this machine may say that a request came in over HTTPS (X-Forwarded-Proto).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proxy_allow_ips = forwarded_allow_ips
+
+# Logs to stdout: one JSON object a line (sanhe/lib/jsonlog.py), or gunicorn's plain text.
+accesslog = "-"
+errorlog = "-"
+if os.environ.get("LOG_FORMAT", os.environ.get("DJANGO_LOG_FORMAT", "json")) == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "sanhe.lib.jsonlog.JsonFormatter"}},
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+        },
+        "root": {"level": "INFO", "handlers": ["stdout"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        },
+    }
+
+
+def when_ready(server):
+    """Say so at start when several workers would each keep their own cache."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanhe.settings")
+    from django.conf import settings
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if server.cfg.workers > 1 and backend.endswith("LocMemCache"):
+        server.log.warning(
+            "%d workers with a per-process cache: throttling and cached pages are per worker. "
+            "Set CACHE_URL=db://sanhe_cache or redis://… (see README, Production).",
+            server.cfg.workers,
+        )
