@@ -1,11 +1,229 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+"""The staff site's home pages (my team, the triage queue) and the cadre's visit flow."""
 
-from teams.roles import role_of
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import workflow
+from cases.models import Case, Category
+from teams.forms import ProblemForm, VisitForm, default_visit_date
+from teams.models import Visit, this_thursday
+from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, require_role, role_of, team_of
+
+HOME_PAGE_SIZE = 20  # open cases on "my team", the triage queue
+SHORT_LIST = 10  # overdue and awaiting-feedback lists on the home pages
+SAVED_PROBLEMS = "teams_saved_problems"  # session key: form token → tracking number
+
+CLOSED = Q(status=Case.Status.CLOSED)
+
+
+def _case_counts(cases, today) -> dict:
+    """Open, registered, overdue and awaiting-feedback counts in one query."""
+    return cases.aggregate(
+        open=Count("pk", filter=~CLOSED),
+        registered=Count("pk", filter=Q(status=Case.Status.REGISTERED)),
+        overdue=Count("pk", filter=~CLOSED & Q(due_on__lt=today)),
+        awaiting_feedback=Count("pk", filter=CLOSED & Q(fed_back_on__isnull=True)),
+    )
+
+
+def _case_rows(cases):
+    return cases.select_related("village", "team", "category", "subcategory", "responsible")
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Staff land on their work; everyone else on the public notice board."""
-    if role_of(request.user) in ("office", "supervisor", "admin", "cadre"):
-        return redirect("reports:summary") if role_of(request.user) != "cadre" else redirect("notice:index")
-    return redirect("notice:index")
+    target = {CADRE: "my_team", OFFICE: "triage", ADMIN: "triage", SUPERVISOR: "reports:summary"}
+    return redirect(target.get(role_of(request.user), "notice:index"))
+
+
+@login_required
+def my_team(request: HttpRequest) -> HttpResponse:
+    """A cadre's home: this week's visit, the team's open cases, what is overdue, recent visits."""
+    require_role(request.user, CADRE)
+    team = team_of(request.user)
+    ctx = {"team": team}
+    if team is not None:
+        today = timezone.localdate()
+        day = default_visit_date(today)
+        cases = _case_rows(Case.objects.for_team(team))
+        ctx |= {
+            "today": today,
+            "visit_day": day,
+            "is_this_week": day == this_thursday(today),
+            "next_thursday": this_thursday(today),
+            "visit": Visit.objects.filter(team=team, date=day).annotate(n_cases=Count("cases")).first(),
+            "counts": _case_counts(Case.objects.for_team(team), today),
+            "page": Paginator(cases.open().order_by("-raised_on", "-number"), HOME_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
+            "overdue": cases.overdue(today).order_by("due_on", "number")[:SHORT_LIST],
+            "recent_visits": team.visits.select_related("village").annotate(n_cases=Count("cases"))[:5],
+        }
+    return render(request, "teams/my_team.html", ctx)
+
+
+@login_required
+def triage(request: HttpRequest) -> HttpResponse:
+    """The office's queue: cases awaiting the monthly meeting's decision, overdue, not yet fed back."""
+    require_role(request.user, OFFICE)
+    today = timezone.localdate()
+    cases = _case_rows(Case.objects.all())
+    registered = cases.filter(status=Case.Status.REGISTERED).order_by("raised_on", "number")
+    ctx = {
+        "today": today,
+        "counts": _case_counts(Case.objects.all(), today),
+        "page": Paginator(registered, HOME_PAGE_SIZE).get_page(request.GET.get("page")),
+        "overdue": cases.overdue(today).order_by("due_on", "number")[:SHORT_LIST],
+        "awaiting_feedback": cases.awaiting_feedback().order_by("closed_on", "number")[:SHORT_LIST],
+    }
+    return render(request, "teams/triage.html", ctx)
+
+
+# -- the visit flow ------------------------------------------------------------------------
+
+
+def can_edit_visits(user) -> bool:
+    """Cadres record their own team's visits; office staff may correct any; supervisors only read."""
+    return role_of(user) in (CADRE, OFFICE, ADMIN)
+
+
+def get_visit_for_user(user, pk: int, *, for_update: bool = False) -> Visit:
+    """The visit PK if USER may see it (404 for another team's); PermissionDenied when
+    FOR_UPDATE and the user may only read."""
+    role = require_role(user, CADRE, OFFICE, SUPERVISOR)
+    visits = Visit.objects.select_related("team", "village", "created_by__cadre")
+    if role == CADRE:
+        team = team_of(user)
+        visits = visits.filter(team=team) if team else visits.none()
+    visit = get_object_or_404(visits, pk=pk)
+    if for_update and not can_edit_visits(user):
+        raise PermissionDenied
+    return visit
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """A cadre's team's visits; every team's for office staff and supervisors."""
+    role = require_role(request.user, CADRE, OFFICE, SUPERVISOR)
+    team = team_of(request.user) if role == CADRE else None
+    visits = Visit.objects.select_related("team", "village").prefetch_related("subgroups")
+    visits = visits.annotate(
+        n_cases=Count("cases"), n_on_the_spot=Count("cases", filter=Q(cases__closure=Case.Closure.ON_THE_SPOT))
+    )
+    if role == CADRE:
+        visits = visits.filter(team=team) if team else visits.none()
+    page = Paginator(visits.order_by("-date", "team__number"), settings.LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ctx = {"page": page, "team": team, "can_record": role == CADRE and team is not None}
+    return render(request, "teams/visit_list.html", ctx)
+
+
+@login_required
+def visit_new(request: HttpRequest) -> HttpResponse:
+    """Record the team's visit; then its problems, one after another, on the visit's page."""
+    require_role(request.user, CADRE)
+    team = team_of(request.user)
+    if team is None:
+        raise PermissionDenied
+    form = VisitForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            visit = form.save(commit=False)
+            visit.created_by = request.user
+            visit.save()
+            form.save_m2m()
+        messages.success(request, _("驻点记录已保存。现在逐一登记群众反映的问题。"))
+        return redirect("visit_detail", pk=visit.pk)
+    return render(request, "teams/visit_form.html", {"form": form, "team": team})
+
+
+@login_required
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_visit_for_user(request.user, pk, for_update=True)
+    form = VisitForm(request.POST or None, instance=visit, team=visit.team)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("驻点记录已修改。"))
+        return redirect("visit_detail", pk=visit.pk)
+    return render(request, "teams/visit_form.html", {"form": form, "team": visit.team, "visit": visit})
+
+
+def _render_visit(request: HttpRequest, visit: Visit, form=None, duplicates=(), saved_number: str = ""):
+    problems = list(visit.cases.select_related("category", "subcategory").order_by("number"))
+    editable = can_edit_visits(request.user)
+    if editable and form is None:
+        form = ProblemForm(visit=visit, categories=Category.objects.prefetch_related("subcategories"))
+    ctx = {
+        "visit": visit,
+        "subgroups": visit.subgroups.all(),
+        "problems": problems,
+        "saved": next((c for c in problems if c.number == saved_number), None),
+        "form": form if editable else None,
+        "duplicates": duplicates,
+        "can_edit": editable,
+    }
+    return render(request, "teams/visit_detail.html", ctx)
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visit, its problems so far, the number just saved (large) and the form for the next one."""
+    visit = get_visit_for_user(request.user, pk)
+    return _render_visit(request, visit, saved_number=request.GET.get("saved", "")[:30])
+
+
+@require_POST
+@login_required
+def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check for possible duplicates first; register (and close when solved on the spot) once confirmed."""
+    visit = get_visit_for_user(request.user, pk, for_update=True)
+    saved = request.session.get(SAVED_PROBLEMS, {})
+    if request.POST.get("nonce") in saved:  # the same form sent twice: show what the first one saved
+        return _redirect_saved(visit, saved[request.POST["nonce"]])
+    form = ProblemForm(request.POST, visit=visit)
+    if not form.is_valid():
+        return _render_visit(request, visit, form)
+    duplicates = list(form.possible_duplicates())
+    seen = set(request.POST.getlist("seen"))
+    if duplicates and not ("confirm" in request.POST and {str(c.pk) for c in duplicates} <= seen):
+        return _render_visit(request, visit, form, duplicates=duplicates)
+    try:
+        case = _register_problem(form, request.user)
+    except (ValidationError, workflow.TransitionNotAllowed) as error:
+        form.add_error(None, getattr(error, "messages", None) or str(error))
+        return _render_visit(request, visit, form)
+    request.session[SAVED_PROBLEMS] = dict(list(saved.items())[-19:]) | {form.cleaned_data["nonce"]: case.number}
+    return _redirect_saved(visit, case.number)
+
+
+def _register_problem(form: ProblemForm, user) -> Case:
+    data = form.cleaned_data
+    with transaction.atomic():
+        case = form.save(commit=False)
+        workflow.register_case(case=case, by=user, text=_("%(channel)s收集") % {"channel": case.get_channel_display()})
+        if data["on_the_spot"]:
+            workflow.close(
+                case=case,
+                closure=Case.Closure.ON_THE_SPOT,
+                result=data["result"],
+                closed_on=form.visit.date,
+                by=user,
+            )
+    return case
+
+
+def _redirect_saved(visit: Visit, number: str) -> HttpResponse:
+    return redirect(f"{reverse('visit_detail', args=[visit.pk])}?saved={number}#saved")

@@ -1,0 +1,240 @@
+"""Forms of the cadre's visit flow: the visit itself, and each problem raised on it.
+
+They validate and convert; saving (and every change of a case's state) is the view's call into
+cases/workflow.py.
+"""
+
+import datetime
+import re
+import unicodedata
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Category
+from teams.models import THURSDAY, Team, Visit
+from villages.models import Village
+
+LONG_TEXT = 2000  # the longest note a form accepts (briefing notes, description, result)
+MAX_HOUSEHOLDS = 5000  # more households than any village of the town has
+PHONE = re.compile(r"^[0-9+\- ]{7,20}$")
+
+
+def default_visit_date(today: datetime.date | None = None) -> datetime.date:
+    """The latest Thursday on or before today: this week's stationed day once it has come."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=(today.weekday() - THURSDAY) % 7)
+
+
+def check_programme_date(value: datetime.date, what: str) -> None:
+    if value > timezone.localdate():
+        raise forms.ValidationError(_("%(what)s不能晚于今天。") % {"what": what}, code="future")
+    if value < settings.PROGRAMME_START:
+        raise forms.ValidationError(
+            _("%(what)s早于直联活动开始（%(start)s）。") % {"what": what, "start": settings.PROGRAMME_START},
+            code="before_programme",
+        )
+
+
+def _limit_text(form: forms.Form, *names: str) -> None:
+    for name in names:
+        field = form.fields[name]
+        field.validators.append(MaxLengthValidator(LONG_TEXT))
+        field.widget.attrs.update(maxlength=str(LONG_TEXT), rows="3")
+
+
+class VisitForm(forms.ModelForm):
+    """A team's Thursday visit: the work log 驻点日志."""
+
+    class Meta:
+        model = Visit
+        fields = [
+            "date",
+            "off_day_reason",
+            "village",
+            "subgroups",
+            "households_visited",
+            "key_people",
+            "briefing_notes",
+            "summary",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "subgroups": forms.CheckboxSelectMultiple,
+            "households_visited": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.existing_visit = None
+        self.fields["subgroups"].queryset = team.subgroups.order_by("name")
+        self.fields["village"].queryset = Village.objects.by_code()
+        self.fields["village"].empty_label = None
+        self.fields["households_visited"].min_value = 0
+        self.fields["households_visited"].widget.attrs.update(min="0", max=str(MAX_HOUSEHOLDS))
+        self.fields["date"].widget.attrs.update(
+            min=settings.PROGRAMME_START.isoformat(), max=timezone.localdate().isoformat()
+        )
+        _limit_text(self, "key_people", "briefing_notes", "summary")
+        if not self.instance.pk:
+            self.initial.setdefault("date", default_visit_date())
+            self.initial.setdefault("village", team.village_id)
+
+    def clean_date(self) -> datetime.date:
+        value = self.cleaned_data["date"]
+        check_programme_date(value, _("驻点日期"))
+        return value
+
+    def clean_households_visited(self) -> int:
+        value = self.cleaned_data["households_visited"]
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("走访户数不能是负数。"), code="negative")
+        if value is not None and value > MAX_HOUSEHOLDS:
+            raise forms.ValidationError(
+                _("走访户数 %(n)s 太大，请核对（最多 %(max)s 户）。") % {"n": value, "max": MAX_HOUSEHOLDS}, code="huge"
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        village, visited, day = data.get("village"), data.get("households_visited"), data.get("date")
+        if village and visited and village.households and visited > village.households:
+            self.add_error(
+                "households_visited",
+                _("走访户数（%(n)s）超过%(village)s的户数（%(total)s）。")
+                % {"n": visited, "village": village.short_name, "total": village.households},
+            )
+        if village and day:
+            others = Visit.objects.filter(team=self.team, village=village, date=day).exclude(pk=self.instance.pk)
+            self.existing_visit = others.first()
+            if self.existing_visit:
+                self.add_error("date", _("本团队这一天在该村的驻点已经记录过了。"))
+        return data
+
+    def save(self, commit: bool = True) -> Visit:
+        self.instance.team = self.team
+        return super().save(commit)
+
+
+def category_choices(categories) -> list:
+    """One <select> for the two levels: an <optgroup> per category, its sub-categories inside."""
+    choices = [("", _("未分类"))]
+    for category in categories:
+        options = [(str(category.pk), _("%(name)s（不细分小类）") % {"name": category.name})]
+        options += [(f"{category.pk}-{sub.pk}", sub.name) for sub in category.subcategories.all()]
+        choices.append((category.name, options))
+    return choices
+
+
+class ProblemForm(forms.ModelForm):
+    """One problem a resident raised on the visit: a new row of the ledger."""
+
+    category_choice = forms.CharField(label=_("问题类别"), required=False, widget=forms.Select)
+    on_the_spot = forms.BooleanField(label=_("现场解决"), required=False)
+    result = forms.CharField(
+        label=_("现场解决的结果"),
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("勾选“现场解决”时必填；公示在村公开栏。"),
+    )
+    # A fresh token per empty form: a second tap on “登记” does not register the problem twice.
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    class Meta:
+        model = Case
+        fields = [
+            "resident_name",
+            "resident_phone",
+            "resident_address",
+            "channel",
+            "kind",
+            "title",
+            "description",
+            "public_posting",
+        ]
+        widgets = {
+            "resident_phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, visit: Visit, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visit = visit
+        categories = list(categories if categories is not None else Category.objects.prefetch_related("subcategories"))
+        self.categories = {c.pk: c for c in categories}
+        self.fields["category_choice"].widget.choices = category_choices(categories)
+        self.fields["resident_phone"].widget.attrs["maxlength"] = "20"
+        _limit_text(self, "description", "result")
+        self.initial.setdefault("nonce", uuid.uuid4().hex)
+        self.instance.visit = visit
+        self.instance.team = visit.team
+        self.instance.village = visit.village
+        self.instance.raised_on = visit.date
+
+    # The form's three parts on the page: who raised it (never public), the problem, solved on the spot.
+    @property
+    def resident_fields(self):
+        return [self[name] for name in ("resident_name", "resident_phone", "resident_address")]
+
+    @property
+    def problem_fields(self):
+        names = ("channel", "kind", "category_choice", "title", "description", "public_posting")
+        return [self[name] for name in names]
+
+    @property
+    def spot_fields(self):
+        return [self["on_the_spot"], self["result"]]
+
+    def clean_resident_phone(self) -> str:
+        value = unicodedata.normalize("NFKC", self.cleaned_data["resident_phone"]).strip()
+        if value and (not PHONE.match(value) or sum(ch.isdigit() for ch in value) < 7):
+            raise forms.ValidationError(
+                _("电话号码只能写数字、“-”、“+”和空格，7至20位，如 13912345678 或 0750-5524538。"), code="phone"
+            )
+        return value
+
+    def clean_category_choice(self):
+        """Returns (category, sub-category); either may be None."""
+        value = self.cleaned_data["category_choice"].strip()
+        if not value:
+            return (None, None)
+        match = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", value)
+        category = self.categories.get(int(match[1])) if match else None
+        if category is None:
+            raise forms.ValidationError(_("请从列表中选择问题类别。"), code="invalid_choice")
+        if not match[2]:
+            return (category, None)
+        subs = {s.pk: s for c in self.categories.values() for s in c.subcategories.all()}
+        sub = subs.get(int(match[2]))
+        if sub is None:
+            raise forms.ValidationError(_("请从列表中选择问题类别。"), code="invalid_choice")
+        if sub.category_id != category.pk:
+            raise forms.ValidationError(_("所选小类不属于所选大类。"), code="mismatch")
+        return (category, sub)
+
+    def clean(self):
+        data = super().clean()
+        category, sub = data.get("category_choice") or (None, None)
+        self.instance.category, self.instance.subcategory = category, sub
+        if data.get("on_the_spot") and not data.get("result"):
+            self.add_error("result", _("现场解决的问题请写明处理结果。"))
+        if not data.get("on_the_spot"):
+            data["result"] = ""
+        title = data.get("title") or ""
+        name, phone = data.get("resident_name"), data.get("resident_phone")
+        if (name and name in title) or (phone and phone in title):
+            self.add_error("title", _("公示摘要会在村公开栏公开，请不要写反映人的姓名或电话。"))
+        return data
+
+    def possible_duplicates(self):
+        """Open cases of the same village and sub-category (or category when no sub-category is chosen)."""
+        category, sub = self.cleaned_data.get("category_choice") or (None, None)
+        if category is None:
+            return Case.objects.none()
+        cases = Case.objects.open().for_village(self.visit.village)
+        cases = cases.filter(subcategory=sub) if sub else cases.filter(category=category, subcategory__isnull=True)
+        return cases.select_related("category", "subcategory").order_by("-raised_on", "-number")[:10]
