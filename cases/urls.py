@@ -1,5 +1,7 @@
 from django.urls import path
 
+from cases.views import detail
+
 app_name = "cases"
 
 # Each block belongs to one views module; keep them apart.
@@ -7,4 +9,15 @@ urlpatterns = [
     # -- cases/views/lists.py: the office's case list, export, bulk actions
     # -- cases/views/ledger.py: importing an Excel ledger 台账
     # -- cases/views/detail.py: one case and its actions (must stay last: <number>/ catches the rest)
+    path("<str:number>/", detail.case_detail, name="detail"),
+    path("<str:number>/triage/", detail.triage, name="triage"),
+    path("<str:number>/progress/", detail.add_progress, name="progress"),
+    path("<str:number>/refer/", detail.refer, name="refer"),
+    path("<str:number>/reply/", detail.record_reply, name="reply"),
+    path("<str:number>/close/", detail.close, name="close"),
+    path("<str:number>/feedback/", detail.record_feedback, name="feedback"),
+    path("<str:number>/reopen/", detail.reopen, name="reopen"),
+    path("<str:number>/responsible/", detail.assign_responsible, name="assign"),
+    path("<str:number>/due/", detail.set_due_date, name="due"),
+    path("<str:number>/edit/", detail.edit_case, name="edit"),
 ]

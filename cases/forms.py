@@ -1,0 +1,427 @@
+"""The forms of one case's page: each validates and converts one action's input; the rules
+themselves live in cases/workflow.py.
+
+Every form carries the hidden `version` of the case it was loaded with. The actions that change
+the record (triage, close, reopen, responsible, due date, edit) refuse a stale version; the ones
+that only add a line (progress, referral, reply, feedback) overwrite nothing and accept it.
+"""
+
+import datetime
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.deadlines import due_date
+from cases.models import Case, Category, Feedback, Referral, SubCategory
+from teams.models import Cadre, Helper
+
+TEXT_MAX = 2000
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,28}[0-9]$")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label, *, required: bool = True, future: bool = False) -> forms.DateField:
+    """A date: not before the programme started and, unless FUTURE, not after today."""
+    validators = [not_before_programme] if future else [not_before_programme, not_in_future]
+    return forms.DateField(label=label, required=required, widget=DateInput(), validators=validators)
+
+
+def not_before_programme(value: datetime.date) -> None:
+    if value < settings.PROGRAMME_START:
+        raise ValidationError(
+            _("日期早于直联活动开始（%(start)s），请检查是否写错。"), params={"start": settings.PROGRAMME_START}
+        )
+    if value.year > 2100:
+        raise ValidationError(_("日期不正确。"))
+
+
+def not_in_future(value: datetime.date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError(_("日期不能晚于今天。"))
+
+
+def text_field(label, *, required: bool = True, max_length: int = TEXT_MAX, rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows, "maxlength": max_length}),
+        error_messages={"required": _("请填写%(label)s。") % {"label": label}},
+    )
+
+
+class CadreChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Cadre) -> str:
+        return f"{obj.name}（{obj.team.name}）" if obj.team_id else f"{obj.name}（{obj.position or _('镇干部')}）"
+
+
+def cadres():
+    return Cadre.objects.select_related("team")
+
+
+class CaseForm(forms.Form):
+    """Base: the case the form acts on, and the hidden version it was loaded with."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={
+            "required": _("页面缺少版本信息，请刷新页面后重试。"),
+            "invalid": _("页面版本信息有误，请刷新页面后重试。"),
+            "min_value": _("页面版本信息有误，请刷新页面后重试。"),
+            "max_value": _("页面版本信息有误，请刷新页面后重试。"),
+        },
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        self.case = case
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", case.version)
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def check_after_raised(self, name: str, label) -> None:
+        value = self.cleaned_data.get(name)
+        if value and value < self.case.raised_on:
+            self.add_error(
+                name, _("%(label)s不能早于反映日期（%(date)s）。") % {"label": label, "date": self.case.raised_on}
+            )
+
+    def arguments(self) -> dict:
+        """The keyword arguments of the workflow function (without case, by, version)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+def default_due(case: Case) -> tuple[datetime.date, bool]:
+    return due_date(timezone.localdate(), case.kind)
+
+
+class TriageForm(CaseForm):
+    decision = forms.ChoiceField(
+        label=_("处理决定"),
+        choices=Case.Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择处理决定。"), "invalid_choice": _("请选择处理决定。")},
+    )
+    responsible = CadreChoiceField(
+        label=_("责任人"),
+        queryset=cadres(),
+        required=False,
+        error_messages={"invalid_choice": _("请从名单中选择责任人。")},
+    )
+    due_on = date_field(_("办理期限"), required=False, future=True)
+    plan = text_field(_("实施方案"), required=False)
+    planned_on = date_field(_("计划完成日期"), required=False, future=True)
+    policy_basis = text_field(_("政策依据"), required=False)
+    explaining_department = forms.CharField(label=_("解释部门"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        due, fallback = default_due(self.case)
+        self.fields["due_on"].initial = due
+        self.default_due, self.due_fallback = due, fallback
+        limit = settings.CASE_WORKING_DAY_LIMITS.get(self.case.kind)
+        self.fields["due_on"].help_text = _(
+            "默认按“%(kind)s”类诉求%(days)s个工作日计算（法定节假日和调休已计入）。"
+        ) % {
+            "kind": self.case.get_kind_display(),
+            "days": limit,
+        }
+        if fallback:
+            self.fields["due_on"].help_text += str(
+                _("%(year)s年的节假日安排尚未公布，暂按周一至周五计算，请核对。") % {"year": due.year}
+            )
+        if self.case.responsible_id:
+            self.fields["responsible"].initial = self.case.responsible_id
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        D = Case.Decision
+        if decision == D.HANDLE_NOW and not data.get("responsible") and "responsible" not in self.errors:
+            self.add_error("responsible", _("即时办理须指定责任人。"))
+        if decision == D.PLAN:
+            if not data.get("plan", "").strip() and "plan" not in self.errors:
+                self.add_error("plan", _("请填写实施方案。"))
+            if not data.get("planned_on") and "planned_on" not in self.errors:
+                self.add_error("planned_on", _("请填写计划完成日期。"))
+        if decision == D.EXPLAIN:
+            if not data.get("policy_basis", "").strip() and "policy_basis" not in self.errors:
+                self.add_error("policy_basis", _("请填写政策依据。"))
+            if not data.get("explaining_department", "").strip() and "explaining_department" not in self.errors:
+                self.add_error("explaining_department", _("请填写负责解释的部门。"))
+        self.check_after_raised("due_on", _("办理期限"))
+        self.check_after_raised("planned_on", _("计划完成日期"))
+        return data
+
+
+class ProgressForm(CaseForm):
+    text = text_field(_("进展内容"))
+    public = forms.TypedChoiceField(
+        label=_("是否公示"),
+        choices=[("0", _("内部记录（不公示）")), ("1", _("在村公开栏公示"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="0",
+        error_messages={"required": _("请选择是否公示。"), "invalid_choice": _("请选择是否公示。")},
+    )
+
+
+class HelperChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Helper) -> str:
+        return f"{obj.get_kind_display()} {obj.name}" + (f"（{obj.organisation}）" if obj.organisation else "")
+
+
+class ReferForm(CaseForm):
+    helper = HelperChoiceField(
+        label=_("辅助团队成员"),
+        queryset=Helper.objects.filter(active=True),
+        error_messages={"required": _("请选择辅助团队成员。"), "invalid_choice": _("请从名册中选择辅助团队成员。")},
+    )
+    request = text_field(_("请求协助的内容"))
+    asked_on = date_field(_("请求日期"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["asked_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        self.check_after_raised("asked_on", _("请求日期"))
+        return data
+
+
+class ReplyForm(CaseForm):
+    referral = forms.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("请选择协助请求。"), "invalid_choice": _("这项协助请求不存在或已答复。")},
+    )
+    reply = text_field(_("答复内容"))
+    replied_on = date_field(_("答复日期"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = Referral.objects.filter(case=self.case, replied_on__isnull=True)
+        self.fields["replied_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        referral, replied_on = data.get("referral"), data.get("replied_on")
+        if referral and replied_on and replied_on < referral.asked_on:
+            self.add_error("replied_on", _("答复日期不能早于请求日期（%(date)s）。") % {"date": referral.asked_on})
+        return data
+
+
+class CloseForm(CaseForm):
+    closure = forms.ChoiceField(
+        label=_("办结方式"),
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择办结方式。"), "invalid_choice": _("请选择办结方式。")},
+    )
+    result = text_field(_("办理结果"), rows=4)
+    closed_on = date_field(_("办结日期"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        C = Case.Closure
+        if self.case.status == Case.Status.REGISTERED:
+            # Only a cadre's "solved on the spot" closes a case that was never triaged.
+            self.fields["closure"].choices = [(C.ON_THE_SPOT, C.ON_THE_SPOT.label)]
+            self.fields["closure"].initial = C.ON_THE_SPOT
+        else:
+            self.fields["closure"].choices = [(C.SOLVED, C.SOLVED.label), (C.EXPLAINED, C.EXPLAINED.label)]
+            if self.case.decision == Case.Decision.EXPLAIN:
+                self.fields["closure"].initial = C.EXPLAINED
+        self.fields["result"].help_text = _("公示在村公开栏，不写姓名、电话、住址。")
+        self.fields["result"].error_messages["required"] = _("办结须填写办理结果。")
+        self.fields["closed_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        self.check_after_raised("closed_on", _("办结日期"))
+        return data
+
+
+class FeedbackForm(CaseForm):
+    given_on = date_field(_("反馈日期"))
+    channel = forms.ChoiceField(
+        label=_("反馈方式"),
+        choices=Feedback.Channel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择反馈方式。"), "invalid_choice": _("请选择反馈方式。")},
+    )
+    given_by = CadreChoiceField(
+        label=_("反馈人"),
+        queryset=cadres(),
+        error_messages={"required": _("请选择反馈人。"), "invalid_choice": _("请从名单中选择反馈人。")},
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("满意度"),
+        choices=[("", _("未了解")), *Feedback.Satisfaction.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("请选择满意度。")},
+    )
+    notes = text_field(_("备注"), required=False, rows=2)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_on"].initial = timezone.localdate()
+        cadre = getattr(user, "cadre", None) if user is not None and user.is_authenticated else None
+        if cadre is not None:
+            self.fields["given_by"].initial = cadre.pk
+
+    def clean(self):
+        data = super().clean()
+        given_on, closed_on = data.get("given_on"), self.case.closed_on
+        if given_on and closed_on and given_on < closed_on:
+            self.add_error("given_on", _("反馈日期不能早于办结日期（%(date)s）。") % {"date": closed_on})
+        return data
+
+
+class ReopenForm(CaseForm):
+    reason = text_field(_("重新办理的原因"), max_length=500, rows=2)
+
+
+class AssignForm(CaseForm):
+    responsible = CadreChoiceField(
+        label=_("责任人"),
+        queryset=cadres(),
+        error_messages={"required": _("请选择责任人。"), "invalid_choice": _("请从名单中选择责任人。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].initial = self.case.responsible_id
+
+
+class DueDateForm(CaseForm):
+    due_on = date_field(_("办理期限"), future=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        due, fallback = self.case.due_on, False
+        if due is None:
+            due, fallback = default_due(self.case)
+        self.fields["due_on"].initial = due
+        self.fields["due_on"].error_messages["required"] = _("请填写办理期限。")
+        if fallback:
+            self.fields["due_on"].help_text = _("%(year)s年的节假日安排尚未公布，暂按周一至周五计算，请核对。") % {
+                "year": due.year
+            }
+
+    def clean(self):
+        data = super().clean()
+        self.check_after_raised("due_on", _("办理期限"))
+        return data
+
+
+class SubCategoryField(forms.ModelChoiceField):
+    """Sub-categories grouped under their category (an <optgroup> each), so the pair can be picked
+    without JavaScript; the form checks that the two agree."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=SubCategory.objects.select_related("category"), **kwargs)
+
+    def grouped_choices(self):
+        groups: dict[str, list] = {}
+        for sub in self.queryset:
+            groups.setdefault(sub.category.name, []).append((sub.pk, sub.name))
+        return [("", "---------"), *groups.items()]
+
+
+class EditForm(CaseForm):
+    title = forms.CharField(
+        label=_("公示摘要"),
+        max_length=120,
+        help_text=_("在村公开栏公示的简短说明，不写姓名、电话、住址。"),
+        error_messages={"required": _("请填写公示摘要。")},
+    )
+    description = text_field(_("问题内容"), required=False, max_length=4000, rows=4)
+    category = forms.ModelChoiceField(
+        label=_("问题大类"),
+        queryset=Category.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": _("请从列表中选择问题大类。")},
+    )
+    subcategory = SubCategoryField(
+        label=_("问题小类"), required=False, error_messages={"invalid_choice": _("请从列表中选择问题小类。")}
+    )
+    kind = forms.ChoiceField(
+        label=_("诉求类型"), choices=Case.Kind.choices, error_messages={"invalid_choice": _("请选择诉求类型。")}
+    )
+    channel = forms.ChoiceField(
+        label=_("收集渠道"), choices=Case.Channel.choices, error_messages={"invalid_choice": _("请选择收集渠道。")}
+    )
+    raised_on = date_field(_("反映日期"))
+    resident_name = forms.CharField(label=_("反映人"), max_length=50, required=False)
+    resident_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    resident_address = forms.CharField(label=_("住址（自然村）"), max_length=200, required=False)
+    public_posting = forms.BooleanField(
+        label=_("可公示内容"),
+        required=False,
+        help_text=_("不勾选时公开栏只显示类别、状态和日期（如涉及家庭困难的低保申请）。"),
+    )
+
+    FIELDS = (
+        "title",
+        "description",
+        "category",
+        "subcategory",
+        "kind",
+        "channel",
+        "raised_on",
+        "resident_name",
+        "resident_phone",
+        "resident_address",
+        "public_posting",
+    )
+
+    def __init__(self, *args, **kwargs):
+        case = kwargs["case"]
+        initial = kwargs.setdefault("initial", {})
+        for name in self.FIELDS:
+            value = getattr(case, f"{name}_id" if name in ("category", "subcategory") else name)
+            initial.setdefault(name, value)
+        super().__init__(*args, **kwargs)
+        self.fields["raised_on"].error_messages["required"] = _("请填写反映日期。")
+        self.fields["subcategory"].choices = self.fields["subcategory"].grouped_choices()
+        self.fields["resident_phone"].widget.input_type = "tel"
+
+    def clean_resident_phone(self) -> str:
+        phone = self.cleaned_data["resident_phone"].strip()
+        if phone and not PHONE_RE.match(phone):
+            raise ValidationError(_("电话号码只能包含数字、空格和“-”，如 13912345678 或 0750-5524538。"))
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        category, subcategory = data.get("category"), data.get("subcategory")
+        if subcategory is not None and "category" not in self.errors:
+            if category is None:
+                data["category"] = category = subcategory.category
+            elif subcategory.category_id != category.pk:
+                self.add_error(
+                    "subcategory",
+                    _("“%(sub)s”不属于“%(cat)s”，请重新选择小类。") % {"sub": subcategory.name, "cat": category.name},
+                )
+        raised_on, closed_on = data.get("raised_on"), self.case.closed_on
+        if raised_on and closed_on and raised_on > closed_on:
+            self.add_error("raised_on", _("反映日期不能晚于办结日期（%(date)s）。") % {"date": closed_on})
+        return data
+
+    def arguments(self) -> dict:
+        return {"changes": {name: self.cleaned_data[name] for name in self.FIELDS}}
