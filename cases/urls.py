@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import detail
+from cases.views import detail, ledger
 
 app_name = "cases"
 
@@ -8,6 +8,11 @@ app_name = "cases"
 urlpatterns = [
     # -- cases/views/lists.py: the office's case list, export, bulk actions
     # -- cases/views/ledger.py: importing an Excel ledger 台账
+    path("import/", ledger.ledger_upload, name="ledger_upload"),
+    path("import/preview/", ledger.ledger_preview, name="ledger_preview"),
+    path("import/confirm/", ledger.ledger_confirm, name="ledger_confirm"),
+    path("import/cancel/", ledger.ledger_cancel, name="ledger_cancel"),
+    path("import/done/", ledger.ledger_result, name="ledger_result"),
     # -- cases/views/detail.py: one case and its actions (must stay last: <number>/ catches the rest)
     path("<str:number>/", detail.case_detail, name="detail"),
     path("<str:number>/triage/", detail.triage, name="triage"),
