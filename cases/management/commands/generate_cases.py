@@ -1,0 +1,694 @@
+"""Generate N plausible cases on top of load_demo, in bulk: data for benchmarks and load tests.
+
+The cases spread over the villages (by household count), their teams, the report's sub-items,
+kinds and channels, from settings.PROGRAMME_START to today. Each one lives the life the workflow
+gives it: solved on the spot, or triaged by the monthly meeting (handle now / a plan / explained
+under policy), progress entries, closed with a date, a result and the way it was closed, the
+resident told and how satisfied they were; the most recent are still registered or in progress,
+and some are overdue. Everything is generated and marked so (Case.generated).
+
+Fast: a first pass draws every case's day, village and channel and sorts them, so that the tracking
+numbers follow the dates; the numbers of each year are taken from NumberSequence in one block
+(later register_case calls continue after them); the rows are then written in batches, one
+transaction each: PostgreSQL's COPY, or bulk_create elsewhere. The same seed, the same database
+and the same --end give the same cases.
+"""
+
+import bisect
+import datetime
+import io
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone, translation
+
+from cases.deadlines import is_workday, working_day_limit
+from cases.management.commands.load_demo import DATA
+from cases.models import Case, CaseEvent, Feedback, NumberSequence, SubCategory
+from teams.models import Cadre, Team, Visit
+from villages.models import Village
+
+TZ = datetime.timezone(datetime.timedelta(hours=8))
+THURSDAY = 3
+
+# (value, weight): how cases spread over the choices.
+CHANNELS = [("household", 60), ("briefing", 10), ("phone", 15), ("overseas", 5), ("other", 10)]
+VISIT_CHANNELS = {"household", "briefing"}  # raised during a team's stationed visit
+KINDS = [("help", 50), ("enquiry", 20), ("suggestion", 15), ("complaint", 15)]
+DECISIONS = [("handle_now", 75), ("plan", 12), ("explain", 13)]
+FEEDBACK_CHANNELS = [("in_person", 40), ("phone", 45), ("notice_board", 15)]
+SATISFACTION = [("satisfied", 70), ("basically", 20), ("unsatisfied", 7), ("", 3)]
+PROGRESS_COUNTS = [(0, 35), (1, 35), (2, 20), (3, 10)]
+UNCLASSIFIED_SHARE = 0.03  # the report: 4 of 142 in no category
+ON_THE_SPOT_SHARE = 0.12  # solved at registration
+STUCK_SHARE = 0.03  # never closed: long overdue
+FED_BACK_SHARE = 0.92  # of closed cases
+
+PROGRESS_TEXTS = [
+    "已联系相关职能部门，正在协调办理",
+    "驻点干部已到现场查看情况",
+    "已与村两委商定处理办法",
+    "已上报镇党政办，等待答复",
+    "施工队已进场，正在施工",
+    "已落实资金，准备实施",
+    "已电话告知群众当前进度",
+]
+PLANS = ["分期实施：先勘察设计，再申请资金施工。", "纳入下一年度村级建设计划，分步落实。"]
+POLICY = [("《广东省最低生活保障制度实施办法》", "镇民政办"), ("《台山市农村危房改造实施方案》", "镇建设办")]
+POLICY += [("《农田水利设施建设管理办法》", "镇农业办")]
+GENERATED_NOTE = "（生成数据：按报告所列类别随机生成）"
+
+
+def weighted(pairs):
+    values = [value for value, _weight in pairs]
+    cumulative, total = [], 0
+    for _value, weight in pairs:
+        total += weight
+        cumulative.append(total)
+    return values, cumulative, total
+
+
+def pick(rng: random.Random, table):
+    values, cumulative, total = table
+    return values[bisect.bisect_right(cumulative, rng.random() * total)]
+
+
+@dataclass
+class TeamInfo:
+    id: int | None
+    leader: tuple[int, str] | None  # (cadre id, name)
+    members: list[tuple[int, str]] = field(default_factory=list)
+    author: int | None = None  # a user of the team, else the office user
+
+
+@dataclass
+class Drafts:
+    """One batch: case rows (column order of CASE_COLUMNS) and the rest of each case's life."""
+
+    cases: list[list] = field(default_factory=list)
+    lives: list[tuple] = field(default_factory=list)  # (events, feedback) without the case id
+
+
+CASE_COLUMNS = [
+    "number",
+    "village_id",
+    "team_id",
+    "visit_id",
+    "raised_on",
+    "channel",
+    "kind",
+    "resident_name",
+    "resident_phone",
+    "resident_address",
+    "category_id",
+    "subcategory_id",
+    "title",
+    "description",
+    "public_posting",
+    "status",
+    "closure",
+    "decision",
+    "responsible_id",
+    "due_on",
+    "plan",
+    "planned_on",
+    "policy_basis",
+    "explaining_department",
+    "closed_on",
+    "result",
+    "fed_back_on",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "generated",
+]
+EVENT_COLUMNS = ["case_id", "kind", "at", "author_id", "text", "status_from", "status_to", "public"]
+FEEDBACK_COLUMNS = ["case_id", "given_on", "channel", "given_by_id", "satisfaction", "notes", "recorded_by_id"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Generates N plausible cases (with their history and feedback) on top of load_demo, spread over "
+        "villages, teams, categories, kinds and dates from PROGRAMME_START to today; in bulk (COPY on "
+        "PostgreSQL), numbered in blocks from NumberSequence, the same for the same --seed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True, help="how many cases to add")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument("--batch-size", type=int, default=5000, help="cases per insert and transaction")
+        parser.add_argument("--end", type=datetime.date.fromisoformat, help="last day (default today)")
+        parser.add_argument("--dry-run", action="store_true", help="plan and count, write nothing")
+        parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
+
+    def handle(self, *args, count: int, seed: int, batch_size: int, end, dry_run: bool, no_copy: bool, **options):
+        if count < 0 or batch_size < 1:
+            raise CommandError("--count must be 0 or more and --batch-size 1 or more")
+        today = timezone.localdate()
+        end = end or today
+        start = settings.PROGRAMME_START
+        if not start <= end <= today:
+            raise CommandError(f"--end must lie between PROGRAMME_START ({start}) and today ({today})")
+        started = time.monotonic()
+        generator = Generator(random.Random(seed), start, end)
+        if not dry_run:
+            generator.ensure_visits()
+        generator.load_reference()
+        keys = generator.draw_days(count)
+        per_year = Counter(datetime.date.fromordinal(key // generator.key_scale).year for key in keys)
+        if dry_run:
+            years = ", ".join(f"{year}: {n}" for year, n in sorted(per_year.items()))
+            self.stdout.write(f"generate_cases: would add {count} cases ({years}); nothing written")
+            return
+        first_serial = reserve_numbers(per_year)
+        use_copy = connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2" and not no_copy
+        writer = CopyWriter() if use_copy else BulkWriter()
+        progress = Progress(self.stderr, count)
+        serials = dict(first_serial)
+        totals = Counter()
+        batches = [keys[offset : offset + batch_size] for offset in range(0, count, batch_size)]
+        if use_copy:
+            # One transaction: the foreign keys are checked once at the end, all rows or none.
+            with transaction.atomic():
+                writer.begin()
+                for batch in batches:
+                    totals += writer.write(generator.make_cases(batch, serials))
+                    progress.update(totals["cases"])
+                progress.done("checking foreign keys")
+                writer.finish()
+        else:
+            for batch in batches:
+                with transaction.atomic():
+                    totals += writer.write(generator.make_cases(batch, serials))
+                progress.update(totals["cases"])
+            progress.done()
+        if use_copy and count:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE cases_case, cases_caseevent, cases_feedback")
+        seconds = time.monotonic() - started
+        rate = count / seconds if seconds else 0
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"generate_cases: added {count} cases, {totals['events']} events, {totals['feedback']} feedback "
+                f"in {seconds:.1f} s ({rate:,.0f} cases/s, {'COPY' if use_copy else 'bulk_create'}, seed {seed})"
+            )
+        )
+
+
+def reserve_numbers(per_year: Counter) -> dict[int, int]:
+    """Take a block of tracking numbers for each year from NumberSequence; the first serial of each."""
+    first = {}
+    with transaction.atomic():
+        for year in sorted(per_year):
+            NumberSequence.objects.get_or_create(year=year)
+            sequence = NumberSequence.objects.select_for_update().get(year=year)
+            first[year] = sequence.last + 1
+            sequence.last += per_year[year]
+            sequence.save(update_fields=["last"])
+    return first
+
+
+class Generator:
+    def __init__(self, rng: random.Random, start: datetime.date, end: datetime.date):
+        self.rng, self.start, self.end = rng, start, end
+        self.data = json.loads(DATA.read_text(encoding="utf-8"))
+        self.kinds = weighted(KINDS)
+        self.channels = weighted([(index, weight) for index, (_channel, weight) in enumerate(CHANNELS)])
+        self.decisions, self.progress_counts = weighted(DECISIONS), weighted(PROGRESS_COUNTS)
+        self.feedback_channels, self.satisfaction = weighted(FEEDBACK_CHANNELS), weighted(SATISFACTION)
+        self.due_cache: dict[tuple[int, str], int] = {}
+        self.workdays: dict[int, bool] = {}
+        with translation.override(None):  # the labels as written (Chinese), whatever the language
+            self.labels = {
+                value: str(label)
+                for choices in (Case.Decision, Case.Closure, Feedback.Channel, Feedback.Satisfaction)
+                for value, label in choices.choices
+            }
+        self.prefix = settings.CASE_NUMBER_PREFIX
+
+    # -- Reference data ----------------------------------------------------------------------
+
+    def ensure_visits(self):
+        """A stationed visit of every team every Thursday from start to end (those that are missing)."""
+        teams = list(Team.objects.select_related("village").prefetch_related("subgroups"))
+        first = self.start + datetime.timedelta(days=(THURSDAY - self.start.weekday()) % 7)
+        thursdays = [first + datetime.timedelta(weeks=w) for w in range((self.end - first).days // 7 + 1)]
+        have = {
+            (team_id, day.toordinal() - day.weekday()) for team_id, day in Visit.objects.values_list("team", "date")
+        }
+        new = [
+            Visit(
+                team=team,
+                village=team.village,
+                date=day,
+                households_visited=self.rng.randrange(15, 60),
+                key_people="低保户、五保户、独居老人",
+                briefing_notes="与村两委召开碰头会，确定本次走访的主要任务和重点对象。",
+                summary="分组入户走访，收集群众意见。",
+                generated=True,
+            )
+            for team in teams
+            for day in thursdays
+            if (team.pk, day.toordinal() - day.weekday()) not in have
+        ]
+        with transaction.atomic():
+            Visit.objects.bulk_create(new, batch_size=2000)
+            subgroups = {team.pk: [s.pk for s in team.subgroups.all()] for team in teams}
+            links = [
+                Visit.subgroups.through(visit_id=visit.pk, subgroup_id=subgroup)
+                for visit in Visit.objects.filter(generated=True, subgroups__isnull=True)
+                for subgroup in subgroups[visit.team_id]
+            ]
+            Visit.subgroups.through.objects.bulk_create(links, batch_size=5000)
+
+    def load_reference(self):
+        villages = list(Village.objects.order_by("code"))
+        teams = {team.village_id: team for team in Team.objects.order_by("-number")}
+        subcategories = list(SubCategory.objects.select_related("category").order_by("category__order", "order"))
+        if not villages or not teams or not subcategories:
+            raise CommandError("no villages, teams or categories: run `python manage.py load_demo` first")
+        self.villages = [(v.pk, v.short_name) for v in villages]
+        self.village_table = weighted([(i, v.households or 500) for i, v in enumerate(villages)])
+        office = User.objects.filter(username="office").values_list("pk", flat=True).first()
+        members: dict[int, list[tuple[int, str]]] = {}
+        users: dict[int, int] = {}
+        for cadre in Cadre.objects.filter(team__isnull=False).order_by("pk"):
+            members.setdefault(cadre.team_id, []).append((cadre.pk, cadre.name))
+            if cadre.user_id:
+                users.setdefault(cadre.team_id, cadre.user_id)
+        self.teams = []
+        for village in villages:
+            team = teams.get(village.pk)
+            if team is None:
+                self.teams.append(TeamInfo(id=None, leader=None, author=office))
+                continue
+            crew = members.get(team.pk, [])
+            leader = next((m for m in crew if m[0] == team.leader_id), crew[0] if crew else None)
+            self.teams.append(TeamInfo(id=team.pk, leader=leader, members=crew, author=users.get(team.pk, office)))
+        self.office = office
+        # Visits by (team, Monday of the week): the day each team was in its village that week.
+        self.visits: dict[tuple[int, int], tuple[int, int]] = {}
+        for pk, team_id, day in Visit.objects.filter(date__range=(self.start, self.end)).values_list(
+            "pk", "team", "date"
+        ):
+            self.visits.setdefault((team_id, day.toordinal() - day.weekday()), (pk, day.toordinal()))
+        self.weeks = sorted({monday for (_team, monday) in self.visits})
+        # Sub-items weighted by the report's counts; "no category" as the report's share.
+        by_code = {sub["code"]: sub for cat in self.data["categories"] for sub in cat["subcategories"]}
+        classified = [(s, by_code.get(s.code, {}).get("count", 1)) for s in subcategories]
+        total = sum(weight for _s, weight in classified)
+        pairs = [
+            ((s.category_id, s.pk, s.code, tuple(by_code.get(s.code, {}).get("titles") or [s.name])), w)
+            for s, w in classified
+        ]
+        pairs.append(
+            (
+                (None, None, "", tuple(self.data["unclassified"]["titles"])),
+                total * UNCLASSIFIED_SHARE / (1 - UNCLASSIFIED_SHARE),
+            )
+        )
+        self.subcategories = weighted(pairs)
+        self.results = self.data["results"]
+
+    # -- Pass 1: days, villages and channels, sorted -------------------------------------------
+
+    @property
+    def key_scale(self) -> int:
+        return len(self.villages) * len(CHANNELS)
+
+    def draw_days(self, count: int) -> list[int]:
+        """COUNT keys (day ordinal, village, channel) packed into ints, sorted by day."""
+        rng, channels, nv = self.rng, [c for c, _w in CHANNELS], len(self.villages)
+        first, last = self.start.toordinal(), self.end.toordinal()
+        keys = []
+        for _ in range(count):
+            village = pick(rng, self.village_table)
+            channel = pick(rng, self.channels)
+            team = self.teams[village].id
+            day = None
+            if channel in VISIT_CHANNELS and self.weeks:
+                monday = self.weeks[rng.randrange(len(self.weeks))]
+                visit = self.visits.get((team, monday))
+                day = visit[1] if visit else None
+            if day is None:
+                day = rng.randint(first, last)
+                if channels[channel] != "overseas" and datetime.date.fromordinal(day).weekday() >= 5:
+                    day = max(first, day - datetime.date.fromordinal(day).weekday() + 4)  # the Friday before
+            keys.append((day * nv + village) * len(CHANNELS) + channel)
+        keys.sort()
+        return keys
+
+    # -- Pass 2: each case's life ---------------------------------------------------------------
+
+    def due(self, day: int, kind: str) -> int:
+        """cases.deadlines.due_date as a day ordinal, with each day's is_workday asked once."""
+        key = (day, kind)
+        if key not in self.due_cache:
+            counted, limit = 0, working_day_limit(kind)
+            while counted < limit:
+                day += 1
+                if day not in self.workdays:
+                    self.workdays[day] = is_workday(datetime.date.fromordinal(day))[0]
+                counted += self.workdays[day]
+            self.due_cache[key] = day
+        return self.due_cache[key]
+
+    def make_cases(self, keys: list[int], serials: dict[int, int]) -> Drafts:
+        rng, data, results = self.rng, self.data, self.results
+        surnames, given_names, suffixes = data["surnames"], data["given_names"], data["hamlet_suffixes"]
+        nv, nc, end, office = len(self.villages), len(CHANNELS), self.end.toordinal(), self.office
+        drafts = Drafts()
+        for key in keys:
+            rest, channel_index = divmod(key, nc)
+            day, village_index = divmod(rest, nv)
+            channel = CHANNELS[channel_index][0]
+            raised = datetime.date.fromordinal(day)
+            serial = serials[raised.year]
+            serials[raised.year] = serial + 1
+            team = self.teams[village_index]
+            village_id, village_name = self.villages[village_index]
+            visit_id = None
+            if channel in VISIT_CHANNELS:
+                visit = self.visits.get((team.id, day - raised.weekday()))
+                if visit and visit[1] == day:
+                    visit_id = visit[0]
+            kind = pick(rng, self.kinds)
+            category_id, subcategory_id, code, titles = pick(rng, self.subcategories)
+            title = titles[rng.randrange(len(titles))]
+            resident = surnames[rng.randrange(len(surnames))] + given_names[rng.randrange(len(given_names))]
+            phone = f"1{'3578'[rng.randrange(4)]}{rng.randrange(10**8, 10**9)}"
+            address = f"{village_name}{surnames[rng.randrange(len(surnames))]}{suffixes[rng.randrange(len(suffixes))]}"
+            address += f"{rng.randrange(1, 60)}号"
+            # Hardship applications (低保) are often kept off the board.
+            public_posting = rng.random() >= (0.5 if code == "0101" else 0.05)
+            if channel in VISIT_CHANNELS:
+                registered_at = day * 1440 + 9 * 60 + rng.randrange(180)  # Thursday morning
+            else:
+                registered_at = day * 1440 + 8 * 60 + 30 + rng.randrange(540)
+            author = team.author
+            events = [("registered", registered_at, author, "", "", "registered", True)]
+            status, closure, decision, responsible, due, plan, planned = "registered", "", "", None, None, "", None
+            policy, department, closed, result, fed_back, feedback, version = "", "", None, "", None, None, 1
+
+            if kind != "complaint" and rng.random() < ON_THE_SPOT_SHARE:
+                status, closure, closed = "closed", "on_the_spot", day
+                result = results["on_the_spot"][rng.randrange(len(results["on_the_spot"]))]
+                at = registered_at + 10 + rng.randrange(50)
+                events.append(("closed", at, author, f"现场解决：{result}", "registered", "closed", True))
+                version += 1
+            else:
+                triaged = day + rng.randrange(8)  # decided within the week
+                if triaged <= end:
+                    decision = pick(rng, self.decisions)
+                    crew = team.members or ([team.leader] if team.leader else [])
+                    person = (
+                        (team.leader if team.leader and rng.random() < 0.4 else crew[rng.randrange(len(crew))])
+                        if crew
+                        else None
+                    )
+                    responsible = person[0] if person else None
+                    limit = self.due(triaged, kind)
+                    parts = [f"处理决定：{self.labels[decision]}"]
+                    if person:
+                        parts.append(f"责任人：{person[1]}")
+                    if decision == "plan":
+                        planned = triaged + rng.randrange(30, 366)
+                        due = planned
+                        plan = PLANS[rng.randrange(len(PLANS))]
+                        handling = (planned - triaged) * (0.5 + rng.random() * 0.7)
+                    else:
+                        due = limit
+                        span = max(1, limit - triaged)
+                        on_time = rng.random() < 0.8
+                        handling = span * (0.2 + 0.8 * rng.random() if on_time else 1 + 3 * rng.random())
+                        if decision == "explain":
+                            policy, department = POLICY[rng.randrange(len(POLICY))]
+                    parts.append(f"办理期限：{datetime.date.fromordinal(due).isoformat()}")
+                    if decision == "plan":
+                        parts.append(f"计划完成日期：{datetime.date.fromordinal(planned).isoformat()}")
+                    if department:
+                        parts.append(f"解释部门：{department}")
+                    triaged_at = triaged * 1440 + 15 * 60 + rng.randrange(120)
+                    events.append(("triaged", triaged_at, office, "；".join(parts), "registered", "in_progress", True))
+                    status, version = "in_progress", version + 1
+                    closes = None if rng.random() < STUCK_SHARE else triaged + int(handling)
+                    until = min(end, closes if closes is not None else end)
+                    steps = sorted(rng.randint(triaged, until) for _ in range(pick(rng, self.progress_counts)))
+                    for step in steps:
+                        text = PROGRESS_TEXTS[rng.randrange(len(PROGRESS_TEXTS))]
+                        at = max(triaged_at + 30, step * 1440 + 10 * 60 + rng.randrange(300))
+                        events.append(("progress", at, author, text, "", "", rng.random() < 0.6))
+                    if closes is not None and closes <= end:
+                        closure = "explained" if decision == "explain" else "solved"
+                        status, closed = "closed", closes
+                        result = results[closure][rng.randrange(len(results[closure]))]
+                        label = self.labels[closure]
+                        at = max(events[-1][1] + 30, closes * 1440 + 16 * 60 + rng.randrange(90))
+                        events.append(("closed", at, office, f"{label}：{result}", "in_progress", "closed", True))
+                        version += 1
+
+            if status == "closed" and rng.random() < FED_BACK_SHARE:
+                given = closed + rng.randrange(8)
+                if given <= end:
+                    fb_channel = pick(rng, self.feedback_channels)
+                    satisfaction = pick(rng, self.satisfaction)
+                    giver = responsible or (team.leader[0] if team.leader else None)
+                    feedback = (given, fb_channel, giver, satisfaction, "已告知办理结果", office)
+                    fed_back, version = given, version + 1
+                    text = f"{self.labels[fb_channel]}反馈"
+                    if satisfaction:
+                        text += f"，{self.labels[satisfaction]}"
+                    at = max(events[-1][1] + 30, given * 1440 + 10 * 60 + 30)
+                    events.append(("feedback", at, office, text, "", "", False))
+
+            drafts.cases.append(
+                [
+                    f"{self.prefix}-{raised.year}-{serial:04d}",
+                    village_id,
+                    team.id,
+                    visit_id,
+                    day,
+                    channel,
+                    kind,
+                    resident,
+                    phone,
+                    address,
+                    category_id,
+                    subcategory_id,
+                    title,
+                    title + GENERATED_NOTE,
+                    public_posting,
+                    status,
+                    closure,
+                    decision,
+                    responsible,
+                    due,
+                    plan,
+                    planned,
+                    policy,
+                    department,
+                    closed,
+                    result,
+                    fed_back,
+                    version,
+                    registered_at,
+                    max(event[1] for event in events),
+                    author,
+                    True,
+                ]
+            )
+            drafts.lives.append((events, feedback))
+        return drafts
+
+
+# -- Writing ---------------------------------------------------------------------------------
+# Values as make_cases gives them: s text, i whole number or None, d day ordinal, t minute
+# ordinal (day × 1440 + minute, Beijing time), b yes/no.
+CASE_TYPES = "siiidsssssiissbsssidsdssdsdittib"
+EVENT_TYPES = "istisssb"
+FEEDBACK_TYPES = "idsissi"
+
+
+def extra_columns(model, columns: list[str]) -> list[tuple[str, object]]:
+    """Columns of MODEL that make_cases does not fill (added since it was written), with their defaults."""
+    return [
+        (f.column, f.get_db_prep_save(f.get_default(), connection))
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.column not in columns
+    ]
+
+
+class CopyWriter:
+    """PostgreSQL: COPY … FROM STDIN, three tables per batch; case ids taken from the id sequence.
+
+    Row by row, the foreign-key checks cost more than the rows: PostgreSQL's advice for loading
+    is to drop the foreign keys and add them back, which checks every row at once with a join.
+    begin() drops them and finish() adds them back in the same transaction, so another session
+    never sees the tables without them (it waits: run the generator before serving).
+    """
+
+    ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+    def __init__(self):
+        self.days: dict[int, str] = {}
+        self.tables = {}
+        for model, columns, types in (
+            (Case, CASE_COLUMNS, CASE_TYPES),
+            (CaseEvent, EVENT_COLUMNS, EVENT_TYPES),
+            (Feedback, FEEDBACK_COLUMNS, FEEDBACK_TYPES),
+        ):
+            extra = extra_columns(model, columns)
+            names = (["id"] if model is Case else []) + columns + [column for column, _value in extra]
+            sql = f"COPY {model._meta.db_table} ({', '.join(connection.ops.quote_name(n) for n in names)}) FROM STDIN"
+            suffix = "".join("\t" + self.text(value) for _column, value in extra)
+            codes = ("i" if model is Case else "") + types  # the id comes first
+            self.tables[model] = (sql, [self.converter(code) for code in codes], suffix)
+        self.sequence_sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+        self.foreign_keys: list[tuple[str, str, str]] = []
+
+    def begin(self):
+        tables = [model._meta.db_table for model in (Case, CaseEvent, Feedback)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY conrelid, conname",
+                [tables],
+            )
+            self.foreign_keys = cursor.fetchall()
+            for table, name, _definition in self.foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+
+    def finish(self):
+        with connection.cursor() as cursor:
+            for table, name, definition in self.foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+
+    def text(self, value) -> str:
+        if value is None:
+            return "\\N"
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        return str(value).translate(self.ESCAPES)
+
+    def day(self, ordinal: int | None) -> str:
+        if ordinal is None:
+            return "\\N"
+        if ordinal not in self.days:
+            self.days[ordinal] = datetime.date.fromordinal(ordinal).isoformat()
+        return self.days[ordinal]
+
+    def minute(self, value: int | None) -> str:
+        if value is None:
+            return "\\N"
+        day, minute = divmod(value, 1440)
+        return f"{self.day(day)} {minute // 60:02d}:{minute % 60:02d}:00+08"
+
+    def converter(self, code: str):
+        return {
+            "s": lambda v: v.translate(self.ESCAPES),
+            "i": lambda v: "\\N" if v is None else str(v),
+            "d": self.day,
+            "t": self.minute,
+            "b": lambda v: "t" if v else "f",
+        }[code]
+
+    def copy(self, cursor, model, rows) -> int:
+        sql, converters, suffix = self.tables[model]
+        buffer = io.StringIO()
+        for row in rows:
+            buffer.write(
+                "\t".join([convert(value) for convert, value in zip(converters, row, strict=True)]) + suffix + "\n"
+            )
+        buffer.seek(0)
+        cursor.copy_expert(sql, buffer)
+        return len(rows)
+
+    def write(self, drafts: Drafts) -> Counter:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sequence_sql, [Case._meta.db_table, len(drafts.cases)])
+            ids = [row[0] for row in cursor.fetchall()]
+            self.copy(cursor, Case, [[pk, *row] for pk, row in zip(ids, drafts.cases, strict=True)])
+            events = [(pk, *event) for pk, (lives, _f) in zip(ids, drafts.lives, strict=True) for event in lives]
+            feedback = [(pk, *f) for pk, (_e, f) in zip(ids, drafts.lives, strict=True) if f]
+            return Counter(
+                cases=len(ids),
+                events=self.copy(cursor, CaseEvent, events),
+                feedback=self.copy(cursor, Feedback, feedback),
+            )
+
+
+class BulkWriter:
+    """Any database: bulk_create (created_at and updated_at are then the time of writing)."""
+
+    def __init__(self):
+        self.converters = {
+            "s": lambda v: v,
+            "i": lambda v: v,
+            "b": lambda v: v,
+            "d": lambda v: None if v is None else datetime.date.fromordinal(v),
+            "t": lambda v: (
+                None
+                if v is None
+                else datetime.datetime.combine(
+                    datetime.date.fromordinal(v // 1440), datetime.time(v % 1440 // 60, v % 60), TZ
+                )
+            ),
+        }
+
+    def objects(self, model, columns, types, rows):
+        converters = [self.converters[code] for code in types]
+        return [model(**{c: f(v) for c, f, v in zip(columns, converters, row, strict=True)}) for row in rows]
+
+    def write(self, drafts: Drafts) -> Counter:
+        cases = Case.objects.bulk_create(self.objects(Case, CASE_COLUMNS, CASE_TYPES, drafts.cases))
+        events = [(case.pk, *event) for case, (lives, _f) in zip(cases, drafts.lives, strict=True) for event in lives]
+        feedback = [(case.pk, *f) for case, (_e, f) in zip(cases, drafts.lives, strict=True) if f]
+        CaseEvent.objects.bulk_create(self.objects(CaseEvent, EVENT_COLUMNS, EVENT_TYPES, events))
+        Feedback.objects.bulk_create(self.objects(Feedback, FEEDBACK_COLUMNS, FEEDBACK_TYPES, feedback))
+        return Counter(cases=len(cases), events=len(events), feedback=len(feedback))
+
+
+class Progress:
+    """A plain-text progress bar on stderr: redrawn in place on a terminal, a line per tenth otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, out, total: int):
+        self.out, self.total, self.started = out, total, time.monotonic()
+        self.tty = out.isatty()
+        self.shown = -1
+
+    def line(self, done: int) -> str:
+        share = done / self.total if self.total else 1
+        filled = int(self.WIDTH * share)
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed else 0
+        left = (self.total - done) / rate if rate else 0
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        return f"[{bar}] {share:4.0%} {done}/{self.total} cases, {rate:,.0f}/s, {left:,.0f} s left"
+
+    def update(self, done: int):
+        tenth = int(10 * done / self.total) if self.total else 10
+        if self.tty:
+            self.out.write("\r" + self.line(done), style_func=str, ending="")
+        elif tenth > self.shown:
+            self.shown = tenth
+            self.out.write(self.line(done), style_func=str)
+
+    def done(self, then: str = ""):
+        if self.tty:
+            self.out.write("", style_func=str)
+        if then:
+            self.out.write(f"{then}…", style_func=str)
+
+
+assert len(CASE_TYPES) == len(CASE_COLUMNS) and len(EVENT_TYPES) == len(EVENT_COLUMNS)
+assert len(FEEDBACK_TYPES) == len(FEEDBACK_COLUMNS)
