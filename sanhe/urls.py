@@ -11,5 +11,6 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("reports/", include("reports.urls")),
     path("notice/", include("villages.urls")),
+    path("track/", include("villages.track_urls")),
     path("", include("teams.urls")),
 ]

@@ -1,30 +1,166 @@
+"""The public side: the notice board 村公开栏 on a phone and on paper, and a resident's own case.
+
+No login anywhere here. Templates get PublicCase rows (villages/services.py), never a Case.
+"""
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.models import Case
 from reports.figures import filter_cases, percent_text, summarize
+from villages import services, tracking
+from villages.forms import OPEN, UNCLASSIFIED, BoardFilterForm, TrackForm
 from villages.models import Village
 
-NOTICE_PAGE_SIZE = 30
+NOTICE_PAGE_SIZE = 20
+# The paper board lists the newest cases; the QR code leads to all of them.
+PRINT_LIMIT = 60
+PRINT_SIZES = ("a4", "a3")
 
 
+def _public(request: HttpRequest, template: str, ctx: dict, status: int = 200) -> HttpResponse:
+    ctx = {"large_text": services.large_text(request), **ctx}
+    return render(request, template, ctx, status=status)
+
+
+@require_safe
 def notice_index(request: HttpRequest) -> HttpResponse:
-    """The town's public board: its figures and the ten villages with theirs."""
-    villages = Village.objects.annotate(
-        total=Count("cases"), closed=Count("cases", filter=Q(cases__status=Case.Status.CLOSED))
-    ).order_by("code")
-    for village in villages:
-        village.closure_rate = percent_text(village.closed, village.total)
-    ctx = {"summary": summarize(filter_cases()), "villages": villages}
-    return render(request, "villages/notice_index.html", ctx)
+    """The town's public board: its figures and chart, and the ten villages with theirs."""
+    freshness = services.town_freshness()
+    key = services.page_key("index", freshness.version)
+
+    def build() -> str:
+        villages = Village.objects.annotate(
+            total=Count("cases"), closed=Count("cases", filter=Q(cases__status=Case.Status.CLOSED))
+        ).order_by("code")
+        for village in villages:
+            village.closure_rate = percent_text(village.closed, village.total)
+        ctx = {"summary": summarize(filter_cases()), "villages": villages, "town_name": settings.TOWN_NAME}
+        return render_to_string("villages/_index_board.html", ctx)
+
+    def page() -> HttpResponse:
+        return _public(request, "villages/notice_index.html", {"board": services.cached_html(key, build)})
+
+    return services.conditional_page(request, key, freshness, page)
 
 
-def notice_village(request: HttpRequest, code: str) -> HttpResponse:
-    """One village's public board: its figures and every case, with no resident's details."""
-    village = get_object_or_404(Village, code=code)
+def _board_cases(village: Village, filters: dict):
     cases = Case.objects.for_village(village).public().order_by("-raised_on", "-number")
-    page = Paginator(cases, NOTICE_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"village": village, "summary": summarize(filter_cases(village=village)), "page": page}
-    return render(request, "villages/notice_village.html", ctx)
+    if filters["status"] == OPEN:
+        cases = cases.open()
+    elif filters["status"]:
+        cases = cases.filter(status=filters["status"])
+    if filters["category"] == UNCLASSIFIED:
+        cases = cases.filter(category__isnull=True)
+    elif filters["category"]:
+        cases = cases.filter(category_id=int(filters["category"]))
+    return cases
+
+
+@require_safe
+def notice_village(request: HttpRequest, code: str) -> HttpResponse:
+    """One village's board: its figures and chart, and every case, filtered, newest first, paginated."""
+    village, freshness = services.village_for_board(code)
+    form = BoardFilterForm(request.GET)
+    filters = form.filters()
+    key = services.page_key("village", village.code, freshness.version, *filters.values(), form.is_valid())
+
+    def build() -> str:
+        page = Paginator(_board_cases(village, filters), NOTICE_PAGE_SIZE).get_page(filters["page"])
+        query = {k: v for k, v in filters.items() if k != "page" and v}
+        ctx = {
+            "village": village,
+            "summary": summarize(filter_cases(village=village)),
+            "page": page,
+            "cases": [services.public_case(case) for case in page.object_list],
+            "filters": filters,
+            "filter_error": not form.is_valid(),
+            "filtered": bool(query),
+            "querystring": urlencode(query),
+            "status_choices": form.fields["status"].choices,
+            "unclassified": UNCLASSIFIED,
+        }
+        return render_to_string("villages/_village_board.html", ctx)
+
+    def page() -> HttpResponse:
+        ctx = {"village": village, "board": services.cached_html(key, build)}
+        return _public(request, "villages/notice_village.html", ctx)
+
+    return services.conditional_page(request, key, freshness, page)
+
+
+@require_safe
+def notice_print(request: HttpRequest, code: str) -> HttpResponse:
+    """The paper board for the village's 公开栏: A4, or an A3 poster with ?size=a3."""
+    village, freshness = services.village_for_board(code)
+    size = request.GET.get("size") if request.GET.get("size") in PRINT_SIZES else "a4"
+    online_url = request.build_absolute_uri(reverse("notice:village", args=[village.code]))
+    today = timezone.localdate()
+    key = services.page_key("print", village.code, freshness.version, size, today, online_url)
+
+    def build() -> str:
+        cases = list(Case.objects.for_village(village).public().order_by("-raised_on", "-number")[:PRINT_LIMIT])
+        ctx = {
+            "village": village,
+            "summary": summarize(filter_cases(village=village)),
+            "cases": [services.public_case(case) for case in cases],
+            "more": max(freshness.count - len(cases), 0),
+            "size": size,
+            "posted_on": today,
+            "online_url": online_url,
+            "qr": services.qr_svg(online_url),
+            "town_name": settings.TOWN_NAME,
+            "town_phone": settings.TOWN_PHONE,
+        }
+        return render_to_string("villages/_print_board.html", ctx)
+
+    def page() -> HttpResponse:
+        ctx = {"village": village, "size": size, "board": services.cached_html(key, build)}
+        return _public(request, "villages/notice_print.html", ctx)
+
+    return services.conditional_page(request, key, freshness, page)
+
+
+@require_safe
+def text_size(request: HttpRequest) -> HttpResponse:
+    """The 大字 switch: remember the reader's text size in a cookie and go back to the page."""
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("notice:index")
+    response = HttpResponseRedirect(back)
+    if request.GET.get("size") == "large":
+        response.set_cookie(services.TEXT_SIZE_COOKIE, "large", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(services.TEXT_SIZE_COOKIE, samesite="Lax")
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """A resident's own case by its tracking number and the last four digits of their phone."""
+    form = TrackForm(request.POST or None)
+    found, message, status = None, "", 200
+    if request.method == "POST":
+        ip = tracking.client_ip(request)
+        if tracking.is_throttled(ip):
+            message, status = _("查询错误次数过多，请%(minutes)s分钟后再试，或拨打镇政府电话 %(phone)s 查询。"), 429
+            message %= {"minutes": tracking.WINDOW_SECONDS // 60, "phone": settings.TOWN_PHONE}
+        elif form.is_valid():
+            case = tracking.find_case(form.cleaned_data["number"], form.cleaned_data["last4"])
+            if case is None:
+                tracking.record_failure(ip)
+                message = _("没有查到：编号或电话后四位不对。请对照登记回执再试一次。")
+            else:
+                found = services.public_case(case, own=True)
+    return _public(request, "villages/track.html", {"form": form, "found": found, "message": message}, status)

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+from villages import tracking
+
+OPEN = "open"
+UNCLASSIFIED = "none"
+
+
+class BoardFilterForm(forms.Form):
+    """The notice board's filters (a GET form): status, category, page. Validated without the
+    database, so the cleaned values can key the page's cache; an unknown category shows nothing."""
+
+    status = forms.ChoiceField(
+        label=_("办理状态"), required=False, choices=[("", _("全部")), (OPEN, _("未办结")), *Case.Status.choices]
+    )
+    category = forms.RegexField(label=_("问题类别"), required=False, regex=r"^(\d{1,9}|none)$")
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def filters(self) -> dict:
+        """The valid filters, each bad one replaced by its default (the page says so)."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in ("status", "category", "page")}
+        return {"status": data["status"] or "", "category": data["category"] or "", "page": data["page"] or 1}
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(
+        label=_("问题编号"),
+        max_length=40,
+        help_text=_("登记回执上的编号，如 SH-2015-0001。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    last4 = forms.CharField(
+        label=_("电话后四位"),
+        max_length=10,
+        help_text=_("登记时所留电话号码的最后四位数字。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "size": "6"}),
+    )
+
+    def clean_number(self) -> str:
+        number = tracking.normalize_number(self.cleaned_data["number"])
+        if number is None:
+            raise forms.ValidationError(_("编号的写法应像 SH-2015-0001，请对照回执填写。"))
+        return number
+
+    def clean_last4(self) -> str:
+        last4 = tracking.normalize_last4(self.cleaned_data["last4"])
+        if last4 is None:
+            raise forms.ValidationError(_("请填写4位数字。"))
+        return last4

@@ -1,0 +1,206 @@
+"""What the public may see of the ledger, and how the public pages stay fast and fresh.
+
+Privacy by construction: public templates never receive a Case. They receive a PublicCase,
+built here from a whitelist of fields; a resident appears at most as a masked surname (陈**),
+and a case that is not for public posting keeps only its category, status and dates.
+
+Freshness: a village's board is cached under a key that holds the latest `updated_at` and the
+number of the village's cases (every function of cases/workflow.py touches `updated_at`), so a
+change shows at once; the same key gives the ETag that lets a phone re-fetch nothing unchanged.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import segno
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from cases.models import Case, CaseEvent
+from villages.models import Village
+
+# Bump when the public templates change, so no cached page or ETag outlives a deploy.
+BOARD_REVISION = "5"
+# Case changes show at once (they change the key); this only bounds how long a renamed village
+# or category, or a deleted case's absence from the town count, can take to show.
+CACHE_SECONDS = 10 * 60
+# Events whose text was written for the public; other public events show their kind only
+# (registration notes may name the resident; a closing's text is the result, shown apart).
+EVENT_TEXT_SHOWN = {CaseEvent.Kind.PROGRESS, CaseEvent.Kind.TRIAGED, CaseEvent.Kind.REOPENED}
+TEXT_SIZE_COOKIE = "notice_text"
+
+
+def mask_surname(name: str) -> str:
+    """The most the public ever sees of a resident: the first character and two stars (陈**)."""
+    name = (name or "").strip()
+    return f"{name[0]}**" if name else ""
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """One public line of a case's history."""
+
+    on: datetime.date
+    kind: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PublicFeedback:
+    on: datetime.date
+    channel: str
+    satisfaction: str
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """A case as the public may see it. Built only by public_case(); holds nothing private."""
+
+    number: str
+    raised_on: datetime.date
+    category: str
+    subcategory: str
+    status: str
+    status_label: str
+    closure_label: str
+    posted: bool
+    title: str = ""
+    entries: tuple[PublicEntry, ...] = ()
+    result: str = ""
+    closed_on: datetime.date | None = None
+    fed_back_on: datetime.date | None = None
+    resident: str = ""
+    feedback: tuple[PublicFeedback, ...] = field(default=())
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Case.Status.CLOSED
+
+    @property
+    def latest_step(self) -> PublicEntry | None:
+        """The newest public entry with words (the paper board has room for one)."""
+        return next((entry for entry in reversed(self.entries) if entry.text), None)
+
+
+def _entry(event: CaseEvent, *, with_text: bool) -> PublicEntry:
+    text = event.text if with_text and event.kind in EVENT_TEXT_SHOWN else ""
+    return PublicEntry(on=timezone.localdate(event.at), kind=event.get_kind_display(), text=text)
+
+
+def public_case(case: Case, *, own: bool = False) -> PublicCase:
+    """What CASE shows on the board; with OWN, what its resident sees on /track/ (the masked
+    surname, the dates and kinds of its public steps and the feedback recorded — no text of a
+    case that is not for public posting, never who gave the feedback or its notes).
+    CASE needs category, subcategory and `public_events` (Case.objects.public()); with OWN also
+    `feedback` prefetched."""
+    posted = case.public_posting
+    if posted or own:
+        entries = tuple(_entry(e, with_text=posted) for e in case.public_events)
+    else:
+        entries = ()
+    feedback = ()
+    if own:
+        feedback = tuple(
+            PublicFeedback(row.given_on, row.get_channel_display(), row.get_satisfaction_display())
+            for row in case.feedback.all()
+        )
+    return PublicCase(
+        number=case.number,
+        raised_on=case.raised_on,
+        category=case.category.name if case.category else "",
+        subcategory=case.subcategory.name if case.subcategory else "",
+        status=case.status,
+        status_label=case.get_status_display(),
+        closure_label=case.get_closure_display() if case.closure else "",
+        posted=posted,
+        title=case.title if posted else "",
+        entries=entries,
+        result=case.result if posted and case.is_closed else "",
+        closed_on=case.closed_on,
+        fed_back_on=case.fed_back_on,
+        resident=mask_surname(case.resident_name) if own else "",
+        feedback=feedback,
+    )
+
+
+# -- Freshness: the cache key and the validators -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The latest change and the number of cases of a village (or the town): the version of its board."""
+
+    latest: datetime.datetime | None
+    count: int
+
+    @property
+    def version(self) -> str:
+        return f"{self.latest.isoformat() if self.latest else '-'}/{self.count}"
+
+
+def village_for_board(code: str) -> tuple[Village, Freshness]:
+    """The village CODE (404 if none) and its freshness, in one query (index cases_case_village_updated)."""
+    village = get_object_or_404(
+        Village.objects.annotate(latest=Max("cases__updated_at"), case_count=Count("cases")), code=code
+    )
+    return village, Freshness(village.latest, village.case_count)
+
+
+def town_freshness() -> Freshness:
+    row = Case.objects.aggregate(latest=Max("updated_at"), count=Count("id"))
+    return Freshness(row["latest"], row["count"])
+
+
+def page_key(*parts) -> str:
+    """A cache key for a public page's content: its parts, the language and the template revision."""
+    raw = "|".join(str(p) for p in (BOARD_REVISION, get_language(), *parts))
+    return "notice:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def cached_html(key: str, build: Callable[[], str]) -> SafeString:
+    html = cache.get(key)
+    if html is None:
+        html = str(build())
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # our own rendered template output
+
+
+def large_text(request: HttpRequest) -> bool:
+    return request.COOKIES.get(TEXT_SIZE_COOKIE) == "large"
+
+
+def conditional_page(
+    request: HttpRequest, key: str, freshness: Freshness, render_page: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """A 304 when the client holds this very page, otherwise the rendered page; both carry the
+    validators. The ETag adds to KEY what the page shell depends on: text size and who is logged in."""
+    user = request.user.pk if request.user.is_authenticated else 0
+    shell = f"{key}|{large_text(request)}|{user}"
+    # Weak: the page's bytes differ by the CSRF token of the language form, not its meaning.
+    etag = 'W/"' + hashlib.sha256(shell.encode()).hexdigest()[:32] + '"'
+    last_modified = int(freshness.latest.timestamp()) if freshness.latest else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = render_page()
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    # Stored by the phone, revalidated on every view: a change shows at once, nothing unchanged re-sent.
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
+
+
+def qr_svg(url: str) -> SafeString:
+    """A QR code leading to URL, as inline SVG drawn on the server (segno): sharp at any print size."""
+    code = segno.make(url, error="m")
+    return mark_safe(code.svg_inline(scale=1, border=4, omitsize=True, dark="#000", light="#fff", svgclass="qr-code"))
