@@ -220,7 +220,7 @@ class ProblemForm(forms.ModelForm):
         data = super().clean()
         category, sub = data.get("category_choice") or (None, None)
         self.instance.category, self.instance.subcategory = category, sub
-        if data.get("on_the_spot") and not data.get("result"):
+        if data.get("on_the_spot") and not data.get("result") and "result" not in self.errors:
             self.add_error("result", _("现场解决的问题请写明处理结果。"))
         if not data.get("on_the_spot"):
             data["result"] = ""
