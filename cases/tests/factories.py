@@ -2,8 +2,8 @@ import datetime
 
 import factory
 
-from cases.models import Case, Category, SubCategory
-from teams.tests.factories import TeamFactory
+from cases.models import Case, Category, Feedback, Referral, SubCategory
+from teams.tests.factories import HelperFactory, TeamFactory
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,23 @@ class CaseFactory(factory.django.DjangoModelFactory):
             closed_on=datetime.date(2015, 1, 20),
             result="已维修",
         )
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    case = factory.SubFactory(CaseFactory)
+    helper = factory.SubFactory(HelperFactory)
+    asked_on = datetime.date(2015, 1, 10)
+    request = "请协助调解"
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    case = factory.SubFactory(CaseFactory, closed=True)
+    given_on = datetime.date(2015, 1, 21)
+    channel = Feedback.Channel.PHONE
+    satisfaction = Feedback.Satisfaction.SATISFIED
