@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -24,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cases import workflow
 from cases.deadlines import due_date
@@ -389,7 +387,7 @@ def _village_stems(village: Village) -> set[str]:
 def _open_workbook(source):
     try:
         return load_workbook(source, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+    except Exception:  # not a zip, not a workbook, broken XML: an upload can fail in any way; refuse it
         return None
 
 
@@ -672,8 +670,8 @@ def _read_handling(text: dict, values: dict, lookups: Lookups, problems: list):
     closure = values["closure"]
     if closure == Case.Closure.SOLVED and values["responsible"] is None and not name:
         leader = values["team"].leader if values["team"] else None
-        if leader is None:
-            problems.append(_("已解决的问题须有责任人：台账未写责任人，驻点团队也没有团长"))
+        if leader is None and values["village"]:
+            problems.append(_("已解决的问题须有责任人：台账未写责任人，也找不到驻点团队的团长"))
         values["responsible"], values["responsible_is_leader"] = leader, leader is not None
     values["policy_basis"] = values["explaining_department"] = ""
     if closure == Case.Closure.EXPLAINED:

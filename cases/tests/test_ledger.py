@@ -486,7 +486,7 @@ def test_read_ledger_needs_a_responsible_person_for_a_solved_row_without_one(tow
         )
     )
 
-    assert plan.rows[0].problems == ["已解决的问题须有责任人：台账未写责任人，驻点团队也没有团长"]
+    assert plan.rows[0].problems == ["已解决的问题须有责任人：台账未写责任人，也找不到驻点团队的团长"]
 
 
 @pytest.mark.parametrize(
