@@ -158,7 +158,7 @@ class Command(BaseCommand):
         if not start <= end <= today:
             raise CommandError(f"--end must lie between PROGRAMME_START ({start}) and today ({today})")
         started = time.monotonic()
-        generator = Generator(random.Random(seed), start, end)
+        generator = Generator(seed, start, end)
         if not dry_run:
             generator.ensure_visits()
         generator.load_reference()
@@ -217,8 +217,10 @@ def reserve_numbers(per_year: Counter) -> dict[int, int]:
 
 
 class Generator:
-    def __init__(self, rng: random.Random, start: datetime.date, end: datetime.date):
-        self.rng, self.start, self.end = rng, start, end
+    def __init__(self, seed: int, start: datetime.date, end: datetime.date):
+        self.rng, self.start, self.end = random.Random(seed), start, end
+        # Visits are made only where missing: their own generator keeps the cases the same either way.
+        self.visit_rng = random.Random(f"visits-{seed}")
         self.data = json.loads(DATA.read_text(encoding="utf-8"))
         self.kinds = weighted(KINDS)
         self.channels = weighted([(index, weight) for index, (_channel, weight) in enumerate(CHANNELS)])
@@ -249,7 +251,7 @@ class Generator:
                 team=team,
                 village=team.village,
                 date=day,
-                households_visited=self.rng.randrange(15, 60),
+                households_visited=self.visit_rng.randrange(15, 60),
                 key_people="低保户、五保户、独居老人",
                 briefing_notes="与村两委召开碰头会，确定本次走访的主要任务和重点对象。",
                 summary="分组入户走访，收集群众意见。",
@@ -334,7 +336,7 @@ class Generator:
             channel = pick(rng, self.channels)
             team = self.teams[village].id
             day = None
-            if channel in VISIT_CHANNELS and self.weeks:
+            if channels[channel] in VISIT_CHANNELS and self.weeks:
                 monday = self.weeks[rng.randrange(len(self.weeks))]
                 visit = self.visits.get((team, monday))
                 day = visit[1] if visit else None
@@ -557,6 +559,9 @@ class CopyWriter:
     def begin(self):
         tables = [model._meta.db_table for model in (Case, CaseEvent, Feedback)]
         with connection.cursor() as cursor:
+            # Rows written earlier in this transaction are checked now: a table with pending
+            # checks cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY conrelid, conname",
@@ -570,6 +575,7 @@ class CopyWriter:
         with connection.cursor() as cursor:
             for table, name, definition in self.foreign_keys:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
 
     def text(self, value) -> str:
         if value is None:

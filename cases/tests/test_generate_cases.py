@@ -1,0 +1,148 @@
+import datetime
+import io
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, Q
+
+from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence
+from cases.workflow import register_case
+from teams.models import Team
+from villages.models import Village
+
+END = datetime.date(2016, 12, 31)  # a fixed last day: the same cases whatever day the tests run
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+    return set(Case.objects.values_list("pk", flat=True))
+
+
+def generate(count: int, seed: int = 7, **options) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("generate_cases", count=count, seed=seed, end=END, batch_size=250, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def snapshot(exclude_pks: set[int]) -> list[tuple]:
+    """The generated cases with their history and feedback, minus what the database assigns."""
+    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in ("id", "created_at", "updated_at")]
+    cases = Case.objects.exclude(pk__in=exclude_pks).order_by("number")
+    events = CaseEvent.objects.exclude(case__in=exclude_pks).order_by("case__number", "at", "kind", "text", "public")
+    feedback = Feedback.objects.exclude(case__in=exclude_pks).order_by("case__number")
+    return [
+        *cases.values_list(*fields),
+        *events.values_list("case__number", "kind", "at", "author", "text", "status_from", "status_to", "public"),
+        *feedback.values_list("case__number", "given_on", "channel", "given_by", "satisfaction", "notes"),
+    ]
+
+
+def test_generate_cases_counts_and_spreads_for_a_seed(demo):
+    out, err = generate(1000)
+
+    new = Case.objects.exclude(pk__in=demo)
+    assert new.count() == 1000
+    assert re.search(r"generate_cases: added 1000 cases, \d+ events, \d+ feedback in", out)
+    assert "100% 1000/1000 cases" in err
+    # Every village and its team, every category, and a few in no category.
+    assert set(new.values_list("village__code", flat=True)) == set(Village.objects.values_list("code", flat=True))
+    assert new.exclude(team=F("village__teams")).count() == 0
+    assert set(new.exclude(category=None).values_list("category", flat=True)) == set(
+        Category.objects.values_list("pk", flat=True)
+    )
+    assert 10 <= new.filter(category=None).count() <= 60
+    # Dates from the programme's start to the last day, most of them on the stationed Thursday.
+    assert new.filter(Q(raised_on__lt=settings.PROGRAMME_START) | Q(raised_on__gt=END)).count() == 0
+    assert {d.year for d in new.values_list("raised_on", flat=True)} == {2014, 2015, 2016}
+    assert 500 <= new.filter(raised_on__week_day=5).count() <= 850  # Thursday
+    assert new.filter(channel="household").exclude(visit=None).count() >= 500
+    # Old cases are mostly closed, each with its date, result and way; some are open and overdue.
+    statuses = dict(new.values_list("status").annotate(n=Count("id")))
+    assert set(statuses) <= {"registered", "in_progress", "closed"}
+    assert 880 <= statuses["closed"] <= 990
+    assert new.filter(status="closed").filter(Q(closed_on=None) | Q(result="") | Q(closure="")).count() == 0
+    assert new.filter(closed_on__lt=F("raised_on")).count() == 0
+    assert set(new.filter(status="closed").values_list("closure", flat=True)) == {"solved", "on_the_spot", "explained"}
+    assert new.overdue(END).count() >= 5
+    # History and feedback: a registration each, a closing per closed case, progress entries,
+    # feedback only for closed cases, recorded in fed_back_on.
+    events = CaseEvent.objects.filter(case__in=new)
+    assert events.filter(kind="registered").count() == 1000
+    assert events.filter(kind="closed").count() == statuses["closed"]
+    assert events.filter(kind="progress").count() >= 500
+    feedback = Feedback.objects.filter(case__in=new)
+    assert feedback.count() == new.exclude(fed_back_on=None).count()
+    assert feedback.exclude(case__status="closed").count() == 0
+    assert 0.8 * statuses["closed"] <= feedback.count() <= statuses["closed"]
+    assert set(feedback.values_list("satisfaction", flat=True)) == {"satisfied", "basically", "unsatisfied", ""}
+
+
+def test_generate_cases_same_seed_same_cases(demo):
+    sequences = list(NumberSequence.objects.values_list("year", "last"))
+    generate(300, seed=11)
+    first = snapshot(demo)
+    Case.objects.exclude(pk__in=demo).delete()
+    NumberSequence.objects.exclude(year__in=[year for year, _last in sequences]).delete()
+    for year, last in sequences:
+        NumberSequence.objects.filter(year=year).update(last=last)
+
+    generate(300, seed=11)
+
+    assert snapshot(demo) == first
+    assert len(first) > 300
+
+
+def test_generate_cases_other_seed_other_cases(demo):
+    generate(100, seed=1)
+    one = [row[1:] for row in Case.objects.exclude(pk__in=demo).order_by("number").values_list("number", "title")]
+    Case.objects.exclude(pk__in=demo).delete()
+
+    generate(100, seed=2)
+
+    two = [row[1:] for row in Case.objects.exclude(pk__in=demo).order_by("number").values_list("number", "title")]
+    assert one != two
+
+
+def test_generate_cases_numbers_follow_dates_and_the_sequence(demo):
+    generate(400)
+
+    new = list(Case.objects.exclude(pk__in=demo).order_by("raised_on", "number").values_list("number", "raised_on"))
+    assert len({number for number, _day in new}) == 400
+    for year in (2015, 2016):
+        serials = [int(number.rsplit("-", 1)[1]) for number, day in new if day.year == year]
+        assert serials == sorted(serials)
+        assert NumberSequence.objects.get(year=year).last == max(serials)
+    assert all(number.startswith(f"SH-{day.year}-") for number, day in new)
+
+
+def test_generate_cases_numbers_do_not_collide_with_a_later_register_case(demo):
+    generate(400)
+    last = NumberSequence.objects.get(year=2016).last
+    team = Team.objects.get(number=1)
+
+    case = register_case(
+        case=Case(village=team.village, team=team, raised_on=datetime.date(2016, 6, 2), title="水渠年久失修")
+    )
+
+    assert case.number == f"SH-2016-{last + 1:04d}"
+    assert Case.objects.filter(number=case.number).count() == 1
+
+
+def test_generate_cases_dry_run_writes_nothing(demo):
+    cases, sequences = Case.objects.count(), list(NumberSequence.objects.values_list("year", "last"))
+
+    out, _err = generate(500, dry_run=True)
+
+    assert out.startswith("generate_cases: would add 500 cases (2014: ")
+    assert out.rstrip().endswith("nothing written")
+    assert Case.objects.count() == cases
+    assert list(NumberSequence.objects.values_list("year", "last")) == sequences
+
+
+@pytest.mark.django_db
+def test_generate_cases_needs_load_demo_first():
+    with pytest.raises(CommandError, match=re.escape("run `python manage.py load_demo` first")):
+        generate(10)
