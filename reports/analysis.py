@@ -1,0 +1,526 @@
+"""The monthly analysis: every figure and rate supervisors read, defined and computed here once.
+
+A period is a date range [start, end], both inclusive; figures "at the end" are as of END.
+Each count is a Q object on Case, used both to count (Count(filter=...)) and to list the cases
+behind the figure, so a number and its list can never disagree. Rates use reports.figures.percent:
+two decimals, truncated toward zero, as the town's report writes them.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Category, Feedback
+from reports.figures import percent
+from teams.models import Team, Visit
+from villages.models import Village
+
+SOLVED = (Case.Closure.SOLVED, Case.Closure.ON_THE_SPOT)
+GOOD = (Feedback.Satisfaction.SATISFIED, Feedback.Satisfaction.BASICALLY)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        return cls(datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1]))
+
+    @classmethod
+    def last_full_month(cls, today: datetime.date | None = None) -> "Period":
+        first = (today or timezone.localdate()).replace(day=1)
+        last = first - datetime.timedelta(days=1)
+        return cls.month(last.year, last.month)
+
+    @property
+    def is_month(self) -> bool:
+        return self == Period.month(self.start.year, self.start.month)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The month before a month; otherwise the same number of days just before START."""
+        if self.is_month:
+            last = self.start - datetime.timedelta(days=1)
+            return Period.month(last.year, last.month)
+        end = self.start - datetime.timedelta(days=1)
+        return Period(end - datetime.timedelta(days=self.days - 1), end)
+
+    @property
+    def as_of(self) -> datetime.date:
+        """The day overdue is judged on: the end, or today while the period is still running."""
+        return min(self.end, timezone.localdate())
+
+    @classmethod
+    def to_date(cls, end: datetime.date) -> "Period":
+        """Everything from the programme's start to END: the cumulative figures."""
+        return cls(min(settings.PROGRAMME_START, end), end)
+
+    def thursdays(self) -> list[datetime.date]:
+        first = self.start + datetime.timedelta(days=(3 - self.start.weekday()) % 7)
+        return [first + datetime.timedelta(weeks=w) for w in range(max(0, (self.end - first).days // 7 + 1))]
+
+    def label(self) -> str:
+        if self.is_month:
+            return _("%(year)d年%(month)d月") % {"year": self.start.year, "month": self.start.month}
+        return _("%(start)s至%(end)s") % {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+# -- The counts: one Q on Case each ----------------------------------------------------------
+
+
+def case_filters(p: Period) -> dict[str, Q]:
+    """Every count the analysis makes, as a condition on a case, for period P."""
+    raised_in = Q(raised_on__gte=p.start, raised_on__lte=p.end)
+    raised_by = Q(raised_on__lte=p.end)
+    closed_by = Q(status=Case.Status.CLOSED, closed_on__lte=p.end)
+    closed_in = closed_by & Q(closed_on__gte=p.start)
+    open_at_end = raised_by & ~closed_by
+    return {
+        "collected": raised_in,
+        "collected_closed": raised_in & closed_by,
+        "collected_solved": raised_in & closed_by & Q(closure__in=SOLVED),
+        "on_the_spot": raised_in & closed_by & Q(closure=Case.Closure.ON_THE_SPOT),
+        "closed": closed_in,
+        "closed_with_due": closed_in & Q(due_on__isnull=False),
+        "closed_on_time": closed_in & Q(due_on__isnull=False, closed_on__lte=F("due_on")),
+        "closed_fed_back": closed_in & Q(fed_back_on__lte=p.end),
+        "open_at_end": open_at_end,
+        "overdue": open_at_end & Q(due_on__lt=p.as_of),
+        "raised_to_date": raised_by,
+        "closed_to_date": closed_by,
+        "fed_back_to_date": raised_by & Q(fed_back_on__lte=p.end),
+    }
+
+
+def case_counts(p: Period, suffix: str = "") -> dict:
+    return {name + suffix: Count("id", filter=q) for name, q in case_filters(p).items()}
+
+
+def feedback_counts(p: Period, suffix: str = "") -> dict:
+    given = Q(given_on__gte=p.start, given_on__lte=p.end)
+    return {
+        "rated" + suffix: Count("id", filter=given & ~Q(satisfaction="")),
+        "satisfied" + suffix: Count("id", filter=given & Q(satisfaction__in=GOOD)),
+    }
+
+
+def visit_counts(p: Period, suffix: str = "") -> dict:
+    weeks = _week_range(p)
+    in_weeks = Q(date__gte=weeks.start, date__lte=weeks.end) if weeks else Q(pk__in=[])
+    week_key = ExtractIsoYear("date") * 100 + ExtractWeek("date")
+    return {
+        "visited_households" + suffix: Sum("households_visited", filter=Q(date__gte=p.start, date__lte=p.end)),
+        "visits" + suffix: Count("id", filter=Q(date__gte=p.start, date__lte=p.end)),
+        "weeks_visited" + suffix: Count(week_key, filter=in_weeks, distinct=True),
+    }
+
+
+def _week_range(p: Period) -> Period | None:
+    """Monday of the first Thursday's week to Sunday of the last: a visit in these days counts
+    for a Thursday of P (a visit moved to another day of the week, with a reason, still counts)."""
+    thursdays = p.thursdays()
+    if not thursdays:
+        return None
+    return Period(thursdays[0] - datetime.timedelta(days=3), thursdays[-1] + datetime.timedelta(days=3))
+
+
+# -- Rates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str
+    name: str
+    part: str
+    whole: str
+    definition: str
+
+
+RATES = [
+    Rate(
+        "closure_rate",
+        _("办结率（累计）"),
+        "closed_to_date",
+        "raised_to_date",
+        _("截至期末已办结的问题数 ÷ 截至期末收集的问题总数（自活动开始累计；政策解释办结的计入）。"),
+    ),
+    Rate(
+        "closure_rate_period",
+        _("办结率（本期）"),
+        "collected_closed",
+        "collected",
+        _("本期收集的问题中截至期末已办结的 ÷ 本期收集的问题数（政策解释办结的计入）。"),
+    ),
+    Rate(
+        "solved_rate",
+        _("解决率"),
+        "collected_solved",
+        "collected",
+        _("本期收集的问题中截至期末已解决（含现场解决，不含政策解释）的 ÷ 本期收集的问题数。"),
+    ),
+    Rate(
+        "on_time_rate",
+        _("按期办结率"),
+        "closed_on_time",
+        "closed_with_due",
+        _("本期办结且有办理期限的问题中，在期限当天或之前办结的 ÷ 本期办结且有办理期限的问题数。"),
+    ),
+    Rate(
+        "feedback_rate",
+        _("反馈率"),
+        "closed_fed_back",
+        "closed",
+        _("本期办结的问题中截至期末已向反映人反馈的 ÷ 本期办结的问题数。"),
+    ),
+    Rate(
+        "satisfaction_rate",
+        _("满意率"),
+        "satisfied",
+        "rated",
+        _("本期回访记录中评价为“满意”或“基本满意”的 ÷ 本期有满意度评价的回访记录数。"),
+    ),
+    Rate(
+        "home_visit_rate",
+        _("入户率"),
+        "visited_households",
+        "households",
+        _("本期驻点走访户数之和 ÷ 户数（各村登记户数之和）。同一户多次走访重复计算，一个月以上的期间可超过100%。"),
+    ),
+]
+RATE_BY_KEY = {rate.key: rate for rate in RATES}
+
+COUNT_DEFINITIONS = [
+    ("collected", _("收集问题"), _("反映日期在本期内的问题数。")),
+    ("closed", _("办结"), _("办结日期在本期内的问题数（不论何时收集）。")),
+    ("open_at_end", _("期末未办结"), _("截至期末已收集、期末时尚未办结的问题数。")),
+    ("overdue", _("逾期"), _("期末未办结且办理期限早于期末（本期尚未结束时为今天）的问题数。")),
+    ("on_the_spot", _("现场解决"), _("本期收集、由驻点干部现场解决的问题数。")),
+]
+
+
+def rates_of(counts: dict) -> dict[str, Decimal | None]:
+    return {rate.key: percent(counts.get(rate.part) or 0, counts.get(rate.whole) or 0) for rate in RATES}
+
+
+# -- Headline figures --------------------------------------------------------------------------
+
+HEADLINE_COUNTS = ["collected", "closed", "open_at_end", "overdue", "on_the_spot"]
+
+
+@dataclass
+class Figure:
+    key: str
+    name: str
+    value: int | Decimal | None
+    previous: int | Decimal | None
+    is_rate: bool = False
+    rate: "Rate | None" = None
+    part: int | None = None
+    whole: int | None = None
+
+    @property
+    def change(self) -> int | Decimal | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass
+class Headline:
+    period: Period
+    previous: Period
+    counts: dict
+    previous_counts: dict
+    rates: dict
+    previous_rates: dict
+    figures: list[Figure] = field(default_factory=list)
+
+    def __getitem__(self, key):
+        return self.counts.get(key, self.rates.get(key))
+
+
+def headline(p: Period) -> Headline:
+    """The headline counts and rates of P beside those of the period before: four queries."""
+    q = p.previous()
+    counts = Case.objects.aggregate(**case_counts(p), **case_counts(q, "_prev"))
+    counts |= Feedback.objects.aggregate(**feedback_counts(p), **feedback_counts(q, "_prev"))
+    known = Q(village__households__isnull=False)
+    counts |= Visit.objects.filter(known).aggregate(**visit_counts(p), **visit_counts(q, "_prev"))
+    counts["households"] = counts["households_prev"] = Village.objects.aggregate(n=Sum("households"))["n"] or 0
+    now = {k: v or 0 for k, v in counts.items() if not k.endswith("_prev")}
+    before = {k.removesuffix("_prev"): v or 0 for k, v in counts.items() if k.endswith("_prev")}
+    result = Headline(p, q, now, before, rates_of(now), rates_of(before))
+    names = dict((key, name) for key, name, _d in COUNT_DEFINITIONS)
+    for key in HEADLINE_COUNTS:
+        result.figures.append(Figure(key, names[key], now[key], before[key]))
+    for rate in RATES:
+        value, previous = result.rates[rate.key], result.previous_rates[rate.key]
+        result.figures.append(Figure(rate.key, rate.name, value, previous, True, rate, now[rate.part], now[rate.whole]))
+    return result
+
+
+# -- Breakdowns --------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: a category, sub-category, village or team, with its counts.
+    DIM names what the line is ("category", "subcategory", "unclassified", "village", "team")."""
+
+    dim: str
+    key: str
+    name: str
+    counts: dict
+    pk: int | None = None
+    share: Decimal | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def level(self) -> int:
+        return 1 if self.dim == "subcategory" else 0
+
+    @property
+    def count(self) -> int:  # what the bar charts draw
+        return self.counts.get("collected", 0)
+
+    @property
+    def rates(self) -> dict:
+        return rates_of(self.counts)
+
+
+def _grouped(queryset, key: str, counts: dict) -> dict:
+    return {row[key]: row for row in queryset.order_by().values(key).annotate(**counts)}
+
+
+def by_category(p: Period) -> list[Row]:
+    """Categories with their sub-categories, then the unclassified: three queries."""
+    grouped = {
+        (row["category_id"], row["subcategory_id"]): row
+        for row in Case.objects.order_by().values("category_id", "subcategory_id").annotate(**case_counts(p))
+    }
+    keys = list(case_filters(p))
+    total = sum(row["collected"] for row in grouped.values())
+
+    def add(rows):
+        return {k: sum(r[k] for r in rows) for k in keys}
+
+    result = []
+    for category in Category.objects.prefetch_related("subcategories"):
+        counts = add([row for (cat, _sub), row in grouped.items() if cat == category.pk])
+        result.append(Row("category", category.code, category.name, counts, category.pk))
+        for sub in category.subcategories.all():
+            counts = add([grouped[(category.pk, sub.pk)]] if (category.pk, sub.pk) in grouped else [])
+            result.append(Row("subcategory", sub.code, sub.name, counts, sub.pk))
+    counts = add([grouped[(None, None)]] if (None, None) in grouped else [])
+    result.append(Row("unclassified", "", str(_("未分类")), counts))
+    for row in result:
+        row.share = percent(row.count, total)
+    return result
+
+
+def _visits_by(p: Period, key: str) -> dict:
+    return _grouped(Visit.objects.all(), key, visit_counts(p))
+
+
+def by_village(p: Period) -> list[Row]:
+    """Every village with its cases, visits and home-visit rate: three queries."""
+    cases = _grouped(Case.objects.all(), "village_id", case_counts(p))
+    visits = _visits_by(p, "village_id")
+    rows = []
+    for village in Village.objects.by_code():
+        counts = {k: 0 for k in case_filters(p)} | _strip(cases.get(village.pk), "village_id")
+        counts |= _strip(visits.get(village.pk), "village_id", default=visit_counts(p))
+        counts["households"] = village.households or 0
+        rows.append(Row("village", village.code, village.short_name, counts, village.pk))
+    return rows
+
+
+def by_team(p: Period) -> list[Row]:
+    """Every team with its cases, visits, feedback and spot checks: five queries."""
+    from reports.models import SpotCheck
+
+    cases = _grouped(Case.objects.all(), "team_id", case_counts(p))
+    visits = _visits_by(p, "team_id")
+    feedback = _grouped(Feedback.objects.all(), "case__team_id", feedback_counts(p))
+    checks = _grouped(SpotCheck.objects.for_cases_raised_in(p), "case__team_id", SpotCheck.counts())
+    thursdays = len(p.thursdays())
+    rows = []
+    for team in Team.objects.select_related("village"):
+        counts = {k: 0 for k in case_filters(p)} | _strip(cases.get(team.pk), "team_id")
+        counts |= _strip(visits.get(team.pk), "team_id", default=visit_counts(p))
+        counts |= _strip(feedback.get(team.pk), "case__team_id", default=feedback_counts(p))
+        counts |= _strip(checks.get(team.pk), "case__team_id", default=SpotCheck.counts())
+        counts["households"] = team.village.households or 0
+        counts["thursdays"] = thursdays
+        rows.append(Row("team", str(team.number), team.name, counts, team.pk, extra={"village": team.village}))
+    return rows
+
+
+def _strip(row: dict | None, key: str, default: dict | None = None) -> dict:
+    if row is None:
+        return {k: 0 for k in default} if default else {}
+    return {k: v or 0 for k, v in row.items() if k != key}
+
+
+# -- The trend since the programme began --------------------------------------------------------
+
+
+@dataclass
+class Month:
+    period: Period
+    collected: int
+    closed: int
+    raised_to_date: int
+    closed_to_date: int
+
+    @property
+    def closure_rate(self) -> Decimal | None:
+        return percent(self.closed_to_date, self.raised_to_date)
+
+    @property
+    def count(self) -> int:
+        return self.collected
+
+    @property
+    def name(self) -> str:
+        return f"{self.period.start:%Y-%m}"
+
+
+def trend(end: datetime.date) -> list[Month]:
+    """Each month from the programme's start to END's month: collected, closed, and the
+    cumulative closure rate at the month's end. Two queries."""
+    start = settings.PROGRAMME_START.replace(day=1)
+    raised = {
+        row["m"]: row["n"]
+        for row in Case.objects.filter(raised_on__lte=end)
+        .annotate(m=TruncMonth("raised_on"))
+        .order_by()
+        .values("m")
+        .annotate(n=Count("id"))
+    }
+    closed = {
+        row["m"]: row["n"]
+        for row in Case.objects.filter(status=Case.Status.CLOSED, closed_on__lte=end)
+        .annotate(m=TruncMonth("closed_on"))
+        .order_by()
+        .values("m")
+        .annotate(n=Count("id"))
+    }
+    raised = {_month_key(k): v for k, v in raised.items()}
+    closed = {_month_key(k): v for k, v in closed.items()}
+    before_raised = sum(v for k, v in raised.items() if k < start)
+    before_closed = sum(v for k, v in closed.items() if k < start)
+    months, day = [], start
+    total_raised, total_closed = before_raised, before_closed
+    while day <= end:
+        total_raised += raised.get(day, 0)
+        total_closed += closed.get(day, 0)
+        months.append(
+            Month(Period.month(day.year, day.month), raised.get(day, 0), closed.get(day, 0), total_raised, total_closed)
+        )
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_key(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+# -- The cases (feedback, visits) behind a figure -------------------------------------------------
+
+FEEDBACK_FIGURES = ("rated", "satisfied")
+VISIT_FIGURES = ("visited_households", "visits", "weeks_visited")
+DIMS = ("category", "subcategory", "unclassified", "village", "team")
+
+
+def _dim_q(dim: str | None, pk: int | None, prefix: str = "") -> Q:
+    if dim is None:
+        return Q()
+    if dim == "unclassified":
+        return Q(**{f"{prefix}category__isnull": True})
+    return Q(**{f"{prefix}{dim}_id": pk})
+
+
+def cases_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
+    """The cases counted in FIGURE (a key of case_filters) for P, narrowed to one row's DIM."""
+    return Case.objects.filter(case_filters(p)[figure] & _dim_q(dim, pk))
+
+
+def feedback_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
+    given = Q(given_on__gte=p.start, given_on__lte=p.end) & ~Q(satisfaction="")
+    if figure == "satisfied":
+        given &= Q(satisfaction__in=GOOD)
+    return Feedback.objects.filter(given & _dim_q(dim, pk, "case__"))
+
+
+def visits_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
+    if dim not in (None, "village", "team"):
+        return Visit.objects.none()
+    days = _week_range(p) if figure == "weeks_visited" else p
+    if days is None:
+        return Visit.objects.none()
+    return Visit.objects.filter(Q(date__gte=days.start, date__lte=days.end) & _dim_q(dim, pk))
+
+
+FIGURE_NAMES = {
+    **{key: name for key, name, _d in COUNT_DEFINITIONS},
+    "collected_closed": _("本期收集、截至期末已办结"),
+    "collected_solved": _("本期收集、截至期末已解决（含现场解决）"),
+    "closed_with_due": _("本期办结、有办理期限"),
+    "closed_on_time": _("本期按期办结"),
+    "closed_fed_back": _("本期办结、截至期末已反馈"),
+    "raised_to_date": _("截至期末累计收集"),
+    "closed_to_date": _("截至期末累计办结"),
+    "fed_back_to_date": _("截至期末已向反映人反馈"),
+    "rated": _("本期有满意度评价的回访"),
+    "satisfied": _("本期评价满意或基本满意的回访"),
+    "visited_households": _("本期驻点走访"),
+    "weeks_visited": _("本期驻点（按周）"),
+}
+
+
+# -- The meeting pack -------------------------------------------------------------------------------
+
+
+def ledger_as_of(day: datetime.date) -> dict:
+    """The cumulative figures of the ledger on DAY, as the town's report states them: four queries."""
+    p = Period.to_date(day)
+    counts = Case.objects.aggregate(**case_counts(p))
+    return {"counts": counts, "categories": by_category(p), "villages": Village.objects.count()}
+
+
+def needing_decision(p: Period):
+    """The cases the monthly meeting must decide on, each flagged with why: not yet triaged,
+    overdue at the end of P, or a plan falling due before the end of the next month. One query."""
+    filters = case_filters(p)
+    horizon = Period.month(p.end.year, p.end.month)
+    horizon = (horizon.end + datetime.timedelta(days=1)).replace(day=1)
+    horizon = Period.month(horizon.year, horizon.month).end
+    not_triaged = filters["raised_to_date"] & Q(status=Case.Status.REGISTERED)
+    overdue = filters["overdue"]
+    plan_due = filters["open_at_end"] & Q(decision=Case.Decision.PLAN, plan_date__lte=horizon)
+    return (
+        Case.objects.annotate(plan_date=Coalesce("planned_on", "due_on"))
+        .filter(not_triaged | overdue | plan_due)
+        .annotate(
+            is_new=ExpressionWrapper(not_triaged, output_field=BooleanField()),
+            is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
+            is_plan_due=ExpressionWrapper(plan_due, output_field=BooleanField()),
+        )
+        .select_related("team", "village", "category", "subcategory", "responsible")
+        .order_by(F("team__number").asc(nulls_last=True), "raised_on", "number")
+    )

@@ -1,0 +1,136 @@
+"""Spot checks 督查抽查: a random sample of a period's cases, repeatable from its seed."""
+
+import math
+import random
+import secrets
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from reports.analysis import Period
+from reports.models import SpotCheck, SpotCheckDraw
+
+
+def new_seed() -> int:
+    return secrets.randbelow(10**9)
+
+
+def sample_size(population: int, size: int, size_kind: str) -> int:
+    """How many cases to draw: SIZE cases, or SIZE percent of the population rounded up."""
+    wanted = math.ceil(population * size / 100) if size_kind == SpotCheckDraw.Size.PERCENT else size
+    return min(wanted, population)
+
+
+def draw_sample(population: list[tuple[int, int | None]], *, size: int, per_team: int, seed: int) -> list[int]:
+    """The ids drawn from POPULATION, (case id, team id) pairs: first PER_TEAM from each team,
+    then the rest at random until SIZE are drawn (more than SIZE when the teams' minimums need it).
+
+    Only the seed decides: the population is put in id order first, teams in id order, so the
+    same seed over the same cases always gives the same sample.
+    """
+    rng = random.Random(seed)
+    population = sorted(population)
+    chosen: list[int] = []
+    if per_team:
+        teams: dict[int | None, list[int]] = {}
+        for case_id, team_id in population:
+            teams.setdefault(team_id, []).append(case_id)
+        for team_id in sorted(teams, key=lambda t: (t is None, t or 0)):
+            ids = teams[team_id]
+            chosen += rng.sample(ids, min(per_team, len(ids)))
+    taken = set(chosen)
+    rest = [case_id for case_id, _team in population if case_id not in taken]
+    chosen += rng.sample(rest, max(0, min(size - len(chosen), len(rest))))
+    return sorted(chosen)
+
+
+def population_of(period: Period) -> list[tuple[int, int | None]]:
+    cases = Case.objects.raised_between(period.start, period.end).order_by("id")
+    return list(cases.values_list("id", "team_id"))
+
+
+@transaction.atomic
+def make_draw(*, period: Period, size: int, size_kind: str, per_team: int, seed: int, by) -> SpotCheckDraw:
+    """Draw and store the sample: one SpotCheck row per drawn case, to be filled in when checked."""
+    population = population_of(period)
+    ids = draw_sample(population, size=sample_size(len(population), size, size_kind), per_team=per_team, seed=seed)
+    draw = SpotCheckDraw.objects.create(
+        start=period.start,
+        end=period.end,
+        size_kind=size_kind,
+        size=size,
+        per_team=per_team,
+        seed=seed,
+        population=len(population),
+        drawn_by=by,
+    )
+    SpotCheck.objects.bulk_create([SpotCheck(draw=draw, case_id=case_id) for case_id in ids])
+    return draw
+
+
+def redraw_matches(draw: SpotCheckDraw) -> bool:
+    """Whether drawing again with the stored seed gives the stored sample (the audit check)."""
+    population = population_of(Period(draw.start, draw.end))
+    ids = draw_sample(
+        population,
+        size=sample_size(len(population), draw.size, draw.size_kind),
+        per_team=draw.per_team,
+        seed=draw.seed,
+    )
+    return ids == sorted(draw.checks.values_list("case_id", flat=True))
+
+
+@transaction.atomic
+def record_check(*, check: SpotCheck, method: str, finding: str, notes: str, by) -> SpotCheck:
+    """Record how CHECK was made and what it found; a failing finding flags the case."""
+    check.method, check.finding, check.notes = method, finding, notes
+    check.checked_by, check.checked_at = by, timezone.now()
+    check.full_clean(exclude=["draw", "case"])
+    check.save(update_fields=["method", "finding", "notes", "checked_by", "checked_at"])
+    return check
+
+
+def flagged_cases():
+    """Cases with a failing spot check that has not yet sent them back for handling."""
+    return Case.objects.filter(spot_checks__finding__in=SpotCheck.FAILING, spot_checks__reopened=False).distinct()
+
+
+@transaction.atomic
+def reopen_from_check(*, check: SpotCheck, by, expected_version: int | None = None) -> SpotCheck:
+    """Send a closed case back for handling because its spot check failed; cases.workflow.reopen
+    writes the case's history (a public line, so it names the finding but never the check's notes,
+    which may mention the resident). Raises what reopen raises when the case is not closed."""
+    from cases.workflow import reopen
+
+    if not check.failed:
+        raise ValueError("only a failing spot check reopens a case")
+    reason = _("督查抽查发现“%(finding)s”（抽查记录第%(id)d号）") % {
+        "finding": check.get_finding_display(),
+        "id": check.pk,
+    }
+    reopen(case=check.case, reason=reason, by=by, expected_version=expected_version)
+    check.reopened = True
+    check.save(update_fields=["reopened"])
+    return check
+
+
+def pass_rates(period: Period) -> list[dict]:
+    """Each team's checks with a finding and those found true, for cases raised in PERIOD: two queries."""
+    from reports.figures import percent
+    from teams.models import Team
+
+    counts = {
+        row["case__team_id"]: row
+        for row in SpotCheck.objects.for_cases_raised_in(period)
+        .order_by()
+        .values("case__team_id")
+        .annotate(**SpotCheck.counts(), failed=Count("id", filter=Q(finding__in=SpotCheck.FAILING)))
+    }
+    rows = []
+    for team in Team.objects.all():
+        row = counts.get(team.pk, {"checks": 0, "checks_passed": 0, "failed": 0})
+        rows.append({"team": team, **row, "rate": percent(row["checks_passed"], row["checks"])})
+    return rows

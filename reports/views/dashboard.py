@@ -1,0 +1,91 @@
+"""The monthly analysis dashboard, the lists behind its figures, and its tables as xlsx."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reports import analysis, exports, tables
+from reports.analysis import Period
+from reports.evaluation import rank_teams
+from reports.forms import AnalysisPeriodForm, FigureForm
+from teams.roles import OFFICE, SUPERVISOR, require_role
+
+
+def analysis_context(period: Period) -> dict:
+    """Everything the dashboard and the meeting pack show for PERIOD."""
+    return {
+        "period": period,
+        "headline": analysis.headline(period),
+        "categories": analysis.by_category(period),
+        "villages": analysis.by_village(period),
+        "teams": analysis.by_team(period),
+        "trend": analysis.trend(period.end),
+        "rates": analysis.RATES,
+        "counts": analysis.COUNT_DEFINITIONS,
+        "figure_names": analysis.FIGURE_NAMES,
+        "columns": tables.COLUMNS,
+        "first_column": tables.FIRST_COLUMN,
+        "titles": tables.TITLES,
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """/reports/: a month (or any range) for office staff and supervisors."""
+    require_role(request.user, OFFICE, SUPERVISOR)
+    form = AnalysisPeriodForm(request.GET)
+    period = form.analysis_period()
+    return render(request, "reports/dashboard.html", {"form": form, **analysis_context(period)})
+
+
+@login_required
+def figure_cases(request: HttpRequest) -> HttpResponse:
+    """The cases (or feedback, or visits) counted in one figure: exactly the analysis's condition."""
+    require_role(request.user, OFFICE, SUPERVISOR)
+    form = FigureForm(request.GET)
+    if not form.is_valid():
+        return render(request, "reports/figure_cases.html", {"form": form}, status=400)
+    figure, period, dim, pk = form.selection()
+    if figure in analysis.FEEDBACK_FIGURES:
+        kind = "feedback"
+        rows = analysis.feedback_behind(figure, period, dim, pk).select_related(
+            "case__village", "case__team", "case__category"
+        )
+        rows = rows.order_by("given_on", "id")
+    elif figure in analysis.VISIT_FIGURES:
+        kind = "visits"
+        rows = analysis.visits_behind(figure, period, dim, pk).select_related("team", "village").order_by("date", "id")
+    else:
+        kind = "cases"
+        rows = analysis.cases_behind(figure, period, dim, pk).select_related(
+            "village", "team", "category", "subcategory"
+        )
+        rows = rows.order_by("raised_on", "number")
+    page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {"form": form, "kind": kind, "page": page, "period": period, "querystring": query.urlencode()}
+    ctx |= {"title": form.title(), "row_name": form.row_name()}
+    return render(request, "reports/figure_cases.html", ctx)
+
+
+@login_required
+def export_table(request: HttpRequest, table: str) -> HttpResponse:
+    """One dashboard table as an Excel workbook."""
+    require_role(request.user, OFFICE, SUPERVISOR)
+    if table not in exports.TABLES:
+        raise Http404
+    period = AnalysisPeriodForm(request.GET).analysis_period()
+    if table == "ranking":
+        data = rank_teams(period)
+    elif table == "headline":
+        data = analysis.headline(period)
+    elif table == "trend":
+        data = analysis.trend(period.end)
+    else:
+        data = {"categories": analysis.by_category, "villages": analysis.by_village, "teams": analysis.by_team}[table](
+            period
+        )
+    return exports.xlsx_response(table, period, data)

@@ -1,0 +1,35 @@
+"""The monthly meeting's pack 月度分析会材料: a printable A4 page and the same as a Word file."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reports import analysis, exports
+from reports.forms import PackForm
+from reports.views.dashboard import analysis_context
+from reports.writing import summary_paragraphs
+from teams.roles import OFFICE, SUPERVISOR, require_role
+
+
+def pack_context(request: HttpRequest) -> dict:
+    form = PackForm(request.GET)
+    period = form.analysis_period()
+    as_of = form.summary_date(period)
+    ledger = analysis.ledger_as_of(as_of)
+    summary = summary_paragraphs(
+        as_of=as_of, totals=ledger["counts"], categories=ledger["categories"], villages=ledger["villages"]
+    )
+    decisions = list(analysis.needing_decision(period))
+    return {"form": form, **analysis_context(period), "as_of": as_of, "summary": summary, "decisions": decisions}
+
+
+@login_required
+def pack(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, OFFICE, SUPERVISOR)
+    return render(request, "reports/pack.html", pack_context(request))
+
+
+@login_required
+def pack_docx(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, OFFICE, SUPERVISOR)
+    return exports.pack_docx_response(pack_context(request))

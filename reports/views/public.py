@@ -1,0 +1,29 @@
+"""What anyone may read without a login: the figures as JSON and the published notices 通报."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from reports.figures import filter_cases, summarize
+from reports.forms import PeriodForm
+from reports.models import Notice
+
+
+def summary_json(request: HttpRequest) -> HttpResponse:
+    """Public aggregates for any period: no login, and nothing about any resident."""
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": _("日期格式应为 YYYY-MM-DD。"), "fields": form.errors}, status=400)
+    summary = summarize(filter_cases(**form.period()))
+    return JsonResponse({**form.period_json(), **summary.as_json()}, json_dumps_params={"ensure_ascii": False})
+
+
+def notice_index(request: HttpRequest) -> HttpResponse:
+    notices = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-published_at")[:50]
+    return render(request, "reports/notice_index.html", {"notices": notices})
+
+
+def notice_public(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published notice: its text and the ranking as it stood when published. Drafts are 404."""
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return render(request, "reports/notice_public.html", {"notice": notice})

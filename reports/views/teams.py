@@ -1,0 +1,90 @@
+"""Team evaluation 团队考评 and the notices 通报 drafted from it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from reports.evaluation import INDICATORS, rank_teams
+from reports.forms import NoticeForm, WeightsForm
+from reports.models import Notice
+from reports.notices import draft_notice, publish_notice
+from teams.roles import OFFICE, SUPERVISOR, require_role
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    role = require_role(request.user, OFFICE, SUPERVISOR)
+    form = WeightsForm(request.GET)
+    period, weights = form.analysis_period(), form.weights()
+    ctx = {
+        "form": form,
+        "period": period,
+        "weights": weights,
+        "indicators": INDICATORS,
+        "entries": rank_teams(period, weights),
+        "notices": Notice.objects.filter(start=period.start, end=period.end),
+        "can_notice": role != OFFICE,
+    }
+    return render(request, "reports/ranking.html", ctx)
+
+
+@login_required
+@require_POST
+def notice_draft(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, SUPERVISOR)
+    form = WeightsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("未能起草通报：%(errors)s") % {"errors": "；".join(form.errors.get("__all__", []))})
+        return redirect("reports:ranking")
+    period, weights = form.analysis_period(), form.weights()
+    notice = draft_notice(
+        period=period, ranking=rank_teams(period, weights), weights=weights, best=form.best_count(), by=request.user
+    )
+    messages.success(request, _("已起草通报，请修改后发布。"))
+    return redirect("reports:notice_edit", pk=notice.pk)
+
+
+@login_required
+def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft (POST saves); a published notice is shown, not edited."""
+    role = require_role(request.user, OFFICE, SUPERVISOR)
+    notice = get_object_or_404(Notice, pk=pk)
+    if request.method == "POST":
+        require_role(request.user, SUPERVISOR)
+        if notice.is_published:
+            messages.error(request, _("通报已发布，不能再修改。"))
+            return redirect("reports:notice_edit", pk=notice.pk)
+    form = NoticeForm(request.POST if request.method == "POST" else None, instance=notice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("已保存通报。"))
+        return redirect("reports:notice_edit", pk=notice.pk)
+    ctx = {
+        "notice": notice,
+        "form": form,
+        "indicators": INDICATORS,
+        "can_edit": role != OFFICE and not notice.is_published,
+    }
+    return render(request, "reports/notice_edit.html", ctx)
+
+
+@login_required
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, SUPERVISOR)
+    notice = get_object_or_404(Notice, pk=pk)
+    if notice.is_published:
+        messages.error(request, _("通报已发布。"))
+        return redirect("reports:notice_edit", pk=notice.pk)
+    form = NoticeForm({"title": notice.title, "body": notice.body}, instance=notice)
+    if not form.is_valid():
+        messages.error(
+            request, _("不能发布：%(errors)s") % {"errors": "；".join(e for es in form.errors.values() for e in es)}
+        )
+        return redirect("reports:notice_edit", pk=notice.pk)
+    publish_notice(notice=notice, by=request.user)
+    messages.success(request, _("通报已发布。"))
+    return redirect("reports:notice", pk=notice.pk)
