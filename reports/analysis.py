@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek, TruncMonth
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractIsoYear, ExtractWeek, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,7 +117,7 @@ def feedback_counts(p: Period, suffix: str = "") -> dict:
 
 
 def visit_counts(p: Period, suffix: str = "") -> dict:
-    weeks = _week_range(p)
+    weeks = week_range(p)
     in_weeks = Q(date__gte=weeks.start, date__lte=weeks.end) if weeks else Q(pk__in=[])
     week_key = ExtractIsoYear("date") * 100 + ExtractWeek("date")
     return {
@@ -127,7 +127,7 @@ def visit_counts(p: Period, suffix: str = "") -> dict:
     }
 
 
-def _week_range(p: Period) -> Period | None:
+def week_range(p: Period) -> Period | None:
     """Monday of the first Thursday's week to Sunday of the last: a visit in these days counts
     for a Thursday of P (a visit moved to another day of the week, with a reason, still counts)."""
     thursdays = p.thursdays()
@@ -440,59 +440,6 @@ def _month_key(value) -> datetime.date:
     return value.replace(day=1)
 
 
-# -- The cases (feedback, visits) behind a figure -------------------------------------------------
-
-FEEDBACK_FIGURES = ("rated", "satisfied")
-VISIT_FIGURES = ("visited_households", "visits", "weeks_visited")
-DIMS = ("category", "subcategory", "unclassified", "village", "team")
-
-
-def _dim_q(dim: str | None, pk: int | None, prefix: str = "") -> Q:
-    if dim is None:
-        return Q()
-    if dim == "unclassified":
-        return Q(**{f"{prefix}category__isnull": True})
-    return Q(**{f"{prefix}{dim}_id": pk})
-
-
-def cases_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
-    """The cases counted in FIGURE (a key of case_filters) for P, narrowed to one row's DIM."""
-    return Case.objects.filter(case_filters(p)[figure] & _dim_q(dim, pk))
-
-
-def feedback_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
-    given = Q(given_on__gte=p.start, given_on__lte=p.end) & ~Q(satisfaction="")
-    if figure == "satisfied":
-        given &= Q(satisfaction__in=GOOD)
-    return Feedback.objects.filter(given & _dim_q(dim, pk, "case__"))
-
-
-def visits_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
-    if dim not in (None, "village", "team"):
-        return Visit.objects.none()
-    days = _week_range(p) if figure == "weeks_visited" else p
-    if days is None:
-        return Visit.objects.none()
-    return Visit.objects.filter(Q(date__gte=days.start, date__lte=days.end) & _dim_q(dim, pk))
-
-
-FIGURE_NAMES = {
-    **{key: name for key, name, _d in COUNT_DEFINITIONS},
-    "collected_closed": _("本期收集、截至期末已办结"),
-    "collected_solved": _("本期收集、截至期末已解决（含现场解决）"),
-    "closed_with_due": _("本期办结、有办理期限"),
-    "closed_on_time": _("本期按期办结"),
-    "closed_fed_back": _("本期办结、截至期末已反馈"),
-    "raised_to_date": _("截至期末累计收集"),
-    "closed_to_date": _("截至期末累计办结"),
-    "fed_back_to_date": _("截至期末已向反映人反馈"),
-    "rated": _("本期有满意度评价的回访"),
-    "satisfied": _("本期评价满意或基本满意的回访"),
-    "visited_households": _("本期驻点走访"),
-    "weeks_visited": _("本期驻点（按周）"),
-}
-
-
 # -- The meeting pack -------------------------------------------------------------------------------
 
 
@@ -501,26 +448,3 @@ def ledger_as_of(day: datetime.date) -> dict:
     p = Period.to_date(day)
     counts = Case.objects.aggregate(**case_counts(p))
     return {"counts": counts, "categories": by_category(p), "villages": Village.objects.count()}
-
-
-def needing_decision(p: Period):
-    """The cases the monthly meeting must decide on, each flagged with why: not yet triaged,
-    overdue at the end of P, or a plan falling due before the end of the next month. One query."""
-    filters = case_filters(p)
-    horizon = Period.month(p.end.year, p.end.month)
-    horizon = (horizon.end + datetime.timedelta(days=1)).replace(day=1)
-    horizon = Period.month(horizon.year, horizon.month).end
-    not_triaged = filters["raised_to_date"] & Q(status=Case.Status.REGISTERED)
-    overdue = filters["overdue"]
-    plan_due = filters["open_at_end"] & Q(decision=Case.Decision.PLAN, plan_date__lte=horizon)
-    return (
-        Case.objects.annotate(plan_date=Coalesce("planned_on", "due_on"))
-        .filter(not_triaged | overdue | plan_due)
-        .annotate(
-            is_new=ExpressionWrapper(not_triaged, output_field=BooleanField()),
-            is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
-            is_plan_due=ExpressionWrapper(plan_due, output_field=BooleanField()),
-        )
-        .select_related("team", "village", "category", "subcategory", "responsible")
-        .order_by(F("team__number").asc(nulls_last=True), "raised_on", "number")
-    )

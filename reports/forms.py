@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category, SubCategory
-from reports.analysis import FIGURE_NAMES, Period
+from reports.analysis import Period
+from reports.behind import FIGURE_NAMES
 from reports.evaluation import DEFAULT_WEIGHTS, INDICATORS
 from reports.models import Notice, SpotCheck, SpotCheckDraw, StatedReport, stated_percent
 from teams.models import Team

@@ -73,17 +73,21 @@ def hbar_chart(rows, period, figure="collected") -> dict:
     }
 
 
-TREND_LEFT, TREND_TOP, TREND_HEIGHT, TREND_STEP = 40, 24, 180, 64
+TREND_LEFT, TREND_TOP, TREND_HEIGHT = 40, 24, 180
 
 
 @register.simple_tag
 def trend_chart(months) -> dict:
     """Columns of cases collected and closed per month, and a line of the cumulative closure rate
-    (right-hand scale, 0–100%)."""
+    (right-hand scale, 0–100%). Long spans get narrower columns and a label every few months."""
+    step = max(16, min(64, 960 // max(len(months), 1)))
+    bar = max(5, step * 5 // 16)
+    every = -(-44 // step)  # a month label needs about 44px
     most = max((max(m.collected, m.closed) for m in months), default=0) or 1
     columns, points = [], []
     for index, month in enumerate(months):
-        x = TREND_LEFT + index * TREND_STEP
+        x = TREND_LEFT + index * step
+        middle = x + step // 2
         collected = round(TREND_HEIGHT * month.collected / most)
         closed = round(TREND_HEIGHT * month.closed / most)
         rate = month.closure_rate
@@ -91,26 +95,30 @@ def trend_chart(months) -> dict:
         columns.append(
             {
                 "month": month,
-                "x": x + 8,
-                "closed_x": x + 30,
+                "x": middle - bar,
+                "closed_x": middle,
                 "collected_y": TREND_TOP + TREND_HEIGHT - collected,
                 "collected_h": collected,
                 "closed_y": TREND_TOP + TREND_HEIGHT - closed,
                 "closed_h": closed,
-                "label_x": x + 30,
-                "rate_x": x + 30,
+                "middle": middle,
+                "half": bar // 2,
+                "labelled": index % every == 0 or index == len(months) - 1,
+                "values": step >= 40,
                 "rate_y": rate_y,
             }
         )
         if rate_y is not None:
-            points.append(f"{x + 30},{rate_y:.1f}")
+            points.append(f"{middle},{rate_y:.1f}")
+    right = TREND_LEFT + max(len(months), 1) * step
     return {
         "columns": columns,
         "points": " ".join(points),
-        "width": TREND_LEFT + max(len(months), 1) * TREND_STEP + 50,
+        "bar": bar,
+        "width": right + 50,
         "height": TREND_TOP + TREND_HEIGHT + 44,
         "base_y": TREND_TOP + TREND_HEIGHT,
         "top_y": TREND_TOP,
         "left": TREND_LEFT,
-        "right": TREND_LEFT + max(len(months), 1) * TREND_STEP,
+        "right": right,
     }

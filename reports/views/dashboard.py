@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reports import analysis, exports, tables
+from reports import analysis, behind, exports, tables
 from reports.analysis import Period
 from reports.evaluation import rank_teams
 from reports.forms import AnalysisPeriodForm, FigureForm
@@ -24,7 +24,7 @@ def analysis_context(period: Period) -> dict:
         "trend": analysis.trend(period.end),
         "rates": analysis.RATES,
         "counts": analysis.COUNT_DEFINITIONS,
-        "figure_names": analysis.FIGURE_NAMES,
+        "figure_names": behind.FIGURE_NAMES,
         "columns": tables.COLUMNS,
         "first_column": tables.FIRST_COLUMN,
         "titles": tables.TITLES,
@@ -48,20 +48,18 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/figure_cases.html", {"form": form}, status=400)
     figure, period, dim, pk = form.selection()
-    if figure in analysis.FEEDBACK_FIGURES:
+    if figure in behind.FEEDBACK_FIGURES:
         kind = "feedback"
-        rows = analysis.feedback_behind(figure, period, dim, pk).select_related(
+        rows = behind.feedback_behind(figure, period, dim, pk).select_related(
             "case__village", "case__team", "case__category"
         )
         rows = rows.order_by("given_on", "id")
-    elif figure in analysis.VISIT_FIGURES:
+    elif figure in behind.VISIT_FIGURES:
         kind = "visits"
-        rows = analysis.visits_behind(figure, period, dim, pk).select_related("team", "village").order_by("date", "id")
+        rows = behind.visits_behind(figure, period, dim, pk).select_related("team", "village").order_by("date", "id")
     else:
         kind = "cases"
-        rows = analysis.cases_behind(figure, period, dim, pk).select_related(
-            "village", "team", "category", "subcategory"
-        )
+        rows = behind.cases_behind(figure, period, dim, pk).select_related("village", "team", "category", "subcategory")
         rows = rows.order_by("raised_on", "number")
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

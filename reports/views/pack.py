@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reports import analysis, exports
+from reports import analysis, behind, exports
 from reports.forms import PackForm
 from reports.views.dashboard import analysis_context
 from reports.writing import summary_paragraphs
@@ -19,7 +19,7 @@ def pack_context(request: HttpRequest) -> dict:
     summary = summary_paragraphs(
         as_of=as_of, totals=ledger["counts"], categories=ledger["categories"], villages=ledger["villages"]
     )
-    decisions = list(analysis.needing_decision(period))
+    decisions = list(behind.needing_decision(period))
     return {"form": form, **analysis_context(period), "as_of": as_of, "summary": summary, "decisions": decisions}
 
 
