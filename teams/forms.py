@@ -73,6 +73,7 @@ class VisitForm(forms.ModelForm):
         self.team = team
         self.existing_visit = None
         self.fields["subgroups"].queryset = team.subgroups.order_by("name")
+        self.fields["subgroups"].label_from_instance = lambda subgroup: subgroup.name
         self.fields["village"].queryset = Village.objects.by_code()
         self.fields["village"].empty_label = None
         self.fields["households_visited"].min_value = 0
