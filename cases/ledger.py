@@ -132,6 +132,7 @@ DATE_RE = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s
 COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 PHONE_RE = re.compile(r"[\d\-\s()+/、,，转]{5,30}")
 LONG_DIGITS_RE = re.compile(r"\d{7,}")
+NO_PHONE = {"无", "没有", "不详", "/", "-", "—", "——"}
 
 
 @dataclass
@@ -511,6 +512,8 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date) -
 
     values["resident_name"] = text.get("resident_name", "")
     values["resident_phone"] = _narrow(text.get("resident_phone", ""))
+    if values["resident_phone"] in NO_PHONE:
+        values["resident_phone"] = ""
     if values["resident_phone"] and not PHONE_RE.fullmatch(values["resident_phone"]):
         problems.append(_("联系电话“%(phone)s”不像电话号码") % {"phone": values["resident_phone"]})
     values["resident_address"] = text.get("resident_address", "")

@@ -423,6 +423,41 @@ def test_read_ledger_reads_whether_closed_as_offices_write_it(town, written, clo
     assert plan.rows[0].values["closure"] == closure
 
 
+@pytest.mark.parametrize(
+    "channel, kind, phone, expected",
+    [
+        ("入户走访", "求助", "13912345678", ("household", "help", "13912345678")),
+        ("碰头会", "咨询", "0750-5524538", ("briefing", "enquiry", "0750-5524538")),
+        ("来电", "投诉", "无", ("phone", "complaint", "")),
+        ("侨刊", "建议", "139 1234 5678", ("overseas", "suggestion", "139 1234 5678")),
+        ("其他", "", "", ("other", "help", "")),
+        ("", "", "—", ("household", "help", "")),
+    ],
+)
+def test_read_ledger_reads_channel_kind_and_phone(town, channel, kind, phone, expected):
+    header = ["村", "问题内容", "反映时间", "收集渠道", "诉求类型", "联系电话"]
+    plan = read(xlsx(header, [["东联村", "内容", "2015-01-08", channel, kind, phone]]))
+
+    v = plan.rows[0].values
+    assert plan.rows[0].problems == []
+    assert (v["channel"], v["kind"], v["resident_phone"]) == expected
+
+
+@pytest.mark.parametrize(
+    "column, value, problem",
+    [
+        ("收集渠道", "微信群", "收集渠道“微信群”无法识别（可填：入户走访、碰头会、电话、华侨、其他）"),
+        ("诉求类型", "表扬", "诉求类型“表扬”无法识别（可填：咨询、求助、建议、投诉）"),
+        ("联系电话", "找村长", "联系电话“找村长”不像电话号码"),
+        ("驻点团队", "第十一团队", "驻点团队“第十一团队”不存在"),
+    ],
+)
+def test_read_ledger_refuses_an_unknown_channel_kind_phone_or_team(town, column, value, problem):
+    plan = read(xlsx(["村", "问题内容", "反映时间", column], [["东联村", "内容", "2015-01-08", value]]))
+
+    assert plan.rows[0].problems == [problem]
+
+
 PROBLEM_HEADER = ["村/社区", "反映人", "问题类别", "小类", "问题内容", "反映时间", "是否办结", "办理情况", "办结时间"]
 GOOD = {
     "村/社区": "东联村",
@@ -506,6 +541,23 @@ def test_read_ledger_fills_a_village_written_once_for_merged_rows(town):
 
     assert [r.values["village"].short_name for r in plan.rows] == ["东联村", "东联村", "东联村"]
     assert plan.is_clean
+
+
+@pytest.mark.parametrize("written", ["第1驻点团队", "1", "１", "第1团队"])
+def test_read_ledger_finds_the_team_by_name_or_number(town, written):
+    plan = read(xlsx(["村", "驻点团队", "问题内容", "反映时间"], [["东联村", written, "内容", "2015-01-08"]]))
+
+    assert plan.rows[0].values["team"] == town.xu_team
+
+
+def test_read_ledger_reads_a_header_written_over_two_rows(town):
+    titles = [["三合镇问题台账"], ["村", "反映人信息", None, "问题内容", "反映时间"]]
+    rows = [[None, "姓名", "电话"], ["东联村", "陈大文", "13912345678", "水渠堵塞", "2015-01-08"]]
+    plan = read(xlsx(rows[0], rows[1:], titles=titles, merge=["A2:A3", "B2:C2", "D2:D3", "E2:E3"]))
+
+    assert (plan.header_row, plan.problems) == (3, [])
+    assert reading(plan.rows[0])["resident"] == ("陈大文", "13912345678", "")
+    assert plan.rows[0].values["content"] == "水渠堵塞"
 
 
 def test_read_ledger_keeps_names_and_phones_out_of_the_public_summary(town):
