@@ -115,9 +115,19 @@ def _page(request: HttpRequest, case: Case, *, bound=None, conflict=False, statu
         "open_action": bound[0] if bound else "",
         "conflict": conflict,
         "can_act": bool(allowed),
-        "unreplied": [r for r in case.referrals.all() if r.replied_on is None],
+        # A refused reply whose referral is not one waiting on this page: its messages go on top.
+        "reply_orphan_errors": _orphan_reply_errors(bound, case),
     }
     return render(request, "cases/case_detail.html", ctx, status=status)
+
+
+def _orphan_reply_errors(bound, case: Case) -> list[str]:
+    if not bound or bound[0] != "record_reply":
+        return []
+    waiting = {str(r.pk) for r in case.referrals.all() if r.replied_on is None}
+    if bound[1].data.get("referral") in waiting:
+        return []
+    return [error for errors in bound[1].errors.values() for error in errors]
 
 
 @login_required
