@@ -1,1 +1,236 @@
-# Register your models here.
+"""The admin: reference data, the ledger, and the ledger's import and export (xlsx, csv).
+
+A case's state changes (triage, closing, feedback) are made on the staff site through
+cases/workflow.py; here the state fields are read-only and the history is shown, never edited.
+"""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+
+from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, Referral, SubCategory
+from cases.resources import CaseResource
+from cases.workflow import register_case
+
+admin.site.site_header = _("三合镇驻点直联工作台账 · 管理后台")
+admin.site.site_title = _("三合镇台账管理")
+admin.site.index_title = _("数据管理")
+
+
+class ReadOnlyMixin:
+    """History is written by the workflow; the admin shows it and never changes it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SubCategoryInline(admin.TabularInline):
+    model = SubCategory
+    fields = ["code", "name", "order"]
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+    list_display_links = ["code", "name"]
+    search_fields = ["code", "name"]
+    inlines = [SubCategoryInline]
+
+
+@admin.register(SubCategory)
+class SubCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "category", "order"]
+    list_display_links = ["code", "name"]
+    list_filter = ["category"]
+    search_fields = ["code", "name", "category__name"]
+    list_select_related = ["category"]
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Shown to explain the numbers; changed only by taking a number."""
+
+    list_display = ["year", "last"]
+
+
+class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
+    model = CaseEvent
+    fields = ["at", "kind", "author", "text", "status_from", "status_to", "public"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class FeedbackInline(ReadOnlyMixin, admin.TabularInline):
+    model = Feedback
+    fields = ["given_on", "channel", "given_by", "satisfaction", "notes", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("given_by", "recorded_by")
+
+
+class ReferralInline(ReadOnlyMixin, admin.TabularInline):
+    model = Referral
+    fields = ["helper", "asked_on", "request", "replied_on", "reply", "asked_by"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("helper", "asked_by")
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["at", "case", "kind", "author", "status_from", "status_to", "public"]
+    list_filter = ["kind", "public"]
+    search_fields = ["case__number", "text"]
+    list_select_related = ["case", "author"]
+    date_hierarchy = "at"
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["given_on", "case", "channel", "given_by", "satisfaction"]
+    list_filter = ["channel", "satisfaction"]
+    search_fields = ["case__number", "notes"]
+    list_select_related = ["case", "given_by"]
+    date_hierarchy = "given_on"
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["asked_on", "case", "helper", "replied_on"]
+    list_filter = ["helper__kind"]
+    search_fields = ["case__number", "helper__name", "request", "reply"]
+    list_select_related = ["case", "helper"]
+    date_hierarchy = "asked_on"
+
+
+@admin.register(Case)
+class CaseAdmin(ImportExportModelAdmin):
+    resource_classes = [CaseResource]
+    formats = [base_formats.XLSX, base_formats.CSV]
+    # With a byte-order mark, so that Excel opens the Chinese of a csv file correctly.
+    to_encoding = "utf-8-sig"
+
+    list_display = [
+        "number",
+        "raised_on",
+        "village",
+        "team",
+        "category",
+        "subcategory",
+        "title",
+        "status",
+        "responsible",
+        "due_on",
+        "closed_on",
+    ]
+    list_display_links = ["number", "title"]
+    list_filter = ["status", "village", "team", "category", "channel", "kind", "decision", "closure", "generated"]
+    search_fields = ["number", "title", "description", "resident_name", "resident_phone", "result"]
+    list_select_related = ["village", "team", "category", "subcategory", "responsible"]
+    autocomplete_fields = ["village", "team", "visit", "category", "subcategory", "responsible"]
+    date_hierarchy = "raised_on"
+    inlines = [CaseEventInline, FeedbackInline, ReferralInline]
+    readonly_fields = [
+        "number",
+        "status",
+        "closure",
+        "closed_on",
+        "fed_back_on",
+        "ledger_key",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "raised_on", "village", "team", "visit", "channel", "kind"]}),
+        (_("反映人（不公示）"), {"fields": ["resident_name", "resident_phone", "resident_address"]}),
+        (_("问题"), {"fields": ["category", "subcategory", "title", "description", "public_posting"]}),
+        (
+            _("办理"),
+            {
+                "fields": [
+                    "status",
+                    "decision",
+                    "responsible",
+                    "due_on",
+                    "plan",
+                    "planned_on",
+                    "policy_basis",
+                    "explaining_department",
+                ],
+                "description": _("登记、分办、办结和反馈在工作台的问题页办理，并留下办理记录；这里只改正内容。"),
+            },
+        ),
+        (_("办结"), {"fields": ["closure", "closed_on", "result", "fed_back_on"]}),
+        (
+            _("记录"),
+            {
+                "fields": ["generated", "ledger_key", "version", "created_by", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # The ledger keeps every case; a mistaken one is closed with an explanation.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            register_case(case=obj, by=request.user, text=gettext("在管理后台登记。"))
+            return
+        obj.version += 1
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            changed = "、".join(str(form.fields[name].label) for name in form.changed_data)
+            CaseEvent.objects.create(
+                case=obj,
+                kind=CaseEvent.Kind.EDITED,
+                author=request.user,
+                text=gettext("在管理后台修改：%(fields)s。") % {"fields": changed},
+            )
+
+    def process_result(self, result, request):
+        """The confirm step: if the file no longer imports cleanly (the ledger changed since the
+        preview), nothing was written; say so with each row's error instead of "finished"."""
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(
+                request,
+                gettext("导入未完成，没有写入任何数据。%(errors)s") % {"errors": "；".join(import_errors(result))},
+            )
+            return HttpResponseRedirect(reverse("admin:cases_case_import"))
+        return super().process_result(result, request)
+
+
+def import_errors(result, limit: int = 10) -> list[str]:
+    """Each bad row's errors as one line: 第3行 村（社区）：没有…"""
+    lines = [str(error.error) for error in result.base_errors]
+    for row in result.invalid_rows:
+        for column, errors in row.error_dict.items():
+            for error in errors:
+                lines.append(
+                    gettext("第%(row)s行 %(column)s：%(error)s") % {"row": row.number, "column": column, "error": error}
+                )
+    for number, errors in result.row_errors():
+        for error in errors:
+            lines.append(gettext("第%(row)s行：%(error)s") % {"row": number, "error": error.error})
+    return lines[:limit]

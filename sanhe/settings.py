@@ -217,3 +217,9 @@ LOGGING = {
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }
+
+# Case import and export in the admin (django-import-export): every import runs in one
+# transaction, so a file with any bad row writes nothing; importing needs the right to add cases.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

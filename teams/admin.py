@@ -1,1 +1,104 @@
-# Register your models here.
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Cadre, Helper, Subgroup, Team, Visit
+
+
+@admin.register(Cadre)
+class CadreAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "team", "phone", "user", "generated"]
+    list_filter = ["team", "generated"]
+    search_fields = ["name", "position", "phone", "user__username"]
+    list_select_related = ["team", "user"]
+    autocomplete_fields = ["user", "team"]
+
+
+class SubgroupInline(admin.TabularInline):
+    model = Subgroup
+    fields = ["name", "members"]
+    autocomplete_fields = ["members"]
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "village", "leader", "liaison", "member_count", "subgroup_count"]
+    list_display_links = ["number", "name"]
+    search_fields = ["name", "village__name", "village__short_name"]
+    list_select_related = ["village", "leader", "liaison"]
+    autocomplete_fields = ["village", "leader", "liaison"]
+    ordering = ["number"]
+    inlines = [SubgroupInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("members", distinct=True),
+                subgroup_count=Count("subgroups", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("成员数"), ordering="member_count")
+    def member_count(self, team: Team) -> int:
+        return team.member_count
+
+    @admin.display(description=_("小组数"), ordering="subgroup_count")
+    def subgroup_count(self, team: Team) -> int:
+        return team.subgroup_count
+
+
+@admin.register(Subgroup)
+class SubgroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "member_count"]
+    list_filter = ["team"]
+    search_fields = ["name", "team__name"]
+    list_select_related = ["team"]
+    autocomplete_fields = ["team", "members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("成员数"), ordering="member_count")
+    def member_count(self, subgroup: Subgroup) -> int:
+        return subgroup.member_count
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["date", "team", "village", "on_thursday", "households_visited", "generated"]
+    list_display_links = ["date", "team"]
+    list_filter = ["team", "village", "generated"]
+    search_fields = ["team__name", "village__name", "village__short_name", "key_people", "summary"]
+    list_select_related = ["team", "village"]
+    autocomplete_fields = ["team", "village", "subgroups", "created_by"]
+    date_hierarchy = "date"
+    readonly_fields = ["created_at"]
+    fields = [
+        "team",
+        "village",
+        "date",
+        "off_day_reason",
+        "subgroups",
+        "households_visited",
+        "key_people",
+        "briefing_notes",
+        "summary",
+        "created_by",
+        "created_at",
+        "generated",
+    ]
+
+    @admin.display(description=_("周四驻点"), boolean=True)
+    def on_thursday(self, visit: Visit) -> bool:
+        return visit.on_thursday
+
+
+@admin.register(Helper)
+class HelperAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organisation", "phone", "active"]
+    list_filter = ["kind", "active", "villages"]
+    search_fields = ["name", "organisation", "phone"]
+    filter_horizontal = ["villages"]
