@@ -3,7 +3,8 @@ monthly meeting must decide on: the same conditions that count them, used to lis
 
 import datetime
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, F, Q, Value, When
+from django.db.models import Case as Choose
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -76,10 +77,15 @@ def needing_decision(p: Period):
         Case.objects.annotate(plan_date=Coalesce("planned_on", "due_on"))
         .filter(not_triaged | overdue | plan_due)
         .annotate(
-            is_new=ExpressionWrapper(not_triaged, output_field=BooleanField()),
-            is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
-            is_plan_due=ExpressionWrapper(plan_due, output_field=BooleanField()),
+            is_new=_flag(not_triaged),
+            is_overdue=_flag(overdue),
+            is_plan_due=_flag(plan_due),
         )
         .select_related("team", "village", "category", "subcategory", "responsible")
         .order_by(F("team__number").asc(nulls_last=True), "raised_on", "number")
     )
+
+
+def _flag(condition: Q):
+    """True or False for each row (a bare condition would be NULL where a date is empty)."""
+    return Choose(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())

@@ -115,10 +115,10 @@ def notice_body(*, period: Period, ranking: list, weights: dict, names: dict, co
     lines = [
         _("各驻点团队："),
         _(
-            "根据%(period)s驻点直联工作考评（综合得分按以下权重计算：%(weights)s），全镇10个驻点团队的"
+            "根据%(period)s驻点直联工作考评（综合得分按以下权重计算：%(weights)s），全镇%(teams)d个驻点团队的"
             "排名见附表。现将有关情况通报如下："
         )
-        % {"period": period.label(), "weights": shown},
+        % {"period": period.label(), "weights": shown, "teams": len(ranking)},
     ]
     if best:
         lines.append(
@@ -152,9 +152,9 @@ def _team_list(entries) -> str:
 def _weak_points(entry, names: dict) -> str:
     """The team's two lowest rates (the relative "collected" figure is not a rate and is left out)."""
     values = [(value, key) for key, value in entry.values.items() if value is not None and key != "collected"]
-    points = "、".join(
-        _("%(name)s%(value)s%%") % {"name": names[key], "value": value} for value, key in sorted(values)[:2]
-    )
+    order = list(names)
+    weakest = sorted(values, key=lambda pair: (pair[0], order.index(pair[1])))[:2]
+    points = "、".join(_("%(name)s%(value)s%%") % {"name": names[key], "value": value} for value, key in weakest)
     return _("%(team)s：%(points)s") % {"team": entry.name, "points": points}
 
 
