@@ -144,7 +144,7 @@ class ProblemForm(forms.ModelForm):
         help_text=_("勾选“现场解决”时必填；公示在村公开栏。"),
     )
     # A fresh token per empty form: a second tap on “登记” does not register the problem twice.
-    nonce = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Case
@@ -189,6 +189,9 @@ class ProblemForm(forms.ModelForm):
     @property
     def spot_fields(self):
         return [self["on_the_spot"], self["result"]]
+
+    def clean_nonce(self) -> str:
+        return self.cleaned_data["nonce"][:64]
 
     def clean_resident_phone(self) -> str:
         value = unicodedata.normalize("NFKC", self.cleaned_data["resident_phone"]).strip()

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -139,13 +139,17 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = VisitForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            visit = form.save(commit=False)
-            visit.created_by = request.user
-            visit.save()
-            form.save_m2m()
-        messages.success(request, _("驻点记录已保存。现在逐一登记群众反映的问题。"))
-        return redirect("visit_detail", pk=visit.pk)
+        try:
+            with transaction.atomic():
+                visit = form.save(commit=False)
+                visit.created_by = request.user
+                visit.save()
+                form.save_m2m()
+        except IntegrityError:  # a teammate saved the same day's visit a moment earlier
+            form.add_error("date", _("本团队这一天在该村的驻点已经记录过了。"))
+        else:
+            messages.success(request, _("驻点记录已保存。现在逐一登记群众反映的问题。"))
+            return redirect("visit_detail", pk=visit.pk)
     return render(request, "teams/visit_form.html", {"form": form, "team": team})
 
 
@@ -191,8 +195,9 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Check for possible duplicates first; register (and close when solved on the spot) once confirmed."""
     visit = get_visit_for_user(request.user, pk, for_update=True)
     saved = request.session.get(SAVED_PROBLEMS, {})
-    if request.POST.get("nonce") in saved:  # the same form sent twice: show what the first one saved
-        return _redirect_saved(visit, saved[request.POST["nonce"]])
+    nonce = request.POST.get("nonce", "")[:64]
+    if nonce and nonce in saved:  # the same form sent twice: show what the first one saved
+        return _redirect_saved(visit, saved[nonce])
     form = ProblemForm(request.POST, visit=visit)
     if not form.is_valid():
         return _render_visit(request, visit, form)
@@ -205,7 +210,8 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, workflow.TransitionNotAllowed) as error:
         form.add_error(None, getattr(error, "messages", None) or str(error))
         return _render_visit(request, visit, form)
-    request.session[SAVED_PROBLEMS] = dict(list(saved.items())[-19:]) | {form.cleaned_data["nonce"]: case.number}
+    if nonce:
+        request.session[SAVED_PROBLEMS] = dict(list(saved.items())[-19:]) | {nonce: case.number}
     return _redirect_saved(visit, case.number)
 
 
