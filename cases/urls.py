@@ -1,12 +1,15 @@
 from django.urls import path
 
-from cases.views import detail, ledger
+from cases.views import detail, ledger, lists
 
 app_name = "cases"
 
 # Each block belongs to one views module; keep them apart.
 urlpatterns = [
     # -- cases/views/lists.py: the office's case list, export, bulk actions
+    path("", lists.case_list, name="list"),
+    path("export.xlsx", lists.case_export, name="export"),
+    path("bulk/", lists.case_bulk, name="bulk"),
     # -- cases/views/ledger.py: importing an Excel ledger 台账
     path("import/", ledger.ledger_upload, name="ledger_upload"),
     path("import/preview/", ledger.ledger_preview, name="ledger_preview"),

@@ -1,0 +1,213 @@
+"""The office's case list: which cases a query string asks for, and in what order.
+
+Every parameter is validated by the filter form; garbage gives a form error, never a 500.
+"""
+
+import unicodedata
+
+import django_filters
+from django import forms
+from django.db import models
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Category, SubCategory
+from teams.models import Cadre, Team
+from teams.roles import can_read_all_cases
+from villages.models import Village
+
+ALL = _("全部")
+Q_MAX_LENGTH = 100
+
+# ?sort=KEY or ?sort=-KEY (descending): the only orderings there are. Ties break on the number.
+_STATUS_RANK = models.Case(
+    When(status=Case.Status.REGISTERED, then=Value(0)),
+    When(status=Case.Status.IN_PROGRESS, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+SORTS = {
+    "number": (_("编号"), F("number")),
+    "raised": (_("反映日期"), F("raised_on")),
+    "due": (_("办理期限"), F("due_on")),
+    "status": (_("状态"), _STATUS_RANK),
+    "village": (_("村（社区）"), F("village__code")),
+}
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    choices = []
+    for key, (label, _expr) in SORTS.items():
+        choices.append((key, _("%(label)s（升序）") % {"label": label}))
+        choices.append((f"-{key}", _("%(label)s（降序）") % {"label": label}))
+    return choices
+
+
+def order_cases(qs: QuerySet, sort: str) -> QuerySet:
+    """Order QS by SORT (a key of SORTS, "-" for descending); empty dates go last either way."""
+    key = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    expr = SORTS[key][1]
+    first = expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
+    tie = "-number" if descending else "number"
+    return qs.order_by(first, tie) if key != "number" else qs.order_by(first)
+
+
+def normalise_text(value: str) -> str:
+    """Full-width digits and letters (１２３, ＳＨ) as typed on phones become ASCII; spaces trimmed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+class CaseFilterForm(forms.Form):
+    """Rules across fields: a sub-category of the chosen category, a date range in order."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels sit above their fields
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        category, subcategory = data.get("category"), data.get("subcategory")
+        if category and subcategory:
+            parent = self.subcategory_parents.get(int(subcategory))
+            if parent and parent[0] != category.pk:
+                self.add_error(
+                    "subcategory",
+                    _("小类“%(sub)s”不属于大类“%(category)s”，它属于“%(parent)s”。")
+                    % {"sub": parent[2], "category": category.name, "parent": parent[1]},
+                )
+        start, end = data.get("raised_from"), data.get("raised_to")
+        if start and end and start > end:
+            self.add_error("raised_to", _("截止日期不能早于起始日期。"))
+        return data
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class FlagFilter(django_filters.Filter):
+    """A checkbox: ticked filters, unticked does nothing (any value but false/0 means ticked)."""
+
+    field_class = forms.BooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxInput)
+        super().__init__(*args, **kwargs)
+
+
+class ResponsibleChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, cadre: Cadre) -> str:
+        return f"{cadre.name}（{cadre.team.name}）" if cadre.team else cadre.name
+
+
+class ResponsibleFilter(django_filters.ModelChoiceFilter):
+    field_class = ResponsibleChoiceField
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_q",
+        max_length=Q_MAX_LENGTH,
+        help_text=_("编号、摘要、问题内容、反映人姓名或电话"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"),
+        method="filter_status",
+        choices=[("open", _("未办结（已登记和处理中）")), *Case.Status.choices],
+        empty_label=ALL,
+    )
+    category = django_filters.ModelChoiceFilter(label=_("问题大类"), queryset=Category.objects.all(), empty_label=ALL)
+    # Its choices (grouped by category) are read once per request in __init__.
+    subcategory = django_filters.ChoiceFilter(
+        label=_("问题小类"), field_name="subcategory_id", choices=[], empty_label=ALL
+    )
+    village = django_filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=Village.objects.order_by("code"), empty_label=ALL
+    )
+    team = django_filters.ModelChoiceFilter(label=_("驻点团队"), queryset=Team.objects.all(), empty_label=ALL)
+    kind = django_filters.ChoiceFilter(label=_("诉求类型"), choices=Case.Kind.choices, empty_label=ALL)
+    decision = django_filters.ChoiceFilter(
+        label=_("处理决定"),
+        method="filter_decision",
+        choices=[*Case.Decision.choices, ("none", _("尚未分办"))],
+        empty_label=ALL,
+    )
+    responsible = ResponsibleFilter(
+        label=_("责任人"),
+        queryset=Cadre.objects.select_related("team"),
+        empty_label=ALL,
+        null_label=_("未指定责任人"),
+    )
+    raised_from = django_filters.DateFilter(
+        label=_("反映日期从"), field_name="raised_on", lookup_expr="gte", widget=_date_widget()
+    )
+    raised_to = django_filters.DateFilter(
+        label=_("反映日期至"), field_name="raised_on", lookup_expr="lte", widget=_date_widget()
+    )
+    overdue = FlagFilter(label=_("只看逾期"), method="filter_overdue")
+    awaiting_feedback = FlagFilter(label=_("只看已办结未反馈"), method="filter_awaiting_feedback")
+    sort = django_filters.ChoiceFilter(
+        label=_("排序"), method="filter_sort", choices=sort_choices(), empty_label=_("最新反映在前")
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+        form = CaseFilterForm
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = request.user if request is not None else None
+        if user is not None and not can_read_all_cases(user):
+            # A cadre's list is their own team's already: no team to choose.
+            del self.filters["team"]
+        subs = list(SubCategory.objects.select_related("category"))
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for sub in subs:
+            groups.setdefault(sub.category.name, []).append((str(sub.pk), sub.name))
+        self.filters["subcategory"].extra["choices"] = list(groups.items())
+        self.subcategory_parents = {sub.pk: (sub.category_id, sub.category.name, sub.name) for sub in subs}
+
+    @property
+    def form(self):
+        form = super().form
+        form.subcategory_parents = self.subcategory_parents
+        return form
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        text = normalise_text(value)
+        if not text:
+            return qs
+        return qs.filter(
+            Q(number__icontains=text)
+            | Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(resident_name__icontains=text)
+            | Q(resident_phone__icontains=text)
+        )
+
+    def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.open() if value == "open" else qs.filter(status=value)
+
+    def filter_decision(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(decision="" if value == "none" else value)
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        return qs.overdue() if value else qs
+
+    def filter_awaiting_feedback(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        return qs.awaiting_feedback() if value else qs
+
+    def filter_sort(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return order_cases(qs, value)
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter besides the free text and the order is set (the page opens the panel)."""
+        data = self.form.cleaned_data if self.form.is_valid() else self.form.data
+        skip = {"q", "sort"}
+        return bool(self.form.errors) or any(
+            value not in (None, "", False) for name, value in data.items() if name in self.filters and name not in skip
+        )
