@@ -9,6 +9,7 @@ import hmac
 import re
 import unicodedata
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -44,8 +45,11 @@ def phone_last4(phone: str) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address as this server sees it (behind a proxy, set REMOTE_ADDR from it there)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client's address. Behind a reverse proxy every client shares the proxy's REMOTE_ADDR:
+    settings.CLIENT_IP_HEADER names the header the proxy sets (e.g. "HTTP_X_REAL_IP")."""
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    forwarded = request.META.get(header, "") if header else ""
+    return forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _failures_key(ip: str) -> str:

@@ -299,3 +299,16 @@ def test_print_board_query_count_is_constant(client, db, count, django_assert_nu
         client.get(reverse("notice:print", args=[village.code]))
     with django_assert_num_queries(1):
         client.get(reverse("notice:print", args=[village.code]))
+
+
+def test_village_board_answers_head_with_validators(client, board):
+    response = client.head(reverse("notice:village", args=[board.code]))
+    assert (response.status_code, response["ETag"].startswith('W/"')) == (200, True)
+
+
+def test_village_board_cache_is_kept_per_language(client, board):
+    chinese = village_page(client, board)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = village_page(client, board)
+    assert '<html lang="en">' in english.content.decode()
+    assert english["ETag"] != chinese["ETag"]

@@ -157,3 +157,10 @@ def test_normalize_number(raw, number):
 )
 def test_phone_last4(phone, last4):
     assert tracking.phone_last4(phone) == last4
+
+
+def test_client_ip_is_the_remote_address_unless_a_proxy_header_is_configured(rf, settings):
+    request = rf.get("/track/", REMOTE_ADDR="10.0.0.9", HTTP_X_REAL_IP="203.0.113.5")
+    assert tracking.client_ip(request) == "10.0.0.9"
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert tracking.client_ip(request) == "203.0.113.5"
