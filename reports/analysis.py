@@ -247,9 +247,6 @@ class Headline:
     previous_rates: dict
     figures: list[Figure] = field(default_factory=list)
 
-    def __getitem__(self, key):
-        return self.counts.get(key, self.rates.get(key))
-
 
 def headline(p: Period) -> Headline:
     """The headline counts and rates of P beside those of the period before: four queries."""

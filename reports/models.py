@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 stated_percent = RegexValidator(
-    r"^\d{1,3}(\.\d{1,2})?$", _("请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带%）。")
+    r"^\d{1,3}(\.\d{1,2})?$", _("请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带百分号）。")
 )
 
 

@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 ('total', models.PositiveIntegerField(blank=True, null=True, verbose_name='收集问题（报告数）')),
                 ('closed', models.PositiveIntegerField(blank=True, null=True, verbose_name='已办结（报告数）')),
                 ('in_progress', models.PositiveIntegerField(blank=True, null=True, verbose_name='正在处理（报告数）')),
-                ('closure_rate', models.CharField(blank=True, help_text='如 54.92，不带%。', max_length=6, validators=[django.core.validators.RegexValidator('^\\d{1,3}(\\.\\d{1,2})?$', '请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带%）。')], verbose_name='办结率（报告数）')),
+                ('closure_rate', models.CharField(blank=True, help_text='如 54.92，不带%。', max_length=6, validators=[django.core.validators.RegexValidator('^\\d{1,3}(\\.\\d{1,2})?$', '请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带百分号）。')], verbose_name='办结率（报告数）')),
                 ('entered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='录入时间')),
                 ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
             ],
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('count', models.PositiveIntegerField(blank=True, null=True, verbose_name='条数（报告数）')),
-                ('share', models.CharField(blank=True, help_text='如 13.4，不带%。', max_length=6, validators=[django.core.validators.RegexValidator('^\\d{1,3}(\\.\\d{1,2})?$', '请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带%）。')], verbose_name='占比（报告数）')),
+                ('share', models.CharField(blank=True, help_text='如 13.4，不带%。', max_length=6, validators=[django.core.validators.RegexValidator('^\\d{1,3}(\\.\\d{1,2})?$', '请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带百分号）。')], verbose_name='占比（报告数）')),
                 ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.category', verbose_name='问题大类')),
                 ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='reports.statedreport', verbose_name='报告')),
             ],

@@ -57,8 +57,8 @@ LEDGER = {
 
 @pytest.fixture
 def ledger(db):
-    a = TeamFactory(number=1, name="第1驻点团队", village=VillageFactory(short_name="甲村", households=100))
-    b = TeamFactory(number=2, name="第2驻点团队", village=VillageFactory(short_name="乙村", households=200))
+    a = TeamFactory(number=91, name="第1驻点团队", village=VillageFactory(short_name="甲村", households=100))
+    b = TeamFactory(number=92, name="第2驻点团队", village=VillageFactory(short_name="乙村", households=200))
     teams = {"A": a, "B": b}
     c1 = CategoryFactory(code="01", name="民生保障", order=1)
     c2 = CategoryFactory(code="02", name="农田水利建设", order=2)

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from reports.evaluation import INDICATORS
 from reports.figures import filter_cases, summarize
 from reports.forms import PeriodForm
 from reports.models import Notice
@@ -26,4 +27,4 @@ def notice_index(request: HttpRequest) -> HttpResponse:
 def notice_public(request: HttpRequest, pk: int) -> HttpResponse:
     """A published notice: its text and the ranking as it stood when published. Drafts are 404."""
     notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
-    return render(request, "reports/notice_public.html", {"notice": notice})
+    return render(request, "reports/notice_public.html", {"notice": notice, "indicators": INDICATORS})
