@@ -141,7 +141,11 @@ ACTION_LABELS = {
 
 def _lock(case: Case, expected_version=None) -> Case:
     """The case's row, locked until the transaction ends; Conflict if it moved past EXPECTED_VERSION."""
-    locked = Case.objects.select_for_update().select_related("category", "subcategory", "responsible").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",))  # only the case's row: the joins are nullable
+        .select_related("category", "subcategory", "responsible")
+        .get(pk=case.pk)
+    )
     if expected_version is not None and str(expected_version) != str(locked.version):
         raise Conflict(locked, expected_version)
     return locked

@@ -687,3 +687,48 @@ def test_action_updates_the_callers_case_object(clerk):
     do_close(case, clerk)
 
     assert (case.status, case.result, case.version) == ("closed", "已修好水渠", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_closing_at_once_one_wins_the_other_gets_conflict():
+    """Real concurrency needs row locks: run on PostgreSQL (SQLite serialises writers anyway)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are exercised on PostgreSQL (DATABASE_URL=postgres://…)")
+    case = make_case(S.IN_PROGRESS)
+    users = [User.objects.create(username="first"), User.objects.create(username="second")]
+    barrier, outcomes = threading.Barrier(2), []
+
+    def close_as(user, result):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            workflow.close(
+                case=Case.objects.get(pk=case.pk),
+                closure="solved",
+                result=result,
+                closed_on=D(2015, 1, 20),
+                by=user,
+                expected_version=1,
+            )
+            outcomes.append("closed")
+        except workflow.Conflict:
+            outcomes.append("conflict")
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=close_as, args=(u, f"{u.username}的结果")) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    case.refresh_from_db()
+    assert sorted(outcomes) == ["closed", "conflict"]
+    assert case.version == 2
+    assert case.events.count() == 1
+    assert case.result == f"{case.events.get().author.username}的结果"
