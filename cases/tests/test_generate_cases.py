@@ -146,3 +146,15 @@ def test_generate_cases_dry_run_writes_nothing(demo):
 def test_generate_cases_needs_load_demo_first():
     with pytest.raises(CommandError, match=re.escape("run `python manage.py load_demo` first")):
         generate(10)
+
+
+def test_generate_cases_a_smaller_second_run_adds_to_the_first(demo):
+    generate(400, seed=1)
+    numbers = set(Case.objects.values_list("number", flat=True))
+
+    generate(50, seed=2)
+
+    new = Case.objects.exclude(number__in=numbers)
+    assert new.count() == 50
+    assert Case.objects.count() == len(numbers) + 50
+    assert CaseEvent.objects.filter(case__in=new, kind="registered").count() == 50

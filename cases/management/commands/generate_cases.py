@@ -18,7 +18,10 @@ import bisect
 import datetime
 import io
 import json
+import operator
+import queue
 import random
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -170,37 +173,57 @@ class Command(BaseCommand):
             return
         first_serial = reserve_numbers(per_year)
         use_copy = connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2" and not no_copy
-        writer = CopyWriter() if use_copy else BulkWriter()
+        writer = CopyWriter(start, end) if use_copy else BulkWriter()
         progress = Progress(self.stderr, count)
-        serials = dict(first_serial)
-        totals = Counter()
-        batches = [keys[offset : offset + batch_size] for offset in range(0, count, batch_size)]
-        if use_copy:
-            # One transaction: the foreign keys are checked once at the end, all rows or none.
-            with transaction.atomic():
-                writer.begin()
-                for batch in batches:
-                    totals += writer.write(generator.make_cases(batch, serials))
-                    progress.update(totals["cases"])
-                progress.done("checking foreign keys")
-                writer.finish()
-        else:
-            for batch in batches:
-                with transaction.atomic():
-                    totals += writer.write(generator.make_cases(batch, serials))
-                progress.update(totals["cases"])
-            progress.done()
+        totals, phases = write_all(generator, writer, keys, batch_size, dict(first_serial), progress)
         if use_copy and count:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE cases_case, cases_caseevent, cases_feedback")
         seconds = time.monotonic() - started
         rate = count / seconds if seconds else 0
+        spent = ", ".join(f"{phase} {s:.1f} s" for phase, s in phases.items())
         self.stdout.write(
             self.style.SUCCESS(
                 f"generate_cases: added {count} cases, {totals['events']} events, {totals['feedback']} feedback "
-                f"in {seconds:.1f} s ({rate:,.0f} cases/s, {'COPY' if use_copy else 'bulk_create'}, seed {seed})"
+                f"in {seconds:.1f} s ({rate:,.0f} cases/s; {spent}; "
+                f"{'COPY' if use_copy else 'bulk_create'}, seed {seed})"
             )
         )
+
+
+def write_all(generator, writer, keys: list[int], batch_size: int, serials: dict[int, int], progress):
+    """Make and write the cases batch by batch; the totals, and where the time went."""
+    totals, phases, clock = Counter(), Counter(), time.monotonic
+    batches = [keys[offset : offset + batch_size] for offset in range(0, len(keys), batch_size)]
+    if isinstance(writer, CopyWriter):
+        # One transaction: the foreign keys are checked once at the end, all rows or none.
+        with transaction.atomic():
+            writer.begin(len(keys))
+            try:
+                for batch in batches:
+                    started = clock()
+                    drafts = generator.make_cases(batch, serials)
+                    phases["making rows"] += clock() - started
+                    totals += writer.write(drafts)
+                    progress.update(totals["cases"])
+            finally:
+                started = clock()
+                writer.stop()
+                phases["last COPY"] += clock() - started
+            progress.done("checking foreign keys")
+            started = clock()
+            writer.finish()
+            phases["indexes and foreign keys"] += clock() - started
+    else:
+        for batch in batches:
+            started = clock()
+            drafts = generator.make_cases(batch, serials)
+            phases["making rows"] += clock() - started
+            with transaction.atomic():
+                totals += writer.write(drafts)
+            progress.update(totals["cases"])
+        progress.done()
+    return totals, phases
 
 
 def reserve_numbers(per_year: Counter) -> dict[int, int]:
@@ -529,18 +552,22 @@ def extra_columns(model, columns: list[str]) -> list[tuple[str, object]]:
 
 
 class CopyWriter:
-    """PostgreSQL: COPY … FROM STDIN, three tables per batch; case ids taken from the id sequence.
+    """PostgreSQL: COPY … FROM STDIN, three tables per batch, in one transaction.
 
     Row by row, the foreign-key checks cost more than the rows: PostgreSQL's advice for loading
     is to drop the foreign keys and add them back, which checks every row at once with a join.
     begin() drops them and finish() adds them back in the same transaction, so another session
     never sees the tables without them (it waits: run the generator before serving).
+    While the database takes in one batch, a thread of ours sends it and Python makes the next.
     """
 
     ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    def __init__(self):
-        self.days: dict[int, str] = {}
+    def __init__(self, start: datetime.date, end: datetime.date):
+        # Every day a case can name (due and planned dates run past the end), and None.
+        first, last = start.toordinal() - 1, end.toordinal() + 800
+        self.days = {day: datetime.date.fromordinal(day).isoformat() for day in range(first, last)}
+        self.days[None] = "\\N"
         self.tables = {}
         for model, columns, types in (
             (Case, CASE_COLUMNS, CASE_TYPES),
@@ -550,29 +577,72 @@ class CopyWriter:
             extra = extra_columns(model, columns)
             names = (["id"] if model is Case else []) + columns + [column for column, _value in extra]
             sql = f"COPY {model._meta.db_table} ({', '.join(connection.ops.quote_name(n) for n in names)}) FROM STDIN"
-            suffix = "".join("\t" + self.text(value) for _column, value in extra)
+            suffix = "".join("\t" + self.text(value) for _column, value in extra) + "\n"
             codes = ("i" if model is Case else "") + types  # the id comes first
             self.tables[model] = (sql, [self.converter(code) for code in codes], suffix)
-        self.sequence_sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
         self.foreign_keys: list[tuple[str, str, str]] = []
+        self.indexes: list[tuple[str, str]] = []
 
-    def begin(self):
+    def begin(self, count: int):
         tables = [model._meta.db_table for model in (Case, CaseEvent, Feedback)]
         with connection.cursor() as cursor:
             # Rows written earlier in this transaction are checked now: a table with pending
             # checks cannot be altered.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"SELECT count(*) FROM {Case._meta.db_table}")
+            # Checking and indexing the whole table at the end pays when the table at least doubles;
+            # a few cases added to many are cheaper checked and indexed row by row.
+            self.rebuild = count >= cursor.fetchone()[0]
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY conrelid, conname",
                 [tables],
             )
-            self.foreign_keys = cursor.fetchall()
+            self.foreign_keys = cursor.fetchall() if self.rebuild else []
             for table, name, _definition in self.foreign_keys:
                 cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+            # The same for the plain indexes (unique ones stay: they guard the numbers).
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisunique "
+                "AND i.indrelid::regclass::text = ANY(%s) ORDER BY c.relname",
+                [tables],
+            )
+            self.indexes = cursor.fetchall() if self.rebuild else []
+            for name, _definition in self.indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            # Every case's id now, so that the sending thread has the connection to itself.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Case._meta.db_table, count],
+            )
+            self.ids = [row[0] for row in cursor.fetchall()]
+        self.used = 0
+        self.sender = Sender(connection.connection)
+
+    def write(self, drafts: Drafts) -> Counter:
+        ids = self.ids[self.used : self.used + len(drafts.cases)]
+        self.used += len(ids)
+        events = [(pk, *event) for pk, (lives, _f) in zip(ids, drafts.lives, strict=True) for event in lives]
+        feedback = [(pk, *f) for pk, (_e, f) in zip(ids, drafts.lives, strict=True) if f]
+        self.sender.put(
+            [
+                self.encode(Case, [[pk, *row] for pk, row in zip(ids, drafts.cases, strict=True)]),
+                self.encode(CaseEvent, events),
+                self.encode(Feedback, feedback),
+            ]
+        )
+        return Counter(cases=len(ids), events=len(events), feedback=len(feedback))
+
+    def stop(self):
+        """Wait until every batch is in; raise what went wrong in the sending thread."""
+        self.sender.close()
 
     def finish(self):
         with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # for building the indexes
+            for _name, definition in self.indexes:
+                cursor.execute(definition)
             for table, name, definition in self.foreign_keys:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
@@ -584,51 +654,59 @@ class CopyWriter:
             return "t" if value else "f"
         return str(value).translate(self.ESCAPES)
 
-    def day(self, ordinal: int | None) -> str:
-        if ordinal is None:
-            return "\\N"
-        if ordinal not in self.days:
-            self.days[ordinal] = datetime.date.fromordinal(ordinal).isoformat()
-        return self.days[ordinal]
-
     def minute(self, value: int | None) -> str:
         if value is None:
             return "\\N"
         day, minute = divmod(value, 1440)
-        return f"{self.day(day)} {minute // 60:02d}:{minute % 60:02d}:00+08"
+        return f"{self.days[day]} {minute // 60:02d}:{minute % 60:02d}:00+08"
 
     def converter(self, code: str):
+        # Built-in callables where possible: the conversion runs for every value of every row.
         return {
-            "s": lambda v: v.translate(self.ESCAPES),
+            "s": operator.methodcaller("translate", self.ESCAPES),
             "i": lambda v: "\\N" if v is None else str(v),
-            "d": self.day,
+            "d": self.days.__getitem__,
             "t": self.minute,
-            "b": lambda v: "t" if v else "f",
+            "b": {True: "t", False: "f"}.__getitem__,
         }[code]
 
-    def copy(self, cursor, model, rows) -> int:
+    def encode(self, model, rows) -> tuple[str, str]:
         sql, converters, suffix = self.tables[model]
-        buffer = io.StringIO()
-        for row in rows:
-            buffer.write(
-                "\t".join([convert(value) for convert, value in zip(converters, row, strict=True)]) + suffix + "\n"
-            )
-        buffer.seek(0)
-        cursor.copy_expert(sql, buffer)
-        return len(rows)
+        lines = ["\t".join([f(v) for f, v in zip(converters, row, strict=True)]) + suffix for row in rows]
+        return sql, "".join(lines)
 
-    def write(self, drafts: Drafts) -> Counter:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sequence_sql, [Case._meta.db_table, len(drafts.cases)])
-            ids = [row[0] for row in cursor.fetchall()]
-            self.copy(cursor, Case, [[pk, *row] for pk, row in zip(ids, drafts.cases, strict=True)])
-            events = [(pk, *event) for pk, (lives, _f) in zip(ids, drafts.lives, strict=True) for event in lives]
-            feedback = [(pk, *f) for pk, (_e, f) in zip(ids, drafts.lives, strict=True) if f]
-            return Counter(
-                cases=len(ids),
-                events=self.copy(cursor, CaseEvent, events),
-                feedback=self.copy(cursor, Feedback, feedback),
-            )
+
+class Sender:
+    """A thread that COPYs encoded batches over the command's own connection (in its transaction),
+    while the main thread makes the next batch; at most two batches wait."""
+
+    def __init__(self, raw_connection):
+        self.raw, self.error = raw_connection, None
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self.run, name="generate_cases COPY", daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the main thread stops at its next put
+            try:
+                with self.raw.cursor() as cursor:
+                    for sql, text in batch:
+                        cursor.copy_expert(sql, io.StringIO(text))
+            except BaseException as error:  # handed to the main thread
+                self.error = error
+
+    def put(self, batch):
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def close(self):
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 class BulkWriter:
