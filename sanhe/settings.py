@@ -109,6 +109,15 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
     )
 }
+# A read replica (PostgreSQL streaming replication) for the heavy, read-only report queries:
+# DATABASE_REPLICA_URL adds the "replica" alias; queries that pass .using(REPORTS_DATABASE) read
+# from it. Without one, everything reads the primary.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=envint("DB_CONN_MAX_AGE", "0")
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPORTS_DATABASE = "replica" if "replica" in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
