@@ -347,7 +347,9 @@ def test_case_list_flags_overdue_and_awaiting_feedback_in_words_and_a_mark(offic
     assert overdue in rows[world.cases.B.number]
     assert awaiting in rows[world.cases.C.number]
     assert overdue not in rows[world.cases.C.number] and awaiting not in rows[world.cases.D.number]
+    assert f'<a class="flag flag-overdue" href="{LIST}?overdue=on">' in body
     assert "其中已逾期 1 件" in body
+    assert f'<a class="flag flag-feedback" href="{LIST}?awaiting_feedback=on">' in body
     assert "已办结未反馈 1 件" in body
 
 
