@@ -142,8 +142,13 @@ class TriageForm(CaseForm):
             self.fields["due_on"].help_text += str(
                 _("%(year)s年的节假日安排尚未公布，暂按周一至周五计算，请核对。") % {"year": due.year}
             )
-        if self.case.responsible_id:
-            self.fields["responsible"].initial = self.case.responsible_id
+        # Changing an earlier decision starts from it.
+        case = self.case
+        for name in ("decision", "plan", "planned_on", "policy_basis", "explaining_department", "due_on"):
+            if getattr(case, name):
+                self.fields[name].initial = getattr(case, name)
+        if case.responsible_id:
+            self.fields["responsible"].initial = case.responsible_id
 
     def clean(self):
         data = super().clean()
@@ -243,8 +248,8 @@ class CloseForm(CaseForm):
             self.fields["closure"].initial = C.ON_THE_SPOT
         else:
             self.fields["closure"].choices = [(C.SOLVED, C.SOLVED.label), (C.EXPLAINED, C.EXPLAINED.label)]
-            if self.case.decision == Case.Decision.EXPLAIN:
-                self.fields["closure"].initial = C.EXPLAINED
+            explained = self.case.decision == Case.Decision.EXPLAIN
+            self.fields["closure"].initial = C.EXPLAINED if explained else C.SOLVED
         self.fields["result"].help_text = _("公示在村公开栏，不写姓名、电话、住址。")
         self.fields["result"].error_messages["required"] = _("办结须填写办理结果。")
         self.fields["closed_on"].initial = timezone.localdate()

@@ -45,7 +45,7 @@ def make_case(team, status=S.REGISTERED, **kwargs) -> Case:
     if status == S.CLOSED:
         return CaseFactory(team=team, closed=True, **kwargs)
     if status == S.IN_PROGRESS:
-        return CaseFactory(team=team, status=S.IN_PROGRESS, decision="handle_now", **kwargs)
+        return CaseFactory(team=team, status=S.IN_PROGRESS, **{"decision": "handle_now", **kwargs})
     return CaseFactory(team=team, **kwargs)
 
 
@@ -204,6 +204,35 @@ def test_case_page_triage_due_date_says_when_the_calendar_does_not_know_the_year
 
     assert due.year > last_known
     assert f"{due.year}年的节假日安排尚未公布，暂按周一至周五计算，请核对。" in html
+
+
+def test_case_page_triage_of_a_case_in_progress_starts_from_the_earlier_decision(office_client, team):
+    case = make_case(team, S.IN_PROGRESS, decision="plan", plan="明年春耕前修好", planned_on=D(2015, 3, 1))
+
+    html = page(office_client.get(f"/cases/{case.number}/"))
+
+    assert 'value="plan" required id="id_triage_decision_1" checked' in html
+    assert 'name="planned_on" value="2015-03-01"' in html
+    assert ">\n明年春耕前修好</textarea>" in html
+    assert '<details class="detail-panel" id="triage">' in html  # nothing opened for the user
+
+
+def test_case_page_registered_case_opens_triage_and_close_defaults(office_client, team):
+    registered, explained = make_case(team), make_case(team, S.IN_PROGRESS, decision="explain")
+
+    registered_html = page(office_client.get(f"/cases/{registered.number}/"))
+    explained_html = page(office_client.get(f"/cases/{explained.number}/"))
+
+    assert '<details class="detail-panel" id="triage" open>' in registered_html
+    assert 'value="explained" required id="id_close_closure_1" checked' in explained_html
+
+
+def test_case_page_tells_a_cadre_which_actions_are_the_offices(cadre_client, team):
+    case = make_case(team)
+
+    html = page(cadre_client.get(f"/cases/{case.number}/"))
+
+    assert "分办、办结、反馈和重新办理由党政办处理。" in html
 
 
 def test_case_page_unknown_number_is_404(office_client):
