@@ -193,6 +193,9 @@ CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
+    # style="…" attributes (sizes computed on the server, e.g. a chart's max-width) may stay;
+    # <style> elements and styles from elsewhere may not. Attributes cannot run script.
+    "style-src-attr": ["'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],

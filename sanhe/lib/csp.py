@@ -1,8 +1,8 @@
 """A content security policy for every response (Django 5.2 has none built in).
 
 Pages are rendered on the server and load only our own static files: no inline script, no
-inline style attribute, nothing from another origin. Inline SVG (the charts) needs nothing
-more than this. settings.CONTENT_SECURITY_POLICY maps each directive to its sources;
+<style> element, nothing from another origin (style="…" attributes are allowed: see the
+settings). Inline SVG (the charts) needs nothing more than this. settings.CONTENT_SECURITY_POLICY maps each directive to its sources;
 settings.CONTENT_SECURITY_POLICY_REPORT_ONLY sends the policy as Content-Security-Policy-Report-Only
 instead, to try a stricter policy on a live site without breaking it.
 """
