@@ -147,7 +147,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, required=True, help="how many cases to add")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-        parser.add_argument("--batch-size", type=int, default=5000, help="cases per insert and transaction")
+        parser.add_argument("--batch-size", type=int, default=10000, help="cases per insert (default 10000)")
         parser.add_argument("--end", type=datetime.date.fromisoformat, help="last day (default today)")
         parser.add_argument("--dry-run", action="store_true", help="plan and count, write nothing")
         parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
@@ -210,7 +210,7 @@ def write_all(generator, writer, keys: list[int], batch_size: int, serials: dict
                 started = clock()
                 writer.stop()
                 phases["last COPY"] += clock() - started
-            progress.done("checking foreign keys")
+            progress.done("indexes and foreign keys")
             started = clock()
             writer.finish()
             phases["indexes and foreign keys"] += clock() - started
@@ -321,9 +321,8 @@ class Generator:
         self.office = office
         # Visits by (team, Monday of the week): the day each team was in its village that week.
         self.visits: dict[tuple[int, int], tuple[int, int]] = {}
-        for pk, team_id, day in Visit.objects.filter(date__range=(self.start, self.end)).values_list(
-            "pk", "team", "date"
-        ):
+        visits = Visit.objects.filter(date__range=(self.start, self.end)).order_by("date", "pk")
+        for pk, team_id, day in visits.values_list("pk", "team", "date"):
             self.visits.setdefault((team_id, day.toordinal() - day.weekday()), (pk, day.toordinal()))
         self.weeks = sorted({monday for (_team, monday) in self.visits})
         # Sub-items weighted by the report's counts; "no category" as the report's share.
