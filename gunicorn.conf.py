@@ -7,6 +7,7 @@ Everything can be set from the environment; the defaults suit one machine behind
     GUNICORN_THREADS     threads per worker (default 1: plain sync workers)
     GUNICORN_TIMEOUT     seconds before a stuck worker is restarted (default 30)
     GUNICORN_MAX_REQUESTS  requests before a worker is replaced (default 2000; 0 never)
+    GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none)
     LOG_FORMAT           json (default) or text, like the Django settings
 """
 
@@ -27,6 +28,12 @@ max_requests_jitter = max_requests // 10
 # Only nginx on this machine may say that a request came in over HTTPS (X-Forwarded-Proto).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips
+# gunicorn's runtime control socket, only where asked for: one shared default path would be
+# fought over by several servers on one machine (e.g. a load test beside the real one).
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 # Logs to stdout: one JSON object a line (sanhe/lib/jsonlog.py), or gunicorn's plain text.
 accesslog = "-"
