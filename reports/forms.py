@@ -303,8 +303,12 @@ class WeightsForm(AnalysisPeriodForm):
 
     best = forms.IntegerField(label=_("表扬、批评各几个团队"), min_value=0, max_value=5, initial=2, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:  # a weight left out of the query keeps its default, and shows it
+            data = data.copy()
+            for indicator in INDICATORS:
+                data.setdefault(f"w_{indicator.key}", str(indicator.weight))
+        super().__init__(data, *args, **kwargs)
         for indicator in INDICATORS:
             self.fields[f"w_{indicator.key}"] = forms.IntegerField(
                 label=indicator.name, min_value=0, max_value=100, initial=indicator.weight, required=False
@@ -315,8 +319,9 @@ class WeightsForm(AnalysisPeriodForm):
 
     def clean(self):
         data = super().clean()
-        if all(data.get(f"w_{i.key}") == 0 for i in INDICATORS):
-            raise forms.ValidationError(_("权重不能全部为0。"))
+        weights = [data.get(f"w_{i.key}") for i in INDICATORS]
+        if None not in weights and sum(weights) != 100:
+            raise forms.ValidationError(_("各项权重之和应为100，现为%(sum)d。") % {"sum": sum(weights)})
         return data
 
     def weights(self) -> dict:

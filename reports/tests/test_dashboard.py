@@ -204,3 +204,10 @@ def test_each_table_exports_to_xlsx(supervisor_client, ledger):
 
 def test_unknown_export_is_404(supervisor_client, db):
     assert supervisor_client.get(reverse("reports:export", args=["residents"])).status_code == 404
+
+
+@pytest.mark.parametrize(("teams", "cases"), [(1, 1), (3, 4)])
+def test_export_query_count_is_constant(supervisor_client, db, teams, cases, django_assert_num_queries):
+    _busy_ledger(teams, cases)
+    with django_assert_num_queries(8):  # the login's 3, then the team table's 5
+        supervisor_client.get(reverse("reports:export", args=["teams"]), JANUARY)

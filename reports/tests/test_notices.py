@@ -38,7 +38,7 @@ def test_ranking_with_other_weights(supervisor_client, ledger):
     assert "督查抽查合格率 100%" in page
     assert page.index("1 第2驻点团队") < page.index("2 第1驻点团队")
     page = text(supervisor_client.get(reverse("reports:ranking"), {**JANUARY, **WEIGHTS, "w_spot_check_rate": "0"}))
-    assert "权重不能全部为0。" in page
+    assert "各项权重之和应为100，现为0。" in page
 
 
 def test_draft_edit_and_publish_a_notice(supervisor_client, ledger):

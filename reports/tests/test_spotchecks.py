@@ -161,3 +161,12 @@ def test_draw_page_query_count_is_constant(supervisor_client, db, size, django_a
     # session, user, groups, draw, count, page of checks, the user's cadre (base.html)
     with django_assert_num_queries(7):
         supervisor_client.get(reverse("reports:draw", args=[draw.pk]))
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_checks_page_query_count_is_constant(supervisor_client, db, size, django_assert_num_queries):
+    CaseFactory.create_batch(size, raised_on=datetime.date(2015, 1, 8))
+    draw = make_draw(period=JANUARY, size=100, size_kind="percent", per_team=0, seed=1, by=None)
+    SpotCheck.objects.filter(draw=draw).update(method="phone", finding="false", checked_at="2015-02-01T10:00+08:00")
+    with django_assert_num_queries(8):
+        supervisor_client.get(reverse("reports:checks"), {"month": "2015-01"})
