@@ -205,9 +205,8 @@ class CaseFilter(django_filters.FilterSet):
 
     @property
     def active(self) -> bool:
-        """Whether any filter besides the free text and the order is set (the page opens the panel)."""
+        """Whether anything in the folded panel (all but the free text) is set, or wrong: the page opens it."""
         data = self.form.cleaned_data if self.form.is_valid() else self.form.data
-        skip = {"q", "sort"}
         return bool(self.form.errors) or any(
-            value not in (None, "", False) for name, value in data.items() if name in self.filters and name not in skip
+            value not in (None, "", False) for name, value in data.items() if name in self.filters and name != "q"
         )

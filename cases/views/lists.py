@@ -42,8 +42,7 @@ def _render_list(request: HttpRequest, params: QueryDict, bulk_form: BulkForm | 
     valid = filterset.is_valid()
     rows: QuerySet = filterset.qs.select_related(*RELATED) if valid else Case.objects.none()
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(page_form.number())
-    today = timezone.localdate()
-    flags = {"overdue": rows.overdue(today).count(), "awaiting": rows.awaiting_feedback().count()}
+    flags = {"overdue": rows.overdue().count(), "awaiting": rows.awaiting_feedback().count()}
     can_bulk = is_office(request.user)
     if can_bulk and bulk_form is None:
         bulk_form = BulkForm(cases=rows, initial={"query": params.urlencode()})
@@ -53,7 +52,6 @@ def _render_list(request: HttpRequest, params: QueryDict, bulk_form: BulkForm | 
         "page_form": page_form,
         "page": page,
         "flags": flags,
-        "today": today,
         "params": params,
         "querystring": _without_page(params),
         "current_sort": params.get("sort", "") if valid else "",
