@@ -2,7 +2,9 @@
 
 Pages are rendered on the server and load only our own static files: no inline script, no
 <style> element, nothing from another origin (style="…" attributes are allowed: see the
-settings). Inline SVG (the charts) needs nothing more than this. settings.CONTENT_SECURITY_POLICY maps each directive to its sources;
+settings). Inline SVG (the charts) needs nothing more than this.
+
+settings.CONTENT_SECURITY_POLICY maps each directive to its sources;
 settings.CONTENT_SECURITY_POLICY_REPORT_ONLY sends the policy as Content-Security-Policy-Report-Only
 instead, to try a stricter policy on a live site without breaking it.
 """
