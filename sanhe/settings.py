@@ -174,10 +174,13 @@ CSRF_COOKIE_SECURE = HTTPS_ONLY
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1" if HTTPS_ONLY else "0")
 # Load balancers ask for /health/ over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-# Behind nginx (or another proxy that terminates TLS and sets X-Forwarded-Proto itself, never
-# passing on the client's): trust that header to tell HTTPS requests. Never set it without such a proxy.
-if envbool("BEHIND_PROXY", "0"):
+# Behind nginx (or another proxy that terminates TLS and sets X-Forwarded-Proto and X-Real-IP
+# itself, never passing on the client's): trust those headers for the scheme and the client's
+# address (villages/tracking.py throttles by address). Never set it without such a proxy.
+BEHIND_PROXY = envbool("BEHIND_PROXY", "0")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "HTTP_X_REAL_IP" if BEHIND_PROXY else "")
 # HSTS: browsers refuse plain HTTP for this long. Start small (HSTS_SECONDS=300) on a new domain,
 # then raise it; include-subdomains and preload are commitments for the whole domain.
 SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", "31536000" if HTTPS_ONLY else "0")

@@ -146,3 +146,13 @@ def test_cache_url_selects_shared_backends():
 def test_cache_url_refuses_unknown_scheme():
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL must start with one of"):
         cache_from_url("memcache://127.0.0.1")
+
+
+def test_behind_proxy_trusts_the_proxy_for_scheme_and_client_address():
+    show = "from django.conf import settings as s; print(s.CLIENT_IP_HEADER, getattr(s, 'SECURE_PROXY_SSL_HEADER', 0))"
+
+    behind = manage("shell", "--no-imports", "-c", show, env=production_env(BEHIND_PROXY="1"))
+    direct = manage("shell", "--no-imports", "-c", show, env=production_env())
+
+    assert behind.stdout == "HTTP_X_REAL_IP ('HTTP_X_FORWARDED_PROTO', 'https')\n", behind.stderr
+    assert direct.stdout == " 0\n", direct.stderr
