@@ -13,6 +13,7 @@ from import_export.tmp_storages import TempFolderStorage
 from cases.models import Case, CaseEvent
 from cases.tests.factories import CaseFactory, SubCategoryFactory
 from teams.tests.factories import CadreFactory, SubgroupFactory, TeamFactory, VisitFactory
+from villages.tests.factories import VillageFactory
 
 XLSX_FORMAT, CSV_FORMAT = "0", "1"  # CaseAdmin.formats
 HEADERS = ["反映日期", "村（社区）", "驻点团队", "问题小类", "公示摘要", "状态", "办结方式", "办结日期", "办理结果"]
@@ -20,7 +21,8 @@ HEADERS = ["反映日期", "村（社区）", "驻点团队", "问题小类", "�
 
 @pytest.fixture
 def ledger(db):
-    team = TeamFactory(number=5)
+    # A fixed code: the factory's sequence outgrows 12 digits in a long test session.
+    team = TeamFactory(number=5, village=VillageFactory(code="440781104205"))
     sub = SubCategoryFactory(code="0401")
     return {"team": team, "village": team.village, "sub": sub}
 
