@@ -6,6 +6,12 @@ import pytest
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs half a second per user; the tests are not about its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory()
@@ -112,4 +118,5 @@ def browser_login(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The header holds buttons too (language, logout): submit the login form itself.
+    page.click("main button[type=submit]")

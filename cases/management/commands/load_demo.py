@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             loader = DemoLoader(data, random.Random(SEED))
             created = loader.load()
+            # The report's own (inconsistent) figures, for the reconciliation page.
+            call_command("load_stated_report", stdout=self.stdout)
             if dry_run:
                 transaction.set_rollback(True)
         for line in loader.log:
