@@ -38,7 +38,6 @@ SECTION_ONE = [
 @pytest.fixture
 def demo(db):
     call_command("load_demo", stdout=io.StringIO())
-    call_command("load_stated_report", stdout=io.StringIO())
 
 
 def test_demo_ledger_as_of_2015_02_01(demo):
@@ -107,8 +106,14 @@ def test_demo_reconciliation_page(supervisor_client, demo):
     assert "台账中已归类138条，另有4条未分类。" in page
 
 
+def test_load_demo_loads_the_stated_report(db):
+    call_command("load_demo", stdout=io.StringIO())
+    assert StatedReport.objects.get().total == 142
+
+
 def test_load_stated_report_is_idempotent_and_has_a_dry_run(db):
     call_command("load_demo", stdout=io.StringIO())
+    StatedReport.objects.all().delete()
     out = io.StringIO()
     call_command("load_stated_report", "--dry-run", stdout=out)
     assert (
