@@ -149,7 +149,7 @@ class CaseFilter(django_filters.FilterSet):
     overdue = FlagFilter(label=_("只看逾期"), method="filter_overdue")
     awaiting_feedback = FlagFilter(label=_("只看已办结未反馈"), method="filter_awaiting_feedback")
     sort = django_filters.ChoiceFilter(
-        label=_("排序"), method="filter_sort", choices=sort_choices(), empty_label=_("最新反映在前")
+        label=_("排序"), method="filter_sort", choices=sort_choices, empty_label=_("最新反映在前")
     )
 
     class Meta:
