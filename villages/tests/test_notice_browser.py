@@ -68,7 +68,7 @@ def test_public_pages_meet_the_elder_friendly_rules_on_a_phone(phone_page, villa
 
 
 def test_board_filters_work_without_script(chromium, live_server, village):
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
     page.goto(live_server.url + reverse("notice:village", args=[village.code]))
     page.select_option("#f-status", "closed")
@@ -80,7 +80,7 @@ def test_board_filters_work_without_script(chromium, live_server, village):
 
 
 def test_text_size_switch_is_remembered_without_script(chromium, live_server, village):
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
     page.goto(live_server.url + reverse("notice:village", args=[village.code]))
     page.click("a.text-size:has-text('大字')")
