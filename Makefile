@@ -33,3 +33,9 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# The benchmark of issue 6 on PostgreSQL (127.0.0.1:5432, user postgres); writes bench/results.md.
+BENCH_SIZES ?= 10000,100000,1000000
+BENCH_RUNS ?= 20
+bench: $(STAMP)
+	$(PY) -m bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)

@@ -1,0 +1,175 @@
+"""Build a fresh PostgreSQL database per size, measure it in a child process, write bench/results.md."""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+DEMO_CASES = 142
+SUMMARY = "summary.json (all time)"
+FLOOR = "FLOOR raw SQL aggregates (psycopg2)"  # load_demo brings these; generate_cases adds the rest
+
+
+def admin_sql(sql: str):
+    conn = psycopg2.connect(dbname="postgres", **PG)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        rows = cur.fetchall() if cur.description else None
+    conn.close()
+    return rows
+
+
+def url_for(name: str) -> str:
+    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+
+
+def manage(env: dict, *args: str):
+    print("  manage.py", *args, flush=True)
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def build(size: int, env: dict):
+    name = f"sanhe_bench_{size}"
+    admin_sql(f"DROP DATABASE IF EXISTS {name}")
+    admin_sql(f"CREATE DATABASE {name}")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_demo")
+    manage(env, "generate_cases", "--count", str(size - DEMO_CASES), "--seed", "1")
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "postgres": admin_sql("SHOW server_version")[0][0],
+        "python": platform.python_version(),
+    }
+
+
+def summary_over_floor(items: dict) -> float:
+    return items[SUMMARY]["median"] / items[FLOOR]["median"]
+
+
+def rate(rows: dict) -> float:
+    return rows["import"]["rows_per_second"]
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f}"
+
+
+def write_results(path: Path, info: dict, results: dict, runs: int):
+    sizes = sorted(results, key=int)
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m bench` (`make bench`). Every figure below was measured in that run;",
+        f"sizes run: {', '.join(f'{int(s):,}' for s in sizes)} cases. {runs} runs per measurement",
+        "(the xlsx import runs once per size). Times in milliseconds, in-process with Django's test Client",
+        "(no network, no gunicorn), each size on a fresh database built by migrate, load_demo and generate_cases.",
+        "DEBUG off (static URLs without collectstatic's manifest). Queries counted with CaptureQueriesContext;",
+        "the raw-SQL floor is two statements on its own psycopg2 connection, not seen by Django (shown as 0).",
+        "Recording a case is `cases.workflow.register_case` timed directly (not through the cadre's visit form).",
+        "The import is the last step: it runs on the database after the timings and adds its rows to it.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']} ({info['nproc']} cores, shared with other work while this ran)",
+        f"- Memory: {info['memory']}",
+        f"- PostgreSQL {info['postgres']} on 127.0.0.1, Python {info['python']}",
+        "",
+    ]
+    for size in sizes:
+        rows = results[size]
+        lines += [
+            f"## {int(size):,} cases",
+            "",
+            "| measurement | median ms | p95 ms | queries |",
+            "|---|---:|---:|---:|",
+        ]
+        lines.insert(len(lines) - 2, "URLs: " + ", ".join(f"`{u}`" for u in rows["urls"]) + "\n")
+        for name, r in rows["items"].items():
+            lines.append(f"| {name} | {ms(r['median'])} | {ms(r['p95'])} | {r['queries']} |")
+        imp = rows.get("import", {"how": "not run", "rows": 0, "seconds": 0, "rows_per_second": 0, "created": 0})
+        lines += [
+            "",
+            f"Import of {imp['rows']:,} xlsx rows ({imp['how']}): {imp['seconds']:.1f} s, "
+            f"**{imp['rows_per_second']:.0f} rows/s** ({imp['created']:,} cases created).",
+            "",
+            f"Summary / floor (raw SQL): {summary_over_floor(rows['items']):.2f}×",
+            "",
+        ]
+    if len(sizes) > 1:
+        small, big = sizes[0], sizes[-1]
+        lines += [
+            f"## Ratios {int(big):,} / {int(small):,} (data grows {int(big) / int(small):.0f}×)",
+            "",
+            "| measurement | median ratio | queries small → big |",
+            "|---|---:|---|",
+        ]
+        for name, r in results[big]["items"].items():
+            s = results[small]["items"][name]
+            lines.append(f"| {name} | {r['median'] / s['median']:.2f}× | {s['queries']} → {r['queries']} |")
+        if "import" in results[big] and "import" in results[small]:
+            lines.append(f"| xlsx import rows/s | {rate(results[big]) / rate(results[small]):.2f}× | |")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument("--from-json", help="only rewrite results.md from a results.json of an earlier run")
+    args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        write_results(Path(args.output), machine(), saved["results"], saved["runs"])
+        return
+    results = {}
+    for size in [int(s) for s in args.sizes.split(",")]:
+        print(f"== {size:,} cases", flush=True)
+        env = dict(os.environ, DATABASE_URL=url_for(f"sanhe_bench_{size}"), DEBUG="0", SECRET_KEY="bench")
+        env.update(ALLOWED_HOSTS="testserver", HTTPS_ONLY="0", SECURE_SSL_REDIRECT="0")
+        build(size, env)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.measure", "--runs", str(args.runs), "--import-rows", str(args.import_rows)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        results[str(size)] = json.loads(out.strip().splitlines()[-1])
+        Path(args.output).with_suffix(".json").write_text(json.dumps({"runs": args.runs, "results": results}, indent=1))
+        if not args.keep:
+            admin_sql(f"DROP DATABASE IF EXISTS sanhe_bench_{size}")
+        write_results(Path(args.output), machine(), results, args.runs)
+    print(Path(args.output).read_text())
+
+
+if __name__ == "__main__":
+    main()

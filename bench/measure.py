@@ -1,0 +1,188 @@
+"""Measure one database (DATABASE_URL) in-process; print the figures as one JSON line.
+
+Run by `python -m bench`, which builds the database first."""
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanhe.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+# DEBUG is off as in production, but static URLs come without collectstatic's manifest.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+import psycopg2  # noqa: E402
+import tablib  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from cases import workflow  # noqa: E402
+from cases.models import Case  # noqa: E402
+from cases.resources import CaseResource  # noqa: E402
+from villages.models import Village  # noqa: E402
+
+IMPORT_ROWS = 10_000
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(fn, runs: int, before=None) -> dict:
+    """Run FN once to warm up, then RUNS times; the queries of the last run are counted."""
+    if before:
+        before()
+    fn()
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return {"median": statistics.median(times), "p95": p95(times), "queries": len(queries)}
+
+
+def get(client: Client, url: str):
+    def fetch():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        response.content  # noqa: B018 - render streaming content too
+
+    return fetch
+
+
+def floor_sql(closed: str):
+    dsn = connection.settings_dict
+    conn = psycopg2.connect(
+        dbname=dsn["NAME"], user=dsn["USER"], host=dsn["HOST"], port=dsn["PORT"] or 5432, password=dsn["PASSWORD"]
+    )
+
+    def run():
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status = %s) FROM cases_case",
+                [closed],
+            )
+            cur.fetchall()
+            cur.execute("SELECT category_id, subcategory_id, count(*) FROM cases_case GROUP BY 1, 2")
+            cur.fetchall()
+
+    return run
+
+
+def record_case(template: Case, office):
+    """cases.workflow.register_case timed directly (not through the cadre's visit form)."""
+
+    def run():
+        with transaction.atomic():
+            case = Case(
+                village=template.village,
+                team=template.team,
+                raised_on=template.raised_on,
+                channel=template.channel,
+                kind=template.kind,
+                category=template.category,
+                subcategory=template.subcategory,
+                resident_name="陈测试",
+                resident_phone="13912345678",
+                resident_address="测试村东坊8号",
+                title="水渠年久失修",
+                description="基准测试",
+            )
+            workflow.register_case(case=case, by=office, text="基准测试")
+
+    return run
+
+
+def xlsx_import(rows: int = IMPORT_ROWS) -> dict:
+    """CaseResource (django-import-export) on an .xlsx of IMPORT_ROWS new cases, rows without a number."""
+    resource = CaseResource()
+    queryset = resource.get_queryset().order_by("-id")[:rows]
+    dataset = resource.export(queryset=queryset)
+    number = dataset.headers.index(resource.fields["number"].column_name)
+    data = tablib.Dataset(headers=dataset.headers)
+    for row in dataset:
+        row = list(row)
+        row[number] = ""
+        data.append(row)
+    content = data.export("xlsx")
+    start = time.perf_counter()
+    loaded = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
+    result = CaseResource().import_data(loaded, dry_run=False)
+    seconds = time.perf_counter() - start
+    if result.has_errors() or result.has_validation_errors():
+        invalid = result.invalid_rows[:3]
+        raise SystemExit(f"import refused: {[r.error_dict for r in invalid]} {result.base_errors[:1]}")
+    created = result.totals.get("new", 0)
+    return {
+        "how": "cases.resources.CaseResource.import_data, parse included",
+        "rows": len(loaded),
+        "created": created,
+        "seconds": seconds,
+        "rows_per_second": len(loaded) / seconds,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS, help="0 skips the import")
+    args = parser.parse_args()
+    runs = args.runs
+    User = get_user_model()
+    office = User.objects.get(username="office")
+    office_client, supervisor_client, public = Client(), Client(), Client()
+    office_client.force_login(office)
+    supervisor_client.force_login(User.objects.get(username="supervisor"))
+
+    latest = Case.objects.order_by("-raised_on").values_list("raised_on", flat=True).first()
+    month = latest.strftime("%Y-%m")
+    busiest = Case.objects.order_by("-id").first()
+    village = Village.objects.get(pk=busiest.village_id)
+    filters = f"/cases/?status={Case.Status.IN_PROGRESS}&village={village.pk}"
+    board = f"/notice/{village.code}/"
+
+    items = {}
+
+    def run(name, fn, before=None):
+        print(f"  {name}", file=sys.stderr, flush=True)
+        items[name] = timed(fn, runs, before)
+
+    run("FLOOR raw SQL aggregates (psycopg2)", floor_sql(str(Case.Status.CLOSED)))
+    run("FLOOR trivial view /health/", get(public, "/health/"))
+    run("summary.json (all time)", get(public, "/reports/summary.json"))
+    run("dashboard /reports/?month=M", get(supervisor_client, f"/reports/?month={month}"))
+    run("meeting pack /reports/pack/?month=M", get(supervisor_client, f"/reports/pack/?month={month}"))
+    run("notice board /notice/<code>/ cold", get(public, board), before=cache.clear)
+    run("notice board /notice/<code>/ cached", get(public, board))
+    run("case list /cases/ status+village", get(office_client, filters))
+    run("case page /cases/<number>/", get(office_client, f"/cases/{busiest.number}/"))
+    run("record a case (workflow.register_case)", record_case(busiest, office))
+    figures = {"items": items, "month": month, "urls": [filters, board, f"/reports/?month={month}"]}
+    if args.import_rows:
+        print("  xlsx import", file=sys.stderr, flush=True)
+        figures["import"] = xlsx_import(args.import_rows)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
