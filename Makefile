@@ -37,5 +37,6 @@ clean:
 # The benchmark of issue 6 on PostgreSQL (127.0.0.1:5432, user postgres); writes bench/results.md.
 BENCH_SIZES ?= 10000,100000,1000000
 BENCH_RUNS ?= 20
+.PHONY: bench
 bench: $(STAMP)
 	$(PY) -m bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
