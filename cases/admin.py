@@ -36,24 +36,24 @@ class ReadOnlyMixin:
 
 class SubCategoryInline(admin.TabularInline):
     model = SubCategory
-    fields = ["code", "name", "order"]
+    fields = ["code", "label", "order"]
     extra = 0
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "order"]
-    list_display_links = ["code", "name"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "label", "order"]
+    list_display_links = ["code", "label"]
+    search_fields = ["code", "label"]
     inlines = [SubCategoryInline]
 
 
 @admin.register(SubCategory)
 class SubCategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "category", "order"]
-    list_display_links = ["code", "name"]
+    list_display = ["code", "label", "category", "order"]
+    list_display_links = ["code", "label"]
     list_filter = ["category"]
-    search_fields = ["code", "name", "category__name"]
+    search_fields = ["code", "label", "category__label"]
     list_select_related = ["category"]
 
 

@@ -74,7 +74,7 @@ class CaseFilterForm(forms.Form):
                 self.add_error(
                     "subcategory",
                     _("小类“%(sub)s”不属于大类“%(category)s”，它属于“%(parent)s”。")
-                    % {"sub": parent[2], "category": category.name, "parent": parent[1]},
+                    % {"sub": parent[2], "category": category.label, "parent": parent[1]},
                 )
         start, end = data.get("raised_from"), data.get("raised_to")
         if start and end and start > end:
@@ -166,9 +166,9 @@ class CaseFilter(django_filters.FilterSet):
         subs = list(SubCategory.objects.select_related("category"))
         groups: dict[str, list[tuple[str, str]]] = {}
         for sub in subs:
-            groups.setdefault(sub.category.name, []).append((str(sub.pk), sub.name))
+            groups.setdefault(sub.category.label, []).append((str(sub.pk), sub.label))
         self.filters["subcategory"].extra["choices"] = list(groups.items())
-        self.subcategory_parents = {sub.pk: (sub.category_id, sub.category.name, sub.name) for sub in subs}
+        self.subcategory_parents = {sub.pk: (sub.category_id, sub.category.label, sub.label) for sub in subs}
 
     @property
     def form(self):

@@ -344,7 +344,7 @@ class SubCategoryField(forms.ModelChoiceField):
     def grouped_choices(self):
         groups: dict[str, list] = {}
         for sub in self.queryset:
-            groups.setdefault(sub.category.name, []).append((sub.pk, sub.name))
+            groups.setdefault(sub.category.label, []).append((sub.pk, sub.label))
         return [("", "---------"), *groups.items()]
 
 
@@ -421,7 +421,7 @@ class EditForm(CaseForm):
             elif subcategory.category_id != category.pk:
                 self.add_error(
                     "subcategory",
-                    _("“%(sub)s”不属于“%(cat)s”，请重新选择小类。") % {"sub": subcategory.name, "cat": category.name},
+                    _("“%(sub)s”不属于“%(cat)s”，请重新选择小类。") % {"sub": subcategory.label, "cat": category.label},
                 )
         raised_on, closed_on = data.get("raised_on"), self.case.closed_on
         if raised_on and closed_on and raised_on > closed_on:

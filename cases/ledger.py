@@ -355,14 +355,14 @@ class Lookups:
             self.teams[_key(f"第{team.number}团队")] = self.teams[_key(f"第{team.number}驻点团")] = team
         self.categories: dict[str, Category] = {}
         for category in Category.objects.all():
-            self.categories[_key(category.name)] = category
+            self.categories[_key(category.label)] = category
             self.categories[_key(category.code)] = self.categories[category.code.lstrip("0")] = category
         self.cadres: dict[str, list[Cadre]] = {}
         for cadre in Cadre.objects.all():
             self.cadres.setdefault(_key(cadre.name), []).append(cadre)
         self.subcategories: dict[str, list[SubCategory]] = {}
         for sub in SubCategory.objects.select_related("category"):
-            for name in {_key(sub.name), _key(sub.code), sub.code.lstrip("0")}:
+            for name in {_key(sub.label), _key(sub.code), sub.code.lstrip("0")}:
                 self.subcategories.setdefault(name, []).append(sub)
 
     def village(self, text: str) -> Village | None:
@@ -609,7 +609,7 @@ def _read_categories(category_text: str, sub_text: str, lookups: Lookups, values
             elif candidates:
                 problems.append(
                     _("问题小类“%(sub)s”不属于大类“%(category)s”（它属于“%(other)s”）")
-                    % {"sub": sub_text, "category": category.name, "other": candidates[0].category.name}
+                    % {"sub": sub_text, "category": category.label, "other": candidates[0].category.label}
                 )
             else:
                 problems.append(_("问题小类“%(name)s”不存在") % {"name": sub_text})

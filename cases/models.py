@@ -12,7 +12,7 @@ class Category(models.Model):
     """A top-level problem category 大类, in the order of the town's report."""
 
     code = models.CharField(_("代码"), max_length=10)
-    name = models.CharField(_("名称"), max_length=50)
+    label = models.CharField(_("名称"), max_length=50)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -22,7 +22,7 @@ class Category(models.Model):
         constraints = [models.UniqueConstraint(fields=["code"], name="cases_category_unique_code")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 class SubCategory(models.Model):
@@ -32,7 +32,7 @@ class SubCategory(models.Model):
         Category, verbose_name=_("大类"), on_delete=models.PROTECT, related_name="subcategories"
     )
     code = models.CharField(_("代码"), max_length=10)
-    name = models.CharField(_("名称"), max_length=80)
+    label = models.CharField(_("名称"), max_length=80)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -46,7 +46,7 @@ class SubCategory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 class NumberSequence(models.Model):

@@ -186,7 +186,7 @@ class CodeWidget(widgets.ForeignKeyWidget):
         if not text:
             return None
         return only_one(
-            self.model.objects.filter(Q(code=text) | Q(name=text)),
+            self.model.objects.filter(Q(code=text) | Q(label=text)),
             str(self.not_found) % {"value": text},
             _("“%(value)s”对应多个类别：请改填代码。") % {"value": text},
         )

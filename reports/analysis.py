@@ -316,10 +316,10 @@ def by_category(p: Period) -> list[Row]:
     result = []
     for category in Category.objects.prefetch_related("subcategories"):
         counts = add([row for (cat, _sub), row in grouped.items() if cat == category.pk])
-        result.append(Row("category", category.code, category.name, counts, category.pk))
+        result.append(Row("category", category.code, category.label, counts, category.pk))
         for sub in category.subcategories.all():
             counts = add([grouped[(category.pk, sub.pk)]] if (category.pk, sub.pk) in grouped else [])
-            result.append(Row("subcategory", sub.code, sub.name, counts, sub.pk))
+            result.append(Row("subcategory", sub.code, sub.label, counts, sub.pk))
     counts = add([grouped[(None, None)]] if (None, None) in grouped else [])
     result.append(Row("unclassified", "", str(_("未分类")), counts))
     for row in result:

@@ -87,12 +87,12 @@ def summarize(cases: QuerySet) -> Summary:
     categories = []
     for category in Category.objects.prefetch_related("subcategories"):
         subs = [
-            Share(s.code, s.name, n := by_sub.get((category.pk, s.pk), 0), percent_text(n, total), pk=s.pk)
+            Share(s.code, s.label, n := by_sub.get((category.pk, s.pk), 0), percent_text(n, total), pk=s.pk)
             for s in category.subcategories.all()
         ]
         count = sum(n for (cat, _sub), n in by_sub.items() if cat == category.pk)
         categories.append(
-            Share(category.code, category.name, count, percent_text(count, total), pk=category.pk, subcategories=subs)
+            Share(category.code, category.label, count, percent_text(count, total), pk=category.pk, subcategories=subs)
         )
     unclassified = by_sub.get((None, None), 0)
     return Summary(

@@ -150,13 +150,13 @@ class StatedReportForm(forms.ModelForm):
         for category in self.categories:
             line = stated.get(category.pk)
             self.fields[f"count_{category.pk}"] = forms.IntegerField(
-                label=_("%(name)s：条数") % {"name": category.name},
+                label=_("%(name)s：条数") % {"name": category.label},
                 required=False,
                 min_value=0,
                 initial=line.count if line else None,
             )
             self.fields[f"share_{category.pk}"] = forms.CharField(
-                label=_("%(name)s：占比（%%）") % {"name": category.name},
+                label=_("%(name)s：占比（%%）") % {"name": category.label},
                 required=False,
                 max_length=6,
                 validators=[stated_percent],
@@ -219,7 +219,7 @@ class StatedImportForm(forms.ModelForm):
         headers = [str(h or "").strip() for h in (dataset.headers or [])]
         if not {"项目", "条数", "占比"} <= set(headers):
             raise forms.ValidationError(_("第一行应为表头：项目、条数、占比。"))
-        categories = {c.code: c for c in Category.objects.all()} | {c.name: c for c in Category.objects.all()}
+        categories = {c.code: c for c in Category.objects.all()} | {c.label: c for c in Category.objects.all()}
         totals, lines, errors = {}, {}, []
         for number, values in enumerate(dataset.dict, start=2):
             item = str(values.get("项目") or "").strip()

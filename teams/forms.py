@@ -126,9 +126,9 @@ def category_choices(categories) -> list:
     """One <select> for the two levels: an <optgroup> per category, its sub-categories inside."""
     choices = [("", _("未分类"))]
     for category in categories:
-        options = [(str(category.pk), _("%(name)s（不细分小类）") % {"name": category.name})]
-        options += [(f"{category.pk}-{sub.pk}", sub.name) for sub in category.subcategories.all()]
-        choices.append((category.name, options))
+        options = [(str(category.pk), _("%(name)s（不细分小类）") % {"name": category.label})]
+        options += [(f"{category.pk}-{sub.pk}", sub.label) for sub in category.subcategories.all()]
+        choices.append((category.label, options))
     return choices
 
 

@@ -116,8 +116,8 @@ def public_case(case: Case, *, own: bool = False) -> PublicCase:
     return PublicCase(
         number=case.number,
         raised_on=case.raised_on,
-        category=case.category.name if case.category else "",
-        subcategory=case.subcategory.name if case.subcategory else "",
+        category=case.category.label if case.category else "",
+        subcategory=case.subcategory.label if case.subcategory else "",
         status=case.status,
         status_label=case.get_status_display(),
         closure_label=case.get_closure_display() if case.closure else "",

@@ -11,7 +11,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
         model = Category
 
     code = factory.Sequence(lambda n: f"C{n:02d}")
-    name = factory.Sequence(lambda n: f"大类{n}")
+    label = factory.Sequence(lambda n: f"大类{n}")
     order = factory.Sequence(lambda n: n)
 
 
@@ -21,7 +21,7 @@ class SubCategoryFactory(factory.django.DjangoModelFactory):
 
     category = factory.SubFactory(CategoryFactory)
     code = factory.Sequence(lambda n: f"S{n:03d}")
-    name = factory.Sequence(lambda n: f"小类{n}")
+    label = factory.Sequence(lambda n: f"小类{n}")
     order = factory.Sequence(lambda n: n)
 
 

@@ -36,10 +36,10 @@ def world(team, other_team):
     E: other team, no category, in progress, plan, complaint, raised 2014-12-04, due in the future
     """
     today = timezone.localdate()
-    water = CategoryFactory(name="农田水利建设")
-    canals = SubCategoryFactory(category=water, name="水渠年久失修")
-    lining = SubCategoryFactory(category=water, name="水渠硬底化")
-    roads = SubCategoryFactory(category__name="农村基础设施建设", name="村道硬底化")
+    water = CategoryFactory(label="农田水利建设")
+    canals = SubCategoryFactory(category=water, label="水渠年久失修")
+    lining = SubCategoryFactory(category=water, label="水渠硬底化")
+    roads = SubCategoryFactory(category__label="农村基础设施建设", label="村道硬底化")
     li = CadreFactory(name="李责任", team=team)
     closed = {"status": Case.Status.CLOSED, "closure": Case.Closure.SOLVED, "result": "已修好"}
     cases = SimpleNamespace(

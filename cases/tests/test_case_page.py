@@ -53,7 +53,7 @@ def make_case(team, status=S.REGISTERED, **kwargs) -> Case:
 
 
 def test_case_page_shows_the_record_and_resident_to_office(office_client, team):
-    sub = SubCategoryFactory(name="水渠年久失修", category__name="农田水利建设")
+    sub = SubCategoryFactory(label="水渠年久失修", category__label="农田水利建设")
     case = make_case(
         team,
         S.IN_PROGRESS,
@@ -626,7 +626,7 @@ BAD_INPUTS = [
 
 def fill(case: Case, data: dict) -> dict:
     """Replace placeholders in DATA by real ids made for CASE."""
-    sub = SubCategoryFactory(name="小类甲")
+    sub = SubCategoryFactory(label="小类甲")
     placeholders = {
         "CADRE": lambda: CadreFactory().pk,
         "HELPER": lambda: HelperFactory().pk,
@@ -634,7 +634,7 @@ def fill(case: Case, data: dict) -> dict:
         "REFERRAL": lambda: ReferralFactory(case=case).pk,
         "OTHER": lambda: ReferralFactory().pk,
         "SUBCATEGORY": lambda: sub.pk,
-        "OTHER_CATEGORY": lambda: CategoryFactory(name="大类乙").pk,
+        "OTHER_CATEGORY": lambda: CategoryFactory(label="大类乙").pk,
     }
     return {key: placeholders[value]() if value in placeholders else value for key, value in data.items()}
 

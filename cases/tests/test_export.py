@@ -55,7 +55,7 @@ def as_dicts(response) -> list[dict]:
 
 @pytest.fixture
 def cases(team, other_team):
-    canals = SubCategoryFactory(name="水渠年久失修", category__name="农田水利建设")
+    canals = SubCategoryFactory(label="水渠年久失修", category__label="农田水利建设")
     responsible = CadreFactory(name="李责任", team=team)
     return {
         "overdue": CaseFactory(

@@ -47,8 +47,8 @@ def town(db):
     dong_team.save()
     xu_team = TeamFactory(number=1, name="第1驻点团队", village=xu)
     wang = CadreFactory(name="王干部", team=xu_team)
-    livelihood = CategoryFactory(code="01", name="民生保障")
-    water = CategoryFactory(code="03", name="农田水利建设")
+    livelihood = CategoryFactory(code="01", label="民生保障")
+    water = CategoryFactory(code="03", label="农田水利建设")
     return SimpleNamespace(
         dong=dong,
         xu=xu,
@@ -57,9 +57,9 @@ def town(db):
         wang=wang,
         livelihood=livelihood,
         water=water,
-        poverty=SubCategoryFactory(category=livelihood, code="0101", name="贫困户帮扶/低保保障"),
-        medical=SubCategoryFactory(category=livelihood, code="0102", name="就医难"),
-        canals=SubCategoryFactory(category=water, code="0301", name="水渠年久失修"),
+        poverty=SubCategoryFactory(category=livelihood, code="0101", label="贫困户帮扶/低保保障"),
+        medical=SubCategoryFactory(category=livelihood, code="0102", label="就医难"),
+        canals=SubCategoryFactory(category=water, code="0301", label="水渠年久失修"),
     )
 
 
@@ -167,8 +167,8 @@ def reading(row) -> dict:
         "resident": (v["resident_name"], v["resident_phone"], v["resident_address"]),
         "channel": v["channel"],
         "kind": v["kind"],
-        "category": v["category"].name if v["category"] else None,
-        "subcategory": v["subcategory"].name if v["subcategory"] else None,
+        "category": v["category"].label if v["category"] else None,
+        "subcategory": v["subcategory"].label if v["subcategory"] else None,
         "title": v["title"],
         "content": v["content"],
         "closure": v["closure"],

@@ -202,7 +202,7 @@ def test_case_import_without_a_number_takes_the_next_one(ledger):
 def test_case_import_accepts_names_and_fills_the_category_of_a_subcategory(ledger):
     row = good_row(
         ledger,
-        **{"村（社区）": "东联村", "驻点团队": ledger["team"].name, "问题大类": "", "问题小类": ledger["sub"].name},
+        **{"村（社区）": "东联村", "驻点团队": ledger["team"].name, "问题大类": "", "问题小类": ledger["sub"].label},
     )
 
     result = CaseResource().import_data(csv_dataset([row]))

@@ -541,7 +541,7 @@ def test_set_due_date_writes_history_and_refuses_a_date_before_raised(clerk):
 
 
 def test_edit_case_lists_changes_without_private_values(clerk):
-    sub = SubCategoryFactory(name="水渠年久失修", category__name="农田水利建设")
+    sub = SubCategoryFactory(label="水渠年久失修", category__label="农田水利建设")
     case = make_case(S.IN_PROGRESS)
 
     workflow.edit_case(

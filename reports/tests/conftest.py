@@ -60,12 +60,12 @@ def ledger(db):
     a = TeamFactory(number=91, name="第1驻点团队", village=VillageFactory(short_name="甲村", households=100))
     b = TeamFactory(number=92, name="第2驻点团队", village=VillageFactory(short_name="乙村", households=200))
     teams = {"A": a, "B": b}
-    c1 = CategoryFactory(code="01", name="民生保障", order=1)
-    c2 = CategoryFactory(code="02", name="农田水利建设", order=2)
+    c1 = CategoryFactory(code="01", label="民生保障", order=1)
+    c2 = CategoryFactory(code="02", label="农田水利建设", order=2)
     subs = {
-        "S1": SubCategoryFactory(category=c1, code="0101", name="低保", order=1),
-        "S2": SubCategoryFactory(category=c1, code="0102", name="就医难", order=2),
-        "S3": SubCategoryFactory(category=c2, code="0201", name="水渠", order=1),
+        "S1": SubCategoryFactory(category=c1, code="0101", label="低保", order=1),
+        "S2": SubCategoryFactory(category=c1, code="0102", label="就医难", order=2),
+        "S3": SubCategoryFactory(category=c2, code="0201", label="水渠", order=1),
     }
     cases = {}
     for key, (number, raised, team, kind, status, closure, closed, due, fed) in LEDGER.items():

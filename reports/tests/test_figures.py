@@ -32,9 +32,9 @@ def test_percent_has_no_value_without_a_whole():
 
 @pytest.mark.django_db
 def test_summarize_counts_categories_subcategories_and_unclassified():
-    water = CategoryFactory(name="水利")
+    water = CategoryFactory(label="水利")
     canal, lining = SubCategoryFactory(category=water), SubCategoryFactory(category=water)
-    other = CategoryFactory(name="其它")
+    other = CategoryFactory(label="其它")
     CaseFactory.create_batch(2, category=water, subcategory=canal, closed=True)
     CaseFactory(category=water, subcategory=lining)
     CaseFactory(category=water)  # classified at category level only

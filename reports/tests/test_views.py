@@ -10,7 +10,7 @@ PRIVATE = ("陈测试", "13912345678", "测试村东坊8号", "内部记录")
 
 @pytest.fixture
 def some_cases(db):
-    sub = SubCategoryFactory(category__name="水利", category__code="03", name="水渠", code="0301")
+    sub = SubCategoryFactory(category__label="水利", category__code="03", label="水渠", code="0301")
     CaseFactory(category=sub.category, subcategory=sub, closed=True, raised_on="2015-01-08")
     CaseFactory(category=sub.category, subcategory=sub, raised_on="2015-01-15")
     CaseFactory(raised_on="2014-12-04")

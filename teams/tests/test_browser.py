@@ -53,7 +53,7 @@ def add_problem(page, *, title: str, category: str = "", on_the_spot: str = "") 
 
 def test_cadre_records_a_thursday_visit_with_three_problems_on_a_phone(phone_page, cadre_user, team):
     page = phone_page
-    canal = SubCategoryFactory(name="水渠年久失修", category__name="农田水利建设")
+    canal = SubCategoryFactory(label="水渠年久失修", category__label="农田水利建设")
     SubgroupFactory(team=team, name="第一小组")
     SubgroupFactory(team=team, name="第二小组")
     earlier = CaseFactory(team=team, category=canal.category, subcategory=canal, title="东坑水渠崩塌")

@@ -29,7 +29,7 @@ def other_visit(other_team):
 
 @pytest.fixture
 def canal(db):
-    return SubCategoryFactory(name="水渠年久失修", category__name="农田水利建设")
+    return SubCategoryFactory(label="水渠年久失修", category__label="农田水利建设")
 
 
 def problem_data(**changes) -> dict:
@@ -344,7 +344,7 @@ def test_problem_sent_twice_is_registered_once(cadre_client, visit):
 
 
 def test_duplicate_check_asks_again_when_the_category_changed(cadre_client, visit, canal):
-    other = SubCategoryFactory(category=canal.category, name="水渠硬底化")
+    other = SubCategoryFactory(category=canal.category, label="水渠硬底化")
     CaseFactory(team=visit.team, category=canal.category, subcategory=canal)
     lined = CaseFactory(team=visit.team, category=canal.category, subcategory=other, title="要求水渠硬底化")
     seen_before = Case.objects.get(subcategory=canal)

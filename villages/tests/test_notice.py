@@ -17,7 +17,7 @@ PRIVATE = ("陈测试", "13912345678", "测试村东坊8号", "内部记录", "�
 
 @pytest.fixture
 def board(db):
-    sub = SubCategoryFactory(category__name="治安消防", name="警力不足/偷盗")
+    sub = SubCategoryFactory(category__label="治安消防", label="警力不足/偷盗")
     team = TeamFactory()
     closed = CaseFactory(team=team, category=sub.category, subcategory=sub, closed=True, title="鸡狗被盗")
     add_event(closed, "已联系派出所加强巡逻", day=12)

@@ -24,7 +24,7 @@ NOT_FOUND = "没有查到：编号或电话后四位不对。请对照登记回�
 
 @pytest.fixture
 def village(db):
-    sub = SubCategoryFactory(category__name="农田水利建设", name="水渠年久失修")
+    sub = SubCategoryFactory(category__label="农田水利建设", label="水渠年久失修")
     team = TeamFactory()
     for index in range(24):
         case = CaseFactory(

@@ -71,7 +71,7 @@ def _private_case(team, category, index: int, *, posted: bool) -> tuple[Case, li
 @pytest.fixture
 def ledger(db):
     """Three villages; one with 45 cases (three pages); a quarter not for public posting."""
-    category = SubCategoryFactory(category__name="农田水利建设").category
+    category = SubCategoryFactory(category__label="农田水利建设").category
     cases, secrets = [], []
     for team, count in ((TeamFactory(), 45), (TeamFactory(), 12), (TeamFactory(), 3)):
         for _ in range(count):

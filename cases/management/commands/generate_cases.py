@@ -329,7 +329,7 @@ class Generator:
         classified = [(s, by_code.get(s.code, {}).get("count", 1)) for s in subcategories]
         total = sum(weight for _s, weight in classified)
         pairs = [
-            ((s.category_id, s.pk, s.code, tuple(by_code.get(s.code, {}).get("titles") or [s.name])), w)
+            ((s.category_id, s.pk, s.code, tuple(by_code.get(s.code, {}).get("titles") or [s.label])), w)
             for s, w in classified
         ]
         pairs.append(
