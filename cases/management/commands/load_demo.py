@@ -63,6 +63,7 @@ class DemoLoader:
         self.data = data
         self.rng = rng
         self.log: list[str] = []
+        self.cadre_names: set[str] | None = None
         self.as_of = datetime.date.fromisoformat(data["as_of"])
 
     def load(self) -> int:
@@ -234,7 +235,7 @@ class DemoLoader:
             raised_on=visit.date,
             channel=self.rng.choice(["household"] * 6 + ["briefing", "phone", "overseas"]),
             kind=self.rng.choice(["help"] * 3 + ["enquiry", "suggestion", "complaint"]),
-            resident_name=self.person_name(),
+            resident_name=self.resident_name(),
             resident_phone=self.phone(),
             resident_address=f"{village.short_name}{self.rng.choice(self.data['surnames'])}"
             f"{self.rng.choice(self.data['hamlet_suffixes'])}{self.rng.randrange(1, 40)}号",
@@ -314,6 +315,18 @@ class DemoLoader:
 
     def person_name(self) -> str:
         return self.rng.choice(self.data["surnames"]) + self.rng.choice(self.data["given_names"])
+
+    def resident_name(self) -> str:
+        """A name no cadre has: the board names the responsible cadre, and a resident of the same name
+        would read as that resident's name in public. The next given name is taken instead of a new draw,
+        so the rest of the demo (seeded) stays as it was."""
+        if self.cadre_names is None:
+            self.cadre_names = set(Cadre.objects.values_list("name", flat=True))
+        surname, given = self.rng.choice(self.data["surnames"]), self.rng.choice(self.data["given_names"])
+        names = self.data["given_names"]
+        while surname + given in self.cadre_names:
+            given = names[(names.index(given) + 1) % len(names)]
+        return surname + given
 
     def phone(self) -> str:
         return f"1{self.rng.choice('3578')}{self.rng.randrange(10**8, 10**9)}"
