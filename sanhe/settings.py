@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sanhe.lib.replica.ReportsReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "sanhe.urls"
@@ -110,14 +111,15 @@ DATABASES = {
     )
 }
 # A read replica (PostgreSQL streaming replication) for the heavy, read-only report queries:
-# DATABASE_REPLICA_URL adds the "replica" alias; queries that pass .using(REPORTS_DATABASE) read
-# from it. Without one, everything reads the primary.
+# DATABASE_REPLICA_URL adds the "replica" alias, and the report pages read the ledger from it
+# (sanhe/lib/replica.py says which). Without one, everything reads the primary.
 if env("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         env("DATABASE_REPLICA_URL"), conn_max_age=envint("DB_CONN_MAX_AGE", "0")
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 REPORTS_DATABASE = "replica" if "replica" in DATABASES else "default"
+DATABASE_ROUTERS = ["sanhe.lib.replica.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
