@@ -54,15 +54,20 @@ if os.environ.get("LOG_FORMAT", os.environ.get("DJANGO_LOG_FORMAT", "json")) == 
     }
 
 
-def when_ready(server):
-    """Say so at start when several workers would each keep their own cache."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanhe.settings")
+def post_worker_init(worker):
+    """Say so, once, when several workers would each keep their own cache.
+
+    This runs in the first worker, after it has loaded the app, never in the master: settings
+    imported into the master would be inherited by every worker it forks, so a reload (HUP)
+    after an upgrade would go on serving the old settings.
+    """
+    if worker.age != 1 or worker.cfg.workers < 2:
+        return
     from django.conf import settings
 
-    backend = settings.CACHES["default"]["BACKEND"]
-    if server.cfg.workers > 1 and backend.endswith("LocMemCache"):
-        server.log.warning(
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        worker.log.warning(
             "%d workers with a per-process cache: throttling and cached pages are per worker. "
             "Set CACHE_URL=db://sanhe_cache or redis://… (see README, Production).",
-            server.cfg.workers,
+            worker.cfg.workers,
         )

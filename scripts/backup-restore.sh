@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Back up the PostgreSQL database of DATABASE_URL with pg_dump, restore the dump into a fresh
 # database, and compare the row count of every table. Exits 1 when a count differs or a step
-# fails, 0 when the restored database holds exactly what was dumped. The original is counted in
-# the very snapshot pg_dump reads, so the check holds on a live database that keeps changing.
+# fails, 2 when it cannot begin (no postgres:// URL, a tool missing, a role that may not create
+# databases), 0 when the restored database holds exactly what was dumped. The original is
+# counted in the very snapshot pg_dump reads, so the check holds on a live database that keeps
+# changing.
 # The restored database is dropped at the end unless --keep is given.
 #
 #   scripts/backup-restore.sh [--dump FILE] [--keep]
@@ -13,7 +15,7 @@
 # version (or newer), and a role that may create databases.
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 say() { echo "backup-restore: $*"; }
 die() { echo "backup-restore: $1" >&2; exit "${2:-1}"; }
 
@@ -73,6 +75,13 @@ esac
 for tool in pg_dump pg_restore psql; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install postgresql-client)" 2
 done
+
+# Say so before dumping (which can take long) rather than fail at CREATE DATABASE afterwards.
+may_create=$(psql "$url" -XAtq -v ON_ERROR_STOP=1 -c \
+  "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user") \
+  || die "cannot connect to the database of DATABASE_URL" 2
+[ "$may_create" = t ] \
+  || die "the role of DATABASE_URL may not create databases: give it the right (ALTER ROLE name CREATEDB)" 2
 
 workdir=$(mktemp -d)
 restored="restore_check_$(date +%Y%m%d%H%M%S)_$$"
