@@ -19,6 +19,7 @@ from bench.browser import Browser, Response, find_form
 
 PASSWORD = "sanhe-2015"  # load_demo's logins
 PROBLEMS_PER_VISIT = 10  # then the cadre starts the next visit, as after a Thursday's round
+CONFIRMS = 5  # times a cadre confirms "not a duplicate" before giving up on the problem
 DOUBLE_TAP = 0.1  # share of problems whose form is sent twice (a second tap on 登记)
 VERSIONED = {"edit", "due"}  # the case page's actions that refuse a stale version (409)
 RESIDENTS = ["陈", "黄", "李", "梁", "吴", "冯", "谭", "余"]
@@ -157,11 +158,14 @@ class CadreClient:
             changes["category_choice"] = self.rng.choice(categories)
         pairs = form.values(changes)
         answer = self.browser.request("POST", form.action, pairs, kind="POST problem")
-        if answer.status == 200:  # open cases of the same kind: look, then confirm it is new
+        for look in range(CONFIRMS):  # open cases of the same kind: look at them, confirm it is new
+            if answer.status != 200:
+                break
             confirm = find_form(answer, "/problems/")
             if ("confirm", "1") not in confirm.buttons:
                 raise Unexpected("problem form refused", answer)
-            self.tally.count("duplicates shown, confirmed")
+            # Asked again: someone registered a similar case since the list was shown.
+            self.tally.count("duplicates shown, confirmed" if look == 0 else "duplicates changed, shown again")
             pairs = confirm.values(button=("confirm", "1"))
             answer = self.browser.request("POST", confirm.action, pairs, kind="POST problem")
         number = saved_number(answer)
