@@ -120,20 +120,62 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
             "",
         ]
     if len(sizes) > 1:
-        small, big = sizes[0], sizes[-1]
+        small, big, bigger = sizes[0], sizes[-1], sizes[1:]
+        heads = " | ".join(f"{int(s):,} / {int(small):,}" for s in bigger)
         lines += [
-            f"## Ratios {int(big):,} / {int(small):,} (data grows {int(big) / int(small):.0f}×)",
+            f"## Ratios to {int(small):,} cases (median time; data grows up to {int(big) / int(small):.0f}×)",
             "",
-            "| measurement | median ratio | queries small → big |",
-            "|---|---:|---|",
+            f"| measurement | {heads} | queries at each size |",
+            "|---|" + "---:|" * len(bigger) + "---|",
         ]
-        for name, r in results[big]["items"].items():
-            s = results[small]["items"][name]
-            lines.append(f"| {name} | {r['median'] / s['median']:.2f}× | {s['queries']} → {r['queries']} |")
-        if "import" in results[big] and "import" in results[small]:
-            lines.append(f"| xlsx import rows/s | {rate(results[big]) / rate(results[small]):.2f}× | |")
+        for name in results[big]["items"]:
+            base = results[small]["items"][name]
+            ratios = " | ".join(f"{results[s]['items'][name]['median'] / base['median']:.2f}×" for s in bigger)
+            counts = " → ".join(str(results[s]["items"][name]["queries"]) for s in sizes)
+            lines.append(f"| {name} | {ratios} | {counts} |")
+        if all("import" in results[s] for s in sizes):
+            ratios = " | ".join(f"{rate(results[s]) / rate(results[small]):.2f}×" for s in bigger)
+            lines.append(f"| xlsx import rows/s | {ratios} | |")
         lines.append("")
+        lines += targets(results, small, big)
     path.write_text("\n".join(lines))
+
+
+def targets(results: dict, small: str, big: str) -> list[str]:
+    """Issue 6's targets, checked against this run's figures at the biggest size."""
+    growth = int(big) / int(small)
+    items, base = results[big]["items"], results[small]["items"]
+    pages = [name for name in items if not name.startswith("FLOOR")]
+    changed = [name for name in pages if items[name]["queries"] != base[name]["queries"]]
+    # "Far less than the data": a page may grow by at most a tenth of the data's growth.
+    fastest = max(pages, key=lambda name: items[name]["median"] / base[name]["median"])
+    fastest_ratio = items[fastest]["median"] / base[fastest]["median"]
+    imp = results[big].get("import")
+    rows = [
+        (
+            "summary.json within 1.5× of its raw-SQL floor",
+            f"{summary_over_floor(items):.2f}×",
+            summary_over_floor(items) <= 1.5,
+        ),
+        (
+            f"every page's query count the same as at {int(small):,}",
+            "all the same" if not changed else "changed: " + ", ".join(changed),
+            not changed,
+        ),
+        (
+            f"page times grow far less than the data (≤ {growth / 10:.0f}× for {growth:.0f}× the data)",
+            f"largest: {fastest} {fastest_ratio:.2f}×",
+            fastest_ratio <= growth / 10,
+        ),
+        (
+            "imports of at least 1,000 rows a second",
+            f"{imp['rows_per_second']:.0f} rows/s" if imp else "not run",
+            bool(imp) and imp["rows_per_second"] >= 1000,
+        ),
+    ]
+    lines = [f"## Targets at {int(big):,} cases", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {target} | {measured} | {'yes' if met else '**no**'} |" for target, measured, met in rows]
+    return [*lines, ""]
 
 
 def main():
