@@ -26,6 +26,9 @@ BACKENDS = {
 
 def cache_from_url(url: str, key_prefix: str = "sanhe") -> dict:
     """One entry of settings.CACHES from URL; an unknown scheme fails loudly."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        # systemd's EnvironmentFile keeps a trailing "# comment" and its spaces as part of the value.
+        raise ImproperlyConfigured(f"CACHE_URL must not contain spaces: {url!r}")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in BACKENDS:

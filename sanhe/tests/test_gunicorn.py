@@ -53,7 +53,7 @@ def test_gunicorn_serves_health_and_logs_json_lines(tmp_path):
         server.terminate()
         server.wait(timeout=30)
 
-    assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+    assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok", "cache": "ok"})
     log.seek(0)
     entries = [json.loads(line) for line in log if line.startswith("{")]
     access = [e for e in entries if e["logger"] == "gunicorn.access"]

@@ -9,7 +9,7 @@ def test_health_ok_when_database_answers(client):
     response = client.get("/health/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
@@ -19,7 +19,26 @@ def test_health_503_when_database_query_fails(client):
         response = client.get("/health/")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "error"}
+    assert response.json() == {"status": "error", "database": "error", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_503_when_the_cache_fails(client):
+    with mock.patch("sanhe.lib.health.cache.set", side_effect=ConnectionError("cache down")):
+        response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "cache": "error"}
+
+
+@pytest.mark.django_db
+def test_health_503_when_the_cache_keeps_nothing(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert response.json()["cache"] == "error"
 
 
 @pytest.mark.django_db
@@ -37,6 +56,6 @@ def test_health_exempt_from_https_redirect(client, settings):
     page = client.get("/notice/")
 
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "database": "ok"}
+    assert health.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert page.status_code == 301
     assert page["Location"] == "https://testserver/notice/"

@@ -148,6 +148,14 @@ def test_cache_url_refuses_unknown_scheme():
         cache_from_url("memcache://127.0.0.1")
 
 
+@pytest.mark.parametrize(
+    "url", ["db://sanhe_cache      # shared by the workers", "db://sanhe_cache ", " redis://h:6379/0"]
+)
+def test_cache_url_refuses_spaces(url):
+    with pytest.raises(ImproperlyConfigured, match="must not contain spaces"):
+        cache_from_url(url)
+
+
 def test_behind_proxy_trusts_the_proxy_for_scheme_and_client_address():
     show = "from django.conf import settings as s; print(s.CLIENT_IP_HEADER, s.SECURE_PROXY_SSL_HEADER)"
 
