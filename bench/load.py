@@ -20,6 +20,7 @@ silent overwrite, or error in the server's log. Needs wrk (apt-get install wrk).
 """
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -161,6 +162,29 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
         server.wait()
 
 
+class ServerCpu:
+    """CPU seconds gunicorn has used so far: its master, its live workers, and the workers it has
+    already replaced (counted in the master's children's times once reaped). PostgreSQL's own
+    processes are not counted. A figure the other work on a shared machine hardly changes."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def _used(self, pid: int, *, reaped: bool) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that has just exited
+            return 0.0
+        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+        return ticks / self.TICK
+
+    def __call__(self) -> float:
+        workers = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return self._used(self.pid, reaped=True) + sum(self._used(int(w), reaped=False) for w in workers)
+
+
 # -- wrk --------------------------------------------------------------------------------------
 
 
@@ -192,7 +216,8 @@ def wrk_result(process: subprocess.Popen) -> dict:
 def combine(runs: list[dict]) -> dict:
     """The repeats of one wrk phase: medians of the rates and percentiles, sums of the counts."""
     out = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p90", "p95", "p99", "max")}
-    out["requests"] = sum(r["requests"] for r in runs)
+    for key in ("requests", "served", "cpu", "wall"):
+        out[key] = sum(r[key] for r in runs)
     out["each_rps"] = [r["rps"] for r in runs]
     out["errors_by"] = {key: sum(r["errors_by"][key] for r in runs) for key in WRK_ERRORS}
     out["errors"] = sum(out["errors_by"].values())
@@ -255,27 +280,33 @@ class Ledger:
 # -- The phases -------------------------------------------------------------------------------
 
 
-def reads(base: str, script: Path, args, label: str) -> dict:
+def reads(base: str, script: Path, args, label: str, cpu: ServerCpu) -> dict:
     print(f"{label}: wrk, {args.connections} connections, {args.duration} s", flush=True)
-    return wrk_result(start_wrk(base, script, args))
+    cpu_before, started = cpu(), time.monotonic()
+    result = wrk_result(start_wrk(base, script, args))
+    return result | {"served": result["requests"], "cpu": cpu() - cpu_before, "wall": time.monotonic() - started}
 
 
-def mixed(base: str, script: Path, args, days: staff.Days, numbers: list[str], tally: staff.Tally):
-    """wrk reading the boards while the staff clients write; the reads, and the staff's seconds."""
+def mixed(base: str, script: Path, args, days: staff.Days, numbers: list[str], tally: staff.Tally, cpu: ServerCpu):
+    """wrk reading the boards while the staff clients write: the reads (with the server's CPU and
+    every request it served), and the staff's seconds."""
     print(f"mixed: wrk reads + {args.staff} staff clients, {args.duration} s", flush=True)
     cadres = [staff.CadreClient(base, tally, days, f"cadre{i}", seed=i) for i in range((args.staff + 1) // 2)]
     office = [staff.OfficeClient(base, tally, numbers, f"office{i}", seed=100 + i) for i in range(args.staff // 2)]
     clients = cadres + office
     for client in clients:
         client.login()
+    staff_before, cpu_before = len(tally.requests), cpu()
     process = start_wrk(base, script, args)
     started = time.monotonic()
     staff.run_clients(clients, args.duration)
     seconds = time.monotonic() - started
-    return wrk_result(process), seconds
+    result = wrk_result(process)
+    served = result["requests"] + len(tally.requests) - staff_before
+    return result | {"served": served, "cpu": cpu() - cpu_before, "wall": time.monotonic() - started}, seconds
 
 
-def throughput(base: str, args, ledger: Ledger, days: staff.Days, work: Path) -> dict:
+def throughput(base: str, args, ledger: Ledger, days: staff.Days, work: Path, cpu: ServerCpu) -> dict:
     """Phases a, b and c in turn, --repeat times."""
     codes = [row[0] for row in ledger.rows("SELECT code FROM villages_village ORDER BY code")]
     categories = [row[0] for row in ledger.rows("SELECT id FROM cases_category ORDER BY id")]
@@ -287,9 +318,9 @@ def throughput(base: str, args, ledger: Ledger, days: staff.Days, work: Path) ->
     tally, seconds, before = staff.Tally(), 0.0, ledger.last_case_id()
     for i in range(args.repeat):
         print(f"== round {i + 1} of {args.repeat}", flush=True)
-        runs["baseline"].append(reads(base, health, args, "baseline /health/"))
-        runs["reads"].append(reads(base, boards, args, "reads alone"))
-        result, spent = mixed(base, boards, args, days, numbers, tally)
+        runs["baseline"].append(reads(base, health, args, "baseline /health/", cpu))
+        runs["reads"].append(reads(base, boards, args, "reads alone", cpu))
+        result, spent = mixed(base, boards, args, days, numbers, tally, cpu)
         runs["mixed"].append(result)
         seconds += spent
     # Only the mixed phases wrote: the cases after BEFORE are theirs.
@@ -302,16 +333,18 @@ def throughput(base: str, args, ledger: Ledger, days: staff.Days, work: Path) ->
     }
 
 
-def lost_writes(base: str, args, ledger: Ledger, days: staff.Days) -> dict:
+def lost_writes(base: str, args, ledger: Ledger, days: staff.Days, cpu: ServerCpu) -> dict:
     print(f"lost writes: {args.writers} cadres record problems for {args.write_seconds} s", flush=True)
     tally = staff.Tally()
     clients = [staff.CadreClient(base, tally, days, f"writer{i}", seed=1000 + i) for i in range(args.writers)]
     for client in clients:
         client.login()
-    before = ledger.last_case_id()
+    before, cpu_before, logins = ledger.last_case_id(), cpu(), len(tally.requests)
     started = time.monotonic()
     staff.run_clients(clients, args.write_seconds)
-    return ledger.written_since(before, tally, time.monotonic() - started)
+    wall = time.monotonic() - started
+    server = {"served": len(tally.requests) - logins, "cpu": cpu() - cpu_before, "wall": wall}
+    return ledger.written_since(before, tally, wall) | {"server": server}
 
 
 def one_case_race(base: str, args, ledger: Ledger) -> dict:
@@ -378,10 +411,13 @@ def main() -> int:
     print(f"gunicorn on {base}, {args.workers} workers; log {log}", flush=True)
     ledger = Ledger(args.database)
     try:
-        days = staff.Days()
+        # Before the visits of an earlier run on the same database (--reuse), if any.
+        earliest = ledger.value("SELECT min(date) FROM teams_visit WHERE off_day_reason = %s", [staff.OFF_DAY])
+        days = staff.Days(earliest - datetime.timedelta(days=1) if earliest else None)
         results = {"cases_before": ledger.value("SELECT count(*) FROM cases_case")}
-        results |= throughput(base, args, ledger, days, work)
-        results["lost_writes"] = lost_writes(base, args, ledger, days)
+        cpu = ServerCpu(server.pid)
+        results |= throughput(base, args, ledger, days, work, cpu)
+        results["lost_writes"] = lost_writes(base, args, ledger, days, cpu)
         results["race"] = one_case_race(base, args, ledger)
     finally:
         stop_gunicorn(server)

@@ -198,7 +198,7 @@ def throughput_lines(results: dict) -> list[str]:
         "",
         "| phase | traffic | requests | per second | p50 ms | p90 ms | p95 ms | p99 ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
-        wrk_row("a. baseline", "wrk `/health/` (one query)", base),
+        wrk_row("a. baseline", "wrk `/health/` (the health check)", base),
         wrk_row("b. reads alone", "wrk notice boards", reads),
         wrk_row("c. mixed", "wrk notice boards", mixed["reads"]),
         *staff_rows("c. mixed", mixed["staff"]),
@@ -225,9 +225,38 @@ def throughput_lines(results: dict) -> list[str]:
         + " … (the town board a quarter of the time, each village's first page, pages 2 to 50, status and "
         "category filters).",
         "",
+        *cpu_lines(results),
+        "",
         "### Server time by page (gunicorn's access log, all phases; pages with 20 requests or more)",
         "",
         *page_rows(results["server"]["pages"]),
+    ]
+
+
+def cpu_row(phase: str, r: dict) -> str:
+    per_request = r["cpu"] * 1000 / r["served"] if r["served"] else 0.0
+    return f"| {phase} | {r['served']:,} | {r['cpu']:.1f} | {per_request:.2f} | {r['cpu'] / r['wall']:.2f} |"
+
+
+def cpu_lines(results: dict) -> list[str]:
+    base, reads = results["baseline"], results["reads"]
+    cost = (reads["cpu"] / reads["served"]) / (base["cpu"] / base["served"]) if base["cpu"] and reads["served"] else 0
+    return [
+        "### Server CPU per request",
+        "",
+        "gunicorn's processes (the master and its workers, replaced ones included; PostgreSQL not counted),",
+        "read from /proc before and after each phase, all repeats together: what a request costs the app",
+        "server, which the other work on a shared machine changes far less than the rates above.",
+        "",
+        "| phase | requests served | CPU seconds | CPU ms per request | cores busy |",
+        "|---|---:|---:|---:|---:|",
+        cpu_row("a. baseline `/health/`", base),
+        cpu_row("b. notice boards alone", reads),
+        cpu_row("c. mixed (boards and staff)", results["mixed"]["reads"]),
+        cpu_row("d. lost writes (staff only)", results["lost_writes"]["server"]),
+        "",
+        f"A notice-board read costs the app server {cost:.1f}× the CPU of the trivial view "
+        f"(so at most {1 / cost if cost else 0:.3f} of its throughput on the same cores).",
     ]
 
 

@@ -10,6 +10,7 @@ import collections
 import datetime
 import random
 import re
+import secrets
 import threading
 import time
 import urllib.parse
@@ -22,6 +23,7 @@ PROBLEMS_PER_VISIT = 10  # then the cadre starts the next visit, as after a Thur
 CONFIRMS = 5  # times a cadre confirms "not a duplicate" before giving up on the problem
 DOUBLE_TAP = 0.1  # share of problems whose form is sent twice (a second tap on 登记)
 VERSIONED = {"edit", "due"}  # the case page's actions that refuse a stale version (409)
+OFF_DAY = "台风改期（压力测试）"  # the reason a load-test visit gives for not being on a Thursday
 RESIDENTS = ["陈", "黄", "李", "梁", "吴", "冯", "谭", "余"]
 PROBLEMS = ["路灯不亮", "水渠堵塞", "村道坑洼", "垃圾清运不及时", "自来水压力低", "低保申请咨询", "山塘漏水"]
 
@@ -62,11 +64,11 @@ class Tally:
 
 
 class Days:
-    """Visit dates for the clients, one each, going back from yesterday: never a Thursday (the
-    generated data has a visit every Thursday), so each new visit says why it was not."""
+    """Visit dates for the clients, one each, going back from FIRST (default yesterday): never a
+    Thursday (the generated data has a visit every Thursday), so each new visit says why not."""
 
-    def __init__(self, today: datetime.date | None = None):
-        self.next = (today or datetime.date.today()) - datetime.timedelta(days=1)
+    def __init__(self, first: datetime.date | None = None):
+        self.next = first or datetime.date.today() - datetime.timedelta(days=1)
         self.lock = threading.Lock()
 
     def take(self) -> datetime.date:
@@ -119,7 +121,7 @@ class CadreClient:
         for _attempt in range(20):
             changes = {
                 "date": self.days.take().isoformat(),
-                "off_day_reason": "台风改期",
+                "off_day_reason": OFF_DAY,
                 "households_visited": str(self.rng.randint(5, 40)),
                 "summary": "压力测试的驻点记录",
             }
@@ -226,12 +228,15 @@ class OfficeClient:
 
 
 def change_for(action: str, form, tag: str, serial: int) -> dict:
-    """What a person types into ACTION's form; TAG and SERIAL make the value unique (a value equal
-    to the case's own would change nothing, and write no history)."""
+    """What a person types into ACTION's form; TAG and SERIAL make the value unique, and never the
+    case's own (a value equal to the case's changes nothing and writes no history)."""
     if action == "progress":
         return {"text": f"电话联系了责任部门，正在处理（{tag}）", "public": "1" if serial % 2 else "0"}
     if action == "due":
-        return {"due_on": (datetime.date.today() + datetime.timedelta(days=400 + serial)).isoformat()}
+        day = datetime.date.today() + datetime.timedelta(days=400 + serial)
+        if day.isoformat() == form.value("due_on"):
+            day += datetime.timedelta(days=5000)
+        return {"due_on": day.isoformat()}
     if action == "edit":
         return {"title": f"{re.sub(r'（核.*）$', '', form.value('title'))[:80]}（核{tag}）"}
     raise ValueError(action)
@@ -308,6 +313,7 @@ def race(
     for browser in browsers:
         browser.login(*login)
     barrier = threading.Barrier(clients, timeout=120)
+    run = secrets.token_hex(2)  # this race's values differ from an earlier race's on the same case
     attempts: list[Attempt] = []
     lock = threading.Lock()
 
@@ -318,7 +324,7 @@ def race(
                 action = ("edit", "due", "progress")[r % 3]
                 page = browser.get(f"/cases/{number}/", kind="GET page")
                 form = find_form(page, f"/{action}/")
-                changes = change_for(action, form, f"r{r}c{i}", 1 + r * clients + i)
+                changes = change_for(action, form, f"{run}r{r}c{i}", 1 + r * clients + i)
                 barrier.wait()  # everyone holds the same version now
                 answer = browser.submit(form, changes)
                 value = next(iter(changes.values()))
