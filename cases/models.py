@@ -256,13 +256,25 @@ class Case(models.Model):
             models.Index(fields=["category", "subcategory", "status"], name="cases_case_category_status"),
             # Notice board: one village's cases, newest first.
             models.Index(fields=["village", "-raised_on"], name="cases_case_village_raised"),
-            # Notice board freshness: Max(updated_at) and Count of one village's cases, the key of
-            # its cache and its ETag (villages/services.py), read from the index alone.
+            # Notice board freshness: the newest updated_at of one village's cases, part of the key of
+            # its cache and its ETag (villages/services.py), one entry from the end of the index.
             models.Index(fields=["village", "updated_at"], name="cases_case_village_updated"),
+            # Town board freshness: the newest updated_at, one entry from the end (villages/services.py).
+            models.Index(fields=["updated_at"], name="cases_case_updated_at"),
             # Cadre's home and case list: one team's cases, newest first.
             models.Index(fields=["team", "-raised_on"], name="cases_case_team_raised"),
             # Overdue: open cases past their due date.
             models.Index(fields=["status", "due_on"], name="cases_case_status_due"),
+            # Office case list by village and status: the pages' count and the overdue flag's
+            # (cases/views/lists.py), read from the index alone.
+            models.Index(fields=["village", "status", "due_on"], name="cases_case_village_status_due"),
+            # Reports (reports/tally.py): the cases closed in a month, and the month-local part of the
+            # to-date figures; the meeting pack's cases still open at a past end (closed_on > end).
+            models.Index(fields=["closed_on"], name="cases_case_closed_on"),
+            # Reports: the month-local part of "fed back to date" (fed back in the month).
+            models.Index(fields=["fed_back_on"], name="cases_case_fed_back_on"),
+            # Reports: the month-local part of "overdue at the end" (due in the month).
+            models.Index(fields=["due_on"], name="cases_case_due_on"),
         ]
 
     def __str__(self) -> str:
@@ -385,6 +397,8 @@ class Feedback(models.Model):
         indexes = [
             # Satisfaction rate: feedback of cases in a period, by satisfaction.
             models.Index(fields=["case", "satisfaction"], name="cases_feedback_case_satisf"),
+            # Reports: the satisfaction counts of a period (feedback given in it), by team.
+            models.Index(fields=["given_on"], name="cases_feedback_given_on"),
         ]
 
     def __str__(self) -> str:

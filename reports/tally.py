@@ -1,0 +1,127 @@
+"""Case counts that cost a month's cases, not the whole ledger.
+
+A count "to a day" (raised by the day, closed by it, ...) is the tally of the whole months before
+the day's month (reports.models.CaseTally, kept by triggers) plus a live count of the cases whose
+event falls between the first of that month and the day. Counts within a period (raised in it,
+closed in it) are live. Every live count is narrowed by ranges of single date columns that the
+indexes on cases_case find (cases.models.Case.Meta.indexes), so the database reads the month's
+cases and a few thousand tally rows, whatever the size of the ledger.
+
+A Counter gathers the counts a page wants and runs them per grouping in two queries: one over the
+cases (one Count(filter=...) per count, the WHERE an OR of the ranges) and one over the tally.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+
+from cases.models import Case
+from reports import tally_sql
+from reports.models import CaseTally
+
+DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Live:
+    """A condition on a case (EXACT) and a wider one made of date ranges that indexes find (INDEX)."""
+
+    exact: Q
+    index: Q
+
+
+def between(field: str, lo: datetime.date, hi: datetime.date) -> Q:
+    return Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
+
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def events_between(event: str, lo: datetime.date, hi: datetime.date) -> Live:
+    """The cases that a column of the tally (reports.tally_sql.event_days) counts on a day in [lo, hi]."""
+    closed = Q(status=Case.Status.CLOSED)
+    if event == "raised":
+        return Live(between("raised_on", lo, hi), between("raised_on", lo, hi))
+    if event == "raised_closed":
+        return Live(closed & between("raised_on", lo, hi), between("raised_on", lo, hi))
+    if event == "closed":
+        return Live(closed & between("closed_on", lo, hi), between("closed_on", lo, hi))
+    if event == "fed_back":  # the later of raised_on and fed_back_on
+        exact = Q(raised_on__lte=hi, fed_back_on__lte=hi) & (Q(raised_on__gte=lo) | Q(fed_back_on__gte=lo))
+        return Live(exact, between("raised_on", lo, hi) | between("fed_back_on", lo, hi))
+    if event == "due_passed":  # the later of raised_on and the day after due_on
+        exact = Q(raised_on__lte=hi, due_on__lt=hi) & (Q(raised_on__gte=lo) | Q(due_on__gte=lo - DAY))
+        return Live(exact, between("raised_on", lo, hi) | between("due_on", lo - DAY, hi - DAY))
+    if event == "closed_due_passed":  # the later of closed_on and the day after due_on
+        exact = closed & Q(closed_on__lte=hi, due_on__lt=hi) & (Q(closed_on__gte=lo) | Q(due_on__gte=lo - DAY))
+        return Live(exact, between("closed_on", lo, hi) | between("due_on", lo - DAY, hi - DAY))
+    raise ValueError(event)
+
+
+class Counter:
+    """The counts one page wants, by name; run() counts them per grouping in two queries."""
+
+    def __init__(self):
+        self.live: dict[str, Live] = {}
+        self.tallied: dict[str, tuple[str, datetime.date]] = {}  # name: (column, months before)
+        self.sums: dict[str, list[str]] = {}  # name: the parts added up
+
+    def count(self, name: str, live: Live):
+        """Count the cases of LIVE."""
+        self.live[name] = live
+        self.sums[name] = [name]
+
+    def to_date(self, name: str, event: str, day: datetime.date):
+        """Count the cases whose EVENT fell on DAY or before."""
+        month = first_of_month(day)
+        self.tallied[f"{name}__months"] = (event, month)
+        self.live[f"{name}__days"] = events_between(event, month, day)
+        self.sums[name] = [f"{name}__months", f"{name}__days"]
+
+    def run(self, *group: str) -> dict:
+        """{key: {name: count}} per value of the GROUP columns (a tuple of them; () without GROUP).
+        A key the tally keeps as 0 (no team, no category) is None, as on the case."""
+        rows: dict = {}
+        self._add(rows, self._live_rows(group), group)
+        self._add(rows, self._tally_rows(group), group, zero_is_none=True)
+        return {
+            key: {name: sum(got.get(p, 0) for p in parts) for name, parts in self.sums.items()}
+            for key, got in rows.items()
+        }
+
+    def _live_rows(self, group):
+        if not self.live:
+            return []
+        wide = Q()
+        for index in dict.fromkeys(live.index for live in self.live.values()):  # each range once
+            wide |= index
+        counts = {name: Count("id", filter=live.exact) for name, live in self.live.items()}
+        cases = Case.objects.filter(wide).order_by()
+        return cases.values(*group).annotate(**counts) if group else [cases.aggregate(**counts)]
+
+    def _tally_rows(self, group):
+        if not self.tallied:
+            return []
+        last = max(month for _event, month in self.tallied.values())
+        sums = {name: Sum(event, filter=Q(month__lt=month)) for name, (event, month) in self.tallied.items()}
+        tally = CaseTally.objects.filter(month__lt=last).order_by()
+        return tally.values(*group).annotate(**sums) if group else [tally.aggregate(**sums)]
+
+    @staticmethod
+    def _add(rows: dict, found, group, zero_is_none=False):
+        for row in found:
+            key = tuple(None if zero_is_none and row[g] == 0 else row[g] for g in group)
+            counts = rows.setdefault(key, {})
+            for name, value in row.items():
+                if name not in group:
+                    counts[name] = counts.get(name, 0) + (value or 0)
+
+
+def rebuild():
+    """Count every case afresh: for a database whose tally is in doubt (the triggers keep it)."""
+    with connection.cursor() as cursor:
+        for sql in tally_sql.rebuild(connection.vendor):
+            cursor.execute(sql)
