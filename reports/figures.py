@@ -4,10 +4,12 @@ Every percentage here follows the town's report: an exact ratio written with two
 decimals, truncated toward zero (78/142 = 54.929… is written 54.92).
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from cases.models import Case, Category
 
@@ -77,13 +79,59 @@ def filter_cases(cases: QuerySet | None = None, *, start=None, end=None, village
 
 
 def summarize(cases: QuerySet) -> Summary:
-    """Totals and category shares of CASES in four queries, whatever their number."""
+    """Totals and category shares of CASES in four queries, counting every case: the definition
+    that summary() computes from the tally (the tests compare the two)."""
     totals = cases.aggregate(total=Count("id"), closed=Count("id", filter=Q(status=Case.Status.CLOSED)))
-    total, closed = totals["total"], totals["closed"]
     by_sub = {
         (row["category_id"], row["subcategory_id"]): row["n"]
         for row in cases.order_by().values("category_id", "subcategory_id").annotate(n=Count("id"))
     }
+    return _summary(by_sub, totals["total"], totals["closed"])
+
+
+def summary(*, start=None, end=None, village=None, team=None, category=None) -> Summary:
+    """summarize(filter_cases(...)) in four queries that cost two months' cases, not the ledger's:
+    the whole months between START and END from the tally (reports.models.CaseTally), the days
+    before the first and after the last of them live (without END, the current month)."""
+    from reports.models import CaseTally  # reports.models is loaded after this module
+
+    first = start if start is None or start.day == 1 else _next_month(start)  # the first whole month
+    after = (end + datetime.timedelta(days=1) if end is not None else timezone.localdate()).replace(day=1)
+    months, days = Q(month__lt=after), Q(raised_on__gte=after) & _until(end)
+    if first is not None and first >= after:  # not one whole month: every day live
+        months, days = Q(pk__in=[]), Q(raised_on__gte=start) & _until(end)
+    elif first is not None:
+        months &= Q(month__gte=first)
+        days |= Q(raised_on__gte=start, raised_on__lt=first)
+    dims = {"village_id": village, "team_id": team, "category_id": category}
+    dims = {k: getattr(v, "pk", v) for k, v in dims.items() if v is not None}
+    by_sub: dict = {}
+    total = closed = 0
+    tallied = CaseTally.objects.filter(months, **dims).order_by().values("category_id", "subcategory_id")
+    live = Case.objects.filter(days, **dims).order_by().values("category_id", "subcategory_id")
+    closing = Q(status=Case.Status.CLOSED)
+    for rows in (
+        tallied.annotate(n=Sum("raised"), shut=Sum("raised_closed")),
+        live.annotate(n=Count("id"), shut=Count("id", filter=closing)),
+    ):
+        for row in rows:
+            key = (row["category_id"] or None, row["subcategory_id"] or None)
+            by_sub[key] = by_sub.get(key, 0) + (row["n"] or 0)
+            total += row["n"] or 0
+            closed += row["shut"] or 0
+    return _summary(by_sub, total, closed)
+
+
+def _until(end) -> Q:
+    return Q() if end is None else Q(raised_on__lte=end)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _summary(by_sub: dict, total: int, closed: int) -> Summary:
+    """The summary of cases counted BY_SUB, {(category, sub-category): n}, TOTAL of them, CLOSED."""
     categories = []
     for category in Category.objects.prefetch_related("subcategories"):
         subs = [

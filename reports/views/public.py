@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from reports.evaluation import INDICATORS
-from reports.figures import filter_cases, summarize
+from reports.figures import summary as summarize_period
 from reports.forms import PeriodForm
 from reports.models import Notice
 
@@ -15,7 +15,7 @@ def summary_json(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"error": _("日期格式应为 YYYY-MM-DD。"), "fields": form.errors}, status=400)
-    summary = summarize(filter_cases(**form.period()))
+    summary = summarize_period(**form.period())
     return JsonResponse({**form.period_json(), **summary.as_json()}, json_dumps_params={"ensure_ascii": False})
 
 
