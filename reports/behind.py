@@ -2,10 +2,11 @@
 monthly meeting must decide on: the same conditions that count them, used to list them."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import BooleanField, F, Q, Value, When
+from django.db.models import BooleanField, Count, F, Q, Value, When, Window
 from django.db.models import Case as Choose
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Feedback
@@ -63,27 +64,103 @@ FIGURE_NAMES = {
 }
 
 
-def needing_decision(p: Period):
-    """The cases the monthly meeting must decide on, each flagged with why: not yet triaged,
-    overdue at the end of P, or a plan falling due before the end of the next month. One query."""
+def _decision_conditions(p: Period) -> dict[str, Q]:
+    """Why a case needs the meeting's decision: not yet triaged, overdue at the end of P, or a plan
+    falling due before the end of the next month (on cases annotated with plan_date)."""
     filters = case_filters(p)
     horizon = Period.month(p.end.year, p.end.month)
     horizon = (horizon.end + datetime.timedelta(days=1)).replace(day=1)
     horizon = Period.month(horizon.year, horizon.month).end
-    not_triaged = filters["raised_to_date"] & Q(status=Case.Status.REGISTERED)
-    overdue = filters["overdue"]
-    plan_due = filters["open_at_end"] & Q(decision=Case.Decision.PLAN, plan_date__lte=horizon)
+    return {
+        "is_new": filters["raised_to_date"] & Q(status=Case.Status.REGISTERED),
+        "is_overdue": filters["overdue"],
+        "is_plan_due": filters["open_at_end"] & Q(decision=Case.Decision.PLAN, plan_date__lte=horizon),
+    }
+
+
+def _deciding(p: Period):
+    """The cases needing a decision, unordered. Each reason needs a case open at the end of P: open
+    now, or closed after the end; saying so lets the indexes on status and closed_on find them."""
+    why = _decision_conditions(p)
+    still_open = Q(status__in=[Case.Status.REGISTERED, Case.Status.IN_PROGRESS]) | Q(closed_on__gt=p.end)
     return (
         Case.objects.annotate(plan_date=Coalesce("planned_on", "due_on"))
-        .filter(not_triaged | overdue | plan_due)
-        .annotate(
-            is_new=_flag(not_triaged),
-            is_overdue=_flag(overdue),
-            is_plan_due=_flag(plan_due),
-        )
+        .filter(still_open)
+        .filter(why["is_new"] | why["is_overdue"] | why["is_plan_due"])
+    )
+
+
+def needing_decision(p: Period):
+    """The cases the monthly meeting must decide on, each flagged with why: not yet triaged,
+    overdue at the end of P, or a plan falling due before the end of the next month. One query."""
+    flags = {name: _flag(q) for name, q in _decision_conditions(p).items()}
+    return (
+        _deciding(p)
+        .annotate(**flags)
         .select_related("team", "village", "category", "subcategory", "responsible")
         .order_by(F("team__number").asc(nulls_last=True), "raised_on", "number")
     )
+
+
+# A meeting gets through a few dozen cases a team; a backlog of thousands is counted, not printed.
+DECISIONS_LISTED = 50
+
+
+@dataclass
+class Decisions:
+    """One team's cases needing a decision: how many, why, and the oldest DECISIONS_LISTED of them."""
+
+    team: object  # teams.models.Team, or None for cases without a team
+    total: int
+    new: int
+    overdue: int
+    plan_due: int
+    cases: list
+    listed: int = DECISIONS_LISTED
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.cases)
+
+    def unlisted_note(self) -> str:
+        """What the pack says above a team's list when it does not list every case."""
+        return _(
+            "以下只列最早反映的%(listed)d个，另有%(n)d个未列出。全队共%(total)d个：尚未分办%(new)d个、"
+            "逾期%(overdue)d个、实施方案将到期%(plan)d个（一个问题可有几项原因）。"
+        ) % {
+            "listed": self.listed,
+            "n": self.unlisted,
+            "total": self.total,
+            "new": self.new,
+            "overdue": self.overdue,
+            "plan": self.plan_due,
+        }
+
+
+def decisions_by_team(p: Period, listed: int = DECISIONS_LISTED) -> list[Decisions]:
+    """needing_decision(P) team by team: each team's counts, and its LISTED oldest cases. Two queries."""
+    why = _decision_conditions(p)
+    counts = {
+        row["team_id"]: row
+        for row in _deciding(p)
+        .order_by()
+        .values("team_id")
+        .annotate(
+            total=Count("id"),
+            new=Count("id", filter=why["is_new"]),
+            overdue=Count("id", filter=why["is_overdue"]),
+            plan_due=Count("id", filter=why["is_plan_due"]),
+        )
+    }
+    oldest = Window(RowNumber(), partition_by=[F("team_id")], order_by=[F("raised_on").asc(), F("number").asc()])
+    groups: dict = {}
+    for case in needing_decision(p).annotate(place=oldest).filter(place__lte=listed):
+        if case.team_id not in groups:
+            row = counts.get(case.team_id, {})
+            numbers = [row.get(k, 0) for k in ("total", "new", "overdue", "plan_due")]
+            groups[case.team_id] = Decisions(case.team, *numbers, cases=[], listed=listed)
+        groups[case.team_id].cases.append(case)
+    return list(groups.values())
 
 
 def _flag(condition: Q):

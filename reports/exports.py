@@ -115,10 +115,13 @@ def pack_docx_response(ctx: dict) -> HttpResponse:
     document.add_heading(_("五、需要会议研究决定的问题"), level=1)
     if not ctx["decisions"]:
         document.add_paragraph(_("本期没有需要会议研究决定的问题。"))
-    for team, cases in _by_team(ctx["decisions"]):
+    for group in ctx["decisions"]:
+        team = group.team.name if group.team else _("未分配团队")
         document.add_heading(team, level=2)
+        if group.unlisted:
+            document.add_paragraph(group.unlisted_note())
         rows = [[_("编号"), _("村（社区）"), _("类别"), _("摘要"), _("反映日期"), _("办理期限"), _("原因")]]
-        for case in cases:
+        for case in group.cases:
             rows.append(
                 [
                     case.number,
@@ -156,13 +159,6 @@ def decision_reasons(case) -> list[str]:
     if case.is_plan_due:
         reasons.append(_("实施方案将到期"))
     return reasons
-
-
-def _by_team(cases) -> list[tuple[str, list]]:
-    groups: dict[str, list] = {}
-    for case in cases:
-        groups.setdefault(case.team.name if case.team else _("未分配团队"), []).append(case)
-    return list(groups.items())
 
 
 def _docx_table(document, rows: list[list]) -> None:

@@ -66,5 +66,23 @@ def test_pack_docx(supervisor_client, ledger):
 @pytest.mark.parametrize(("teams", "cases"), [(1, 1), (3, 5)])
 def test_pack_query_count_is_constant(supervisor_client, db, teams, cases, django_assert_num_queries):
     _busy_ledger(teams, cases)
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(32):
         supervisor_client.get(reverse("reports:pack"), JANUARY)
+
+
+def test_decisions_by_team_lists_the_oldest_and_counts_the_rest(ledger):
+    from reports.analysis import Period
+    from reports.behind import decisions_by_team, needing_decision
+
+    january = Period.month(2015, 1)
+    groups = decisions_by_team(january, listed=1)
+    assert [(g.team.name, g.total, g.new, g.overdue, g.plan_due, [c.number for c in g.cases]) for g in groups] == [
+        ("第1驻点团队", 1, 0, 1, 0, ["SH-2015-0005"]),
+        ("第2驻点团队", 3, 1, 1, 1, ["SH-2014-0002"]),
+    ]
+    assert groups[1].unlisted_note() == (
+        "以下只列最早反映的1个，另有2个未列出。全队共3个：尚未分办1个、逾期1个、实施方案将到期1个（一个问题可有几项原因）。"
+    )
+    # Listing every case gives needing_decision's list, in its order.
+    everything = [c.number for g in decisions_by_team(january) for c in g.cases]
+    assert everything == [c.number for c in needing_decision(january)]

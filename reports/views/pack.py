@@ -19,8 +19,9 @@ def pack_context(request: HttpRequest) -> dict:
     summary = summary_paragraphs(
         as_of=as_of, totals=ledger["counts"], categories=ledger["categories"], villages=ledger["villages"]
     )
-    decisions = list(behind.needing_decision(period))
-    return {"form": form, **analysis_context(period), "as_of": as_of, "summary": summary, "decisions": decisions}
+    decisions = behind.decisions_by_team(period)
+    ctx = {"form": form, **analysis_context(period), "as_of": as_of, "summary": summary, "decisions": decisions}
+    return ctx | {"decisions_total": sum(group.total for group in decisions)}
 
 
 @login_required
