@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import segno
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Max, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from cases.models import Case, CaseEvent
+from reports.models import CaseTally
 from villages.models import Village
 
 # Bump when the public templates change, so no cached page or ETag outlives a deploy.
@@ -148,16 +150,54 @@ class Freshness:
 
 
 def village_for_board(code: str) -> tuple[Village, Freshness]:
-    """The village CODE (404 if none) and its freshness, in one query (index cases_case_village_updated)."""
+    """The village CODE (404 if none) and its freshness, in one query that reads no case but the
+    latest: the newest updated_at from the end of the index cases_case_village_updated, the number
+    of cases from the tally of months (reports.models.CaseTally), which a deletion lowers."""
+    latest = Case.objects.filter(village=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
     village = get_object_or_404(
-        Village.objects.annotate(latest=Max("cases__updated_at"), case_count=Count("cases")), code=code
+        Village.objects.annotate(latest=Subquery(latest), case_count=_tallied("raised", village_id=OuterRef("pk"))),
+        code=code,
     )
     return village, Freshness(village.latest, village.case_count)
 
 
 def town_freshness() -> Freshness:
-    row = Case.objects.aggregate(latest=Max("updated_at"), count=Count("id"))
-    return Freshness(row["latest"], row["count"])
+    """The town's freshness in one query: the newest updated_at (index cases_case_updated_at) and
+    the number of cases from the tally."""
+    latest = Case.objects.order_by("-updated_at").values("updated_at")[:1]
+    row = CaseTally.objects.aggregate(latest=Max(Subquery(latest)), count=Sum("raised"))
+    return Freshness(row["latest"], row["count"] or 0)
+
+
+def _tallied(column: str, **where) -> Coalesce:
+    """The sum of a column of the tally over the rows WHERE (OuterRef allowed), 0 when none."""
+    rows = CaseTally.objects.filter(**where).order_by().values("village_id").annotate(n=Sum(column)).values("n")
+    return Coalesce(Subquery(rows), 0)
+
+
+def villages_with_counts():
+    """Every village with its number of cases and of closed ones (from the tally): one query."""
+    return Village.objects.annotate(
+        total=_tallied("raised", village_id=OuterRef("pk")), closed=_tallied("raised_closed", village_id=OuterRef("pk"))
+    ).order_by("code")
+
+
+def board_count(village: Village, status: str, category: str) -> int | None:
+    """How many cases the board lists for a STATUS ("", "open" or a status) and CATEGORY (a pk,
+    "none" for the unclassified, or ""), from the tally: the pages' count without counting a
+    village's every case. None where the tally cannot tell (registered apart from in progress)."""
+    from villages.forms import OPEN, UNCLASSIFIED
+
+    if status not in ("", OPEN, Case.Status.CLOSED):
+        return None
+    rows = CaseTally.objects.filter(village_id=village.pk)
+    if category == UNCLASSIFIED:
+        rows = rows.filter(category_id=0)
+    elif category:
+        rows = rows.filter(category_id=int(category))
+    sums = rows.aggregate(raised=Sum("raised"), closed=Sum("raised_closed"))
+    raised, closed = sums["raised"] or 0, sums["closed"] or 0
+    return {"": raised, OPEN: raised - closed, Case.Status.CLOSED: closed}[status]
 
 
 def page_key(*parts) -> str:

@@ -5,7 +5,6 @@ No login anywhere here. Templates get PublicCase rows (villages/services.py), ne
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.models import Case
-from reports.figures import filter_cases, percent_text, summarize
+from reports.figures import percent_text, summary
 from villages import services, tracking
 from villages.forms import OPEN, UNCLASSIFIED, BoardFilterForm, TrackForm
 from villages.models import Village
@@ -40,12 +39,10 @@ def notice_index(request: HttpRequest) -> HttpResponse:
     key = services.page_key("index", freshness.version)
 
     def build() -> str:
-        villages = Village.objects.annotate(
-            total=Count("cases"), closed=Count("cases", filter=Q(cases__status=Case.Status.CLOSED))
-        ).order_by("code")
+        villages = services.villages_with_counts()
         for village in villages:
             village.closure_rate = percent_text(village.closed, village.total)
-        ctx = {"summary": summarize(filter_cases()), "villages": villages, "town_name": settings.TOWN_NAME}
+        ctx = {"summary": summary(), "villages": villages, "town_name": settings.TOWN_NAME}
         return render_to_string("villages/_index_board.html", ctx)
 
     def page() -> HttpResponse:
@@ -76,11 +73,15 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
     key = services.page_key("village", village.code, freshness.version, *filters.values(), form.is_valid())
 
     def build() -> str:
-        page = Paginator(_board_cases(village, filters), NOTICE_PAGE_SIZE).get_page(filters["page"])
+        paginator = Paginator(_board_cases(village, filters), NOTICE_PAGE_SIZE)
+        count = services.board_count(village, filters["status"], filters["category"])
+        if count is not None:  # the tally's count spares counting the village's every case
+            paginator.count = count
+        page = paginator.get_page(filters["page"])
         query = {k: v for k, v in filters.items() if k != "page" and v}
         ctx = {
             "village": village,
-            "summary": summarize(filter_cases(village=village)),
+            "summary": summary(village=village),
             "page": page,
             "cases": [services.public_case(case) for case in page.object_list],
             "filters": filters,
@@ -112,7 +113,7 @@ def notice_print(request: HttpRequest, code: str) -> HttpResponse:
         cases = list(Case.objects.for_village(village).public().order_by("-raised_on", "-number")[:PRINT_LIMIT])
         ctx = {
             "village": village,
-            "summary": summarize(filter_cases(village=village)),
+            "summary": summary(village=village),
             "cases": [services.public_case(case) for case in cases],
             "more": max(freshness.count - len(cases), 0),
             "size": size,
