@@ -4,46 +4,54 @@ Views and forms never set a case's status themselves: they call these functions.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.deadlines import due_date
-from cases.models import Case, CaseEvent, Feedback, NumberSequence, Referral
+from cases.models import Case, CaseEvent, Feedback, Referral
+from cases.numbering import format_number, next_number  # noqa: F401 - the workflow's numbering, re-exported
 
 
-def next_number(year: int) -> str:
-    """Take the next tracking number of YEAR (SH-2015-0001); safe against concurrent callers."""
-    with transaction.atomic():
-        NumberSequence.objects.get_or_create(year=year)
-        # The row lock serialises concurrent callers until the transaction ends.
-        sequence = NumberSequence.objects.select_for_update().get(year=year)
-        sequence.last = F("last") + 1
-        sequence.save(update_fields=["last"])
-        sequence.refresh_from_db(fields=["last"])
-    return format_number(year, sequence.last)
+def loaded_relations(case: Case) -> list[str]:
+    """The foreign keys of CASE set to an object already loaded (from a form or a lookup):
+    checking that it exists would query the database again for nothing."""
+    return [
+        f.name
+        for f in Case._meta.concrete_fields
+        if f.is_relation and getattr(case, f.attname) is not None and f.is_cached(case)
+    ]
 
 
-def format_number(year: int, serial: int) -> str:
-    return f"{settings.CASE_NUMBER_PREFIX}-{year}-{serial:04d}"
+def check_new_case(case: Case) -> None:
+    """The checks of a case about to be registered, without a query: loaded related objects are
+    not looked up again, and the database enforces the unique number and the model's constraints."""
+    exclude = ["number", *loaded_relations(case)]
+    case.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
 
-@transaction.atomic
-def register_case(*, case: Case, by=None, text: str = "") -> Case:
-    """Save a new CASE with its tracking number and a first line in its history."""
-    case.number = next_number(case.raised_on.year)
+def registration_event(case: Case, *, by, text: str) -> CaseEvent:
+    """Prepare CASE for registering (status, who) and check it; its first line of history, unsaved."""
     case.created_by = by
     case.status = Case.Status.REGISTERED
-    case.full_clean(exclude=["number"])
-    case.save()
-    CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.REGISTERED, author=by, text=text, status_to=case.status, public=True
-    )
+    check_new_case(case)
+    kind = CaseEvent.Kind.REGISTERED
+    return CaseEvent(case=case, kind=kind, author=by, text=text, status_to=case.status, public=True)
+
+
+def register_case(*, case: Case, by=None, text: str = "") -> Case:
+    """Save a new CASE with its tracking number and a first line in its history."""
+    event = registration_event(case, by=by, text=text)  # refused before a number is taken
+    with transaction.atomic():
+        case.number = next_number(case.raised_on.year)
+        case.save(force_insert=True)
+        event.case = case
+        event.save(force_insert=True)
     return case
 
 
@@ -164,8 +172,8 @@ def _save(locked: Case, original: Case, fields: list[str], *, bump: bool) -> Cas
     return locked
 
 
-def _event(case: Case, kind: str, by, text: str, *, public: bool, status_from: str = "", status_to: str = ""):
-    return CaseEvent.objects.create(
+def _new_event(case: Case, kind: str, by, text: str, *, public: bool, status_from: str = "", status_to: str = ""):
+    return CaseEvent(
         case=case,
         kind=kind,
         author=by,
@@ -174,6 +182,31 @@ def _event(case: Case, kind: str, by, text: str, *, public: bool, status_from: s
         status_from=status_from if status_from != status_to else "",
         status_to=status_to if status_from != status_to else "",
     )
+
+
+def _event(case: Case, kind: str, by, text: str, **kwargs) -> CaseEvent:
+    event = _new_event(case, kind, by, text, **kwargs)
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class Change:
+    """What an action did to a case in memory: the FIELDS to save, whether the record's version
+    moves on (BUMP), and the line of history (unsaved). The actions below save it at once;
+    cases.batch applies the same changes to many new cases and writes them together."""
+
+    fields: list[str]
+    bump: bool
+    event: CaseEvent
+
+
+def _apply(locked: Case, case: Case, change: Change | None) -> Case:
+    """Save a change of the locked row and its history (the single-case path)."""
+    if change is not None:
+        _save(locked, case, change.fields, bump=change.bump)
+        change.event.save(force_insert=True)
+    return locked
 
 
 def _required(value: str, field: str, message) -> str:
@@ -221,6 +254,33 @@ def triage(
     by default the working-day limit of the case's kind), make a plan (plan text and planned
     date) or explain under policy (basis and explaining department). Moves the case in progress."""
     locked = _lock(case, expected_version)
+    change = triage_change(
+        locked,
+        decision=decision,
+        by=by,
+        responsible=responsible,
+        due_on=due_on,
+        plan=plan,
+        planned_on=planned_on,
+        policy_basis=policy_basis,
+        explaining_department=explaining_department,
+    )
+    return _apply(locked, case, change)
+
+
+def triage_change(
+    locked: Case,
+    *,
+    decision: str,
+    by,
+    responsible=None,
+    due_on: datetime.date | None = None,
+    plan: str = "",
+    planned_on: datetime.date | None = None,
+    policy_basis: str = "",
+    explaining_department: str = "",
+) -> Change:
+    """triage's rules and changes, in memory."""
     _check_transition(locked, S.IN_PROGRESS, "triage")
     D = Case.Decision
     if decision not in D.values:
@@ -251,9 +311,9 @@ def triage(
     locked.policy_basis = policy_basis if decision == D.EXPLAIN else ""
     locked.explaining_department = explaining_department if decision == D.EXPLAIN else ""
     fields = ["status", "decision", "responsible", "due_on", "plan", "planned_on", "policy_basis"]
-    _save(locked, case, [*fields, "explaining_department"], bump=True)
 
-    parts = [_("处理决定：%(decision)s") % {"decision": locked.get_decision_display()}]
+    # The label of the choice (get_decision_display looks it up among all choices: slow in bulk).
+    parts = [_("处理决定：%(decision)s") % {"decision": D(decision).label}]
     if responsible is not None:
         parts.append(_("责任人：%(name)s") % {"name": responsible.name})
     if due_on is not None:
@@ -262,7 +322,7 @@ def triage(
         parts.append(_("计划完成日期：%(date)s") % {"date": planned_on.isoformat()})
     if decision == D.EXPLAIN:
         parts.append(_("解释部门：%(dept)s") % {"dept": explaining_department})
-    _event(
+    event = _new_event(
         locked,
         CaseEvent.Kind.TRIAGED,
         by,
@@ -271,17 +331,23 @@ def triage(
         status_from=status_from,
         status_to=locked.status,
     )
-    return locked
+    return Change([*fields, "explaining_department"], True, event)
 
 
 @transaction.atomic
 def add_progress(*, case: Case, text: str, public: bool, by) -> CaseEvent:
     """A line of progress; PUBLIC ones appear on the village notice board. The record's version stays."""
     locked = _lock(case)
+    change = progress_change(locked, text=text, public=public, by=by)
+    _apply(locked, case, change)
+    return change.event
+
+
+def progress_change(locked: Case, *, text: str, public: bool, by) -> Change:
+    """add_progress's rules, in memory: only updated_at is saved (the board's freshness follows it)."""
     _check_action(locked, "add_progress")
     text = _required(text, "text", _("请填写进展内容。"))
-    _save(locked, case, [], bump=False)  # the board's freshness follows updated_at
-    return _event(locked, CaseEvent.Kind.PROGRESS, by, text, public=bool(public))
+    return Change([], False, _new_event(locked, CaseEvent.Kind.PROGRESS, by, text, public=bool(public)))
 
 
 @transaction.atomic
@@ -336,6 +402,12 @@ def close(*, case: Case, closure: str, result: str, closed_on: datetime.date, by
     """Close the case: solved or explained under policy, with the result the board shows.
     A case still registered may only be closed as "solved on the spot" (at registration)."""
     locked = _lock(case, expected_version)
+    change = close_change(locked, closure=closure, result=result, closed_on=closed_on, by=by)
+    return _apply(locked, case, change)
+
+
+def close_change(locked: Case, *, closure: str, result: str, closed_on: datetime.date, by) -> Change:
+    """close's rules and changes, in memory."""
     _check_transition(locked, S.CLOSED, "close")
     C = Case.Closure
     if closure not in C.values:
@@ -349,17 +421,16 @@ def close(*, case: Case, closure: str, result: str, closed_on: datetime.date, by
 
     status_from = locked.status
     locked.status, locked.closure, locked.result, locked.closed_on = S.CLOSED, closure, result, closed_on
-    _save(locked, case, ["status", "closure", "result", "closed_on"], bump=True)
-    _event(
+    event = _new_event(
         locked,
         CaseEvent.Kind.CLOSED,
         by,
-        _("%(closure)s：%(result)s") % {"closure": locked.get_closure_display(), "result": result},
+        _("%(closure)s：%(result)s") % {"closure": C(closure).label, "result": result},
         public=True,
         status_from=status_from,
         status_to=locked.status,
     )
-    return locked
+    return Change(["status", "closure", "result", "closed_on"], True, event)
 
 
 @transaction.atomic
@@ -428,17 +499,20 @@ def reopen(*, case: Case, reason: str, by, expected_version=None) -> Case:
 def assign_responsible(*, case: Case, responsible, by, expected_version=None) -> Case:
     """Name the person who follows the case up 专人跟进."""
     locked = _lock(case, expected_version)
+    return _apply(locked, case, assign_change(locked, responsible=responsible, by=by))
+
+
+def assign_change(locked: Case, *, responsible, by) -> Change | None:
+    """assign_responsible's rules and change, in memory; None when the person stays the same."""
     _check_action(locked, "assign_responsible")
     if responsible is None:
         raise ValidationError({"responsible": _("请选择责任人。")})
     before = locked.responsible
     if before == responsible:
-        return locked
+        return None
     locked.responsible = responsible
-    _save(locked, case, ["responsible"], bump=True)
     text = _("责任人：%(old)s → %(new)s") % {"old": before.name if before else "—", "new": responsible.name}
-    _event(locked, CaseEvent.Kind.ASSIGNED, by, text, public=False)
-    return locked
+    return Change(["responsible"], True, _new_event(locked, CaseEvent.Kind.ASSIGNED, by, text, public=False))
 
 
 @transaction.atomic
