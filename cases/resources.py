@@ -6,30 +6,45 @@ village by its 12-digit code or its name, the team by its number, categories by 
 the responsible cadre by name. Choices are written as their Chinese labels.
 
 An import runs in one transaction and writes nothing when any row is bad: every bad row is
-reported with its column and a Chinese message (the model's full_clean plus the ledger's rules).
+reported with its column and a Chinese message (the model's field checks and clean() plus the
+ledger's rules; the unique number and the table's constraints are the database's to enforce).
 A row without a tracking number is given the next one of its year; every imported row gets a
 CaseEvent of kind "imported".
+
+An import makes a number of queries that does not grow with its rows, only with its batches:
+villages, teams, categories and cadres are read once into dictionaries, the cases a file
+updates and the visits its rows belong to are read in one query per thousand rows, the
+tracking numbers of all new rows are taken in one locked step, and cases and events are
+written with bulk_create (import-export's bulk mode).
 """
 
+import copy
 import datetime
+import functools
 import re
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Q
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from cases.models import Case, CaseEvent, Category, NumberSequence, SubCategory
-from cases.workflow import next_number
+from cases import numbering
+from cases.inserts import insert_all
+from cases.models import Case, CaseEvent, Category, SubCategory
+from cases.workflow import loaded_relations
 from teams.models import Cadre, Team, Visit
 from villages.models import Village
+
+CHUNK = 1000  # values per IN (…) list, well under SQLite's limit on query parameters
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S")
 
 
+@functools.cache
 def header(name: str) -> str:
     """The column header of a Case field: its verbose name in Chinese."""
     with translation.override("zh-hans"):
@@ -45,12 +60,12 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def only_one(queryset, not_found: str, ambiguous: str):
-    matches = list(queryset[:2])
+def only_one(matches: list, text: str, not_found, ambiguous):
+    """The one match; else the message NOT_FOUND or AMBIGUOUS (lazy: translated only when needed)."""
     if not matches:
-        raise ValueError(not_found)
+        raise ValueError(str(not_found) % {"value": text})
     if len(matches) > 1:
-        raise ValueError(ambiguous)
+        raise ValueError(str(ambiguous) % {"value": text})
     return matches[0]
 
 
@@ -74,6 +89,11 @@ class LedgerDateWidget(widgets.DateWidget):
         text = cell_text(value)
         if not text:
             return None
+        if len(text) == 10 and text.isascii() and text[4] == text[7] == "-" and text.replace("-", "").isdigit():
+            try:  # 2015-01-08, as exported: read without strptime, which is slow
+                return datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                pass
         for date_format in self.formats:
             try:
                 return datetime.datetime.strptime(text, date_format).date()
@@ -120,97 +140,155 @@ class ChoiceWidget(widgets.Widget):
         text = cell_text(value)
         if not text:
             return self.blank
-        for choice in self.choices:
-            if text in (choice.value, str(choice.label), self.chinese(choice)):
-                return choice.value
+        found = self.lookup().get(text)
+        if found is not None:
+            return found
         labels = "、".join(self.chinese(choice) for choice in self.choices)
         raise ValueError(_("“%(value)s”不是可选的值，可填：%(labels)s。") % {"value": text, "labels": labels})
+
+    def reset(self) -> None:
+        self._lookup = None
+
+    def lookup(self) -> dict[str, str]:
+        """What may be written → the value: a dictionary built once per import (in the user's
+        language, which an import does not change), not a loop over the choices per cell."""
+        if getattr(self, "_lookup", None) is None:
+            lookup: dict[str, str] = {}
+            for choice in self.choices:  # the first choice that reads so wins
+                for text in (choice.value, str(choice.label), self.chinese(choice)):
+                    lookup.setdefault(text, choice.value)
+            self._lookup = lookup
+        return self._lookup
 
     def render(self, value, obj=None, **kwargs):
         return self.chinese(self.choices(value)) if value else ""
 
     @staticmethod
+    @functools.cache
     def chinese(choice) -> str:
         with translation.override("zh-hans"):
             return str(choice.label)
 
 
-class VillageWidget(widgets.ForeignKeyWidget):
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A foreign key read by name from a dictionary loaded once per import (`index`), not by a
+    query per row. `reset` forgets it, so that each import sees the current table."""
+
+    def reset(self) -> None:
+        self._index = None
+
+    @property
+    def index(self) -> dict[str, list]:
+        if getattr(self, "_index", None) is None:
+            self._index = {}
+            for obj in self.get_queryset(None, None):
+                for name in set(self.names(obj)):
+                    self._index.setdefault(name, []).append(obj)
+        return self._index
+
+    def names(self, obj) -> list[str]:
+        raise NotImplementedError
+
+
+class VillageWidget(LookupWidget):
     """Written as the short name; read from the 12-digit division code, the short or the full name."""
 
     def __init__(self):
         super().__init__(Village, field="short_name")
 
+    def names(self, village) -> list[str]:
+        return [village.code, village.short_name, village.name]
+
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
         if not text:
             return None
+        matches = self.index.get(text, [])
         if re.fullmatch(r"\d{12}", text):
-            matches = Village.objects.filter(code=text)
+            matches = [village for village in matches if village.code == text]
         else:
-            matches = Village.objects.filter(Q(short_name=text) | Q(name=text))
+            matches = [village for village in matches if text in (village.short_name, village.name)]
         return only_one(
             matches,
-            _("没有“%(value)s”这个村（社区）：请填12位区划代码或村名。") % {"value": text},
-            _("有多个村（社区）叫“%(value)s”：请改填12位区划代码。") % {"value": text},
+            text,
+            gettext_lazy("没有“%(value)s”这个村（社区）：请填12位区划代码或村名。"),
+            gettext_lazy("有多个村（社区）叫“%(value)s”：请改填12位区划代码。"),
         )
 
 
-class TeamWidget(widgets.ForeignKeyWidget):
+class TeamWidget(LookupWidget):
     """Written as the team's number; read from the number or the team's name."""
 
     def __init__(self):
         super().__init__(Team, field="number")
 
+    def names(self, team) -> list[str]:
+        return [f"#{team.number}", team.name]
+
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
         if not text:
             return None
-        matches = Team.objects.filter(number=int(text)) if text.isdigit() else Team.objects.filter(name=text)
+        matches = self.index.get(f"#{int(text)}" if text.isdigit() else text, [])
         return only_one(
             matches,
-            _("没有“%(value)s”这个驻点团队：请填团队编号。") % {"value": text},
-            _("有多个驻点团队叫“%(value)s”：请改填团队编号。") % {"value": text},
+            text,
+            gettext_lazy("没有“%(value)s”这个驻点团队：请填团队编号。"),
+            gettext_lazy("有多个驻点团队叫“%(value)s”：请改填团队编号。"),
         )
 
 
-class CodeWidget(widgets.ForeignKeyWidget):
+class CodeWidget(LookupWidget):
     """A category or sub-category, written as its code; read from the code or the name."""
 
     def __init__(self, model, not_found):
         super().__init__(model, field="code")
         self.not_found = not_found
 
+    def names(self, obj) -> list[str]:
+        return [obj.code, obj.label]
+
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
         if not text:
             return None
         return only_one(
-            self.model.objects.filter(Q(code=text) | Q(label=text)),
-            str(self.not_found) % {"value": text},
-            _("“%(value)s”对应多个类别：请改填代码。") % {"value": text},
+            self.index.get(text, []),
+            text,
+            self.not_found,
+            gettext_lazy("“%(value)s”对应多个类别：请改填代码。"),
         )
 
 
-class CadreWidget(widgets.ForeignKeyWidget):
+class CadreWidget(LookupWidget):
     """The responsible cadre by name; namesakes are told apart by the row's team."""
 
     def __init__(self, team_column: str):
         super().__init__(Cadre, field="name")
         self.team_column = team_column
 
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Cadre.objects.select_related("team").order_by("pk")
+
+    def names(self, cadre) -> list[str]:
+        return [cadre.name]
+
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
         if not text:
             return None
-        matches = Cadre.objects.filter(name=text)
+        matches = self.index.get(text, [])
         team = cell_text((row or {}).get(self.team_column))
-        if team and matches.count() > 1:
-            matches = matches.filter(team__number=int(team)) if team.isdigit() else matches.filter(team__name=team)
+        if team and len(matches) > 1:
+            if team.isdigit():
+                matches = [cadre for cadre in matches if cadre.team and cadre.team.number == int(team)]
+            else:
+                matches = [cadre for cadre in matches if cadre.team and cadre.team.name == team]
         return only_one(
             matches,
-            _("没有叫“%(value)s”的干部。") % {"value": text},
-            _("有多位干部叫“%(value)s”，无法确定责任人：请填写驻点团队，或导入后在后台指定。") % {"value": text},
+            text,
+            gettext_lazy("没有叫“%(value)s”的干部。"),
+            gettext_lazy("有多位干部叫“%(value)s”，无法确定责任人：请填写驻点团队，或导入后在后台指定。"),
         )
 
 
@@ -266,6 +344,12 @@ COLUMNS = (
     "generated",
 )
 REQUIRED_COLUMNS = ("raised_on", "village", "title")
+# Fields whose cells their widget has converted and checked already (dates, yes/no, long texts):
+# the model's field checks skip them. Text with a length limit, choices, required fields and
+# foreign keys not yet found are still checked by full_clean.
+CONVERTED = frozenset(
+    f.name for f in Case._meta.concrete_fields if f.blank and not f.is_relation and not isinstance(f, models.CharField)
+)
 
 
 class CaseResource(resources.ModelResource):
@@ -318,6 +402,10 @@ class CaseResource(resources.ModelResource):
         report_skipped = True
         use_transactions = True
         clean_model_instances = True
+        # Rows are saved with bulk_create / bulk_update, a thousand at a time; nothing is saved
+        # once a row is bad, and the whole file is rolled back (see import_data).
+        use_bulk = True
+        batch_size = 1000
 
     def get_queryset(self):
         return Case.objects.select_related("village", "team", "category", "subcategory", "responsible").order_by(
@@ -331,10 +419,22 @@ class CaseResource(resources.ModelResource):
         rows with validation errors roll the whole file back as other errors do."""
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
+        # Only a preview (dry run) shows each row's differences; an import proper skips copying
+        # every row and computing them (skip_row below tells unchanged rows apart without them).
+        self._meta = copy.copy(type(self)._meta)
+        self._meta.skip_diff = not dry_run
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
+    def get_import_fields(self):
+        # Asked twice a row; the same for the whole import.
+        if getattr(self, "_import_fields", None) is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
     def before_import(self, dataset, **kwargs):
+        self.today = timezone.localdate()
         self.numbers_in_file: set[str] = set()
+        self.events: list[CaseEvent] = []
         headers = list(dataset.headers or [])
         missing = [header(name) for name in REQUIRED_COLUMNS if header(name) not in headers]
         if missing:
@@ -345,9 +445,82 @@ class CaseResource(resources.ModelResource):
         if header("number") not in headers:
             # A file of new cases may leave the tracking number out altogether.
             dataset.append_col([""] * dataset.height, header=header("number"))
+        for field in self.fields.values():
+            if hasattr(field.widget, "reset"):  # lookups loaded for an earlier import
+                field.widget.reset()
+        numbers = [cell_text(value) for value in dataset[header("number")]]
+        days = self.days_of(dataset)
+        self.existing = self.load_existing({number for number in numbers if number})
+        self.visits = self.load_visits({day for day in days if day})
+        # Numbers written in the file first move their year's sequence past them; then the new
+        # rows' numbers are taken, all in one locked step (rolled back with a failed import).
+        numbering.keep_ahead_of(self.numbers_in_sequence(numbers))
+        new_per_year = Counter(day.year for number, day in zip(numbers, days, strict=True) if day and not number)
+        self.new_numbers = {year: list(taken) for year, taken in numbering.take_numbers(new_per_year).items()}
+
+    @staticmethod
+    def days_of(dataset) -> list:
+        """Each row's date of raising, None where it is not a date (that row will say so)."""
+        widget, days = LedgerDateWidget(), []
+        for value in dataset[header("raised_on")]:
+            try:
+                days.append(widget.clean(value))
+            except ValueError:
+                days.append(None)
+        return days
+
+    @staticmethod
+    def numbers_in_sequence(numbers: list[str]) -> list[str]:
+        return [number for number in numbers if numbering.parse_number(number)]
+
+    def load_existing(self, numbers: set[str]) -> dict[str, Case]:
+        """The cases the file names by number (one query per thousand numbers)."""
+        numbers, existing = sorted(numbers), {}
+        for i in range(0, len(numbers), CHUNK):
+            existing.update(
+                (case.number, case) for case in self.get_queryset().filter(number__in=numbers[i : i + CHUNK])
+            )
+        return existing
+
+    @staticmethod
+    def load_visits(days: set) -> dict[tuple, int]:
+        """The visits of the file's days by (team, village, date) (one query per thousand days)."""
+        days, visits = sorted(days), {}
+        for i in range(0, len(days), CHUNK):
+            rows = Visit.objects.filter(date__in=days[i : i + CHUNK]).values_list("team_id", "village_id", "date", "pk")
+            visits.update(((team, village, day), pk) for team, village, day, pk in rows)
+        return visits
+
+    def import_instance(self, instance, row, **kwargs):
+        """import-export's import_instance in one tight loop (it runs for every cell): each
+        column converted by its widget and set on the case; the errors collected per field."""
+        errors = {}
+        for field in self.get_import_fields():
+            if field.readonly or field.column_name not in row:
+                continue
+            try:
+                value = field.widget.clean(row[field.column_name], row=row)
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(str(error), code="invalid")
+                continue
+            if value is not None or field.saves_null_values:
+                setattr(instance, field.attribute, value)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_instance(self, instance_loader, row):
+        number = cell_text(row.get(header("number")))
+        existing = self.existing.get(number) if number else None
+        # A copy: a number repeated in the file must not find the first row's changes.
+        return copy.deepcopy(existing) if existing is not None and number in self.numbers_in_file else existing
 
     def after_init_instance(self, instance, new, row, **kwargs):
         instance._status_before_import = "" if new else instance.status
+        # What the row may change, as it was: an unchanged row is skipped (see skip_row).
+        instance._values_before_import = None if new else self.import_values(instance)
+
+    def import_values(self, instance) -> list:
+        return [field.get_value(instance) for field in self.get_import_fields()]
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         # A number seen earlier in the file is an error, even on a row identical to the first.
@@ -355,12 +528,15 @@ class CaseResource(resources.ModelResource):
         instance._number_repeated = bool(number) and number in self.numbers_in_file
         if number:
             self.numbers_in_file.add(number)
-        if instance._number_repeated:
+        if instance._number_repeated or import_validation_errors or instance._values_before_import is None:
             return False
-        return super().skip_row(instance, original, row, import_validation_errors)
+        # import-export's skip_unchanged, without the copy of the row it needs (skip_diff).
+        return self.import_values(instance) == instance._values_before_import
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """The model's full_clean plus the ledger's rules, each error under its column's header."""
+        """The model's field checks and clean() plus the ledger's rules, each error under its
+        column's header. Related objects come from the lookups and the database enforces the
+        unique number and the constraints: none of it is queried again row by row."""
         errors = dict(import_validation_errors or {})
         if instance.subcategory_id and not instance.category_id and "category" not in errors:
             instance.category = instance.subcategory.category
@@ -368,9 +544,10 @@ class CaseResource(resources.ModelResource):
             if name not in errors:
                 errors[name] = [message]
         # A new row without a number is given one when it is saved.
-        exclude = set(errors) | ({"number"} if not instance.number else set())
+        exclude = set(errors) | set(loaded_relations(instance)) | ({"number"} if not instance.number else set())
+        exclude |= CONVERTED
         try:
-            instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as e:
             errors = e.update_error_dict(errors)
         if "category" in (import_validation_errors or {}) and "subcategory" not in (import_validation_errors or {}):
@@ -381,10 +558,10 @@ class CaseResource(resources.ModelResource):
 
     def ledger_errors(self, instance: Case):
         """The rules a row must keep beyond the model's clean(), as (field, message) pairs."""
-        today = timezone.localdate()
+        today = self.today
         number = instance.number
         if number:
-            if not self.number_pattern().fullmatch(number):
+            if not numbering.parse_number(number):
                 yield (
                     "number",
                     _("编号“%(number)s”的格式应为 %(example)s；新问题可留空，由系统编号。")
@@ -415,10 +592,6 @@ class CaseResource(resources.ModelResource):
             elif instance.raised_on and instance.fed_back_on < instance.raised_on:
                 yield "fed_back_on", _("反馈日期不能早于反映日期。")
 
-    @staticmethod
-    def number_pattern() -> re.Pattern:
-        return re.compile(rf"{re.escape(settings.CASE_NUMBER_PREFIX)}-(\d{{4}})-(\d{{4,}})")
-
     def column_of(self, name: str) -> str:
         if name == NON_FIELD_ERRORS:
             return name
@@ -434,19 +607,22 @@ class CaseResource(resources.ModelResource):
         user = kwargs.get("user")
         if instance.pk is None:
             if not instance.number:
-                instance.number = next_number(instance.raised_on.year)
+                instance.number = self.take_number(instance.raised_on.year)
             if user is not None and user.is_authenticated:
                 instance.created_by = user
             if instance.visit_id is None and instance.team_id:
                 # The team's visit to that village on that day, when it is in the work log.
-                instance.visit = Visit.objects.filter(
-                    team_id=instance.team_id, village_id=instance.village_id, date=instance.raised_on
-                ).first()
+                instance.visit_id = self.visits.get((instance.team_id, instance.village_id, instance.raised_on))
         else:
             instance.version += 1
+            instance.updated_at = timezone.now()  # bulk_update does not set auto_now fields
+
+    def take_number(self, year: int) -> str:
+        """The next of the numbers taken for the file's new rows of YEAR."""
+        taken = self.new_numbers.get(year)
+        return taken.pop(0) if taken else numbering.next_number(year)
 
     def after_save_instance(self, instance, row, **kwargs):
-        self.keep_sequence_ahead_of(instance.number)
         user = kwargs.get("user")
         file_name = kwargs.get("file_name")
         before = getattr(instance, "_status_before_import", "")
@@ -454,22 +630,46 @@ class CaseResource(resources.ModelResource):
             text = _("从台账文件“%(file)s”导入更新。") if file_name else _("从台账文件导入更新。")
         else:
             text = _("从台账文件“%(file)s”导入。") if file_name else _("从台账文件导入。")
-        CaseEvent.objects.create(
-            case=instance,
-            kind=CaseEvent.Kind.IMPORTED,
-            author=user if user is not None and user.is_authenticated else None,
-            text=text % {"file": file_name} if file_name else text,
-            status_from=before,
-            status_to=instance.status,
-            public=False,
+        # Written after the case, in bulk (see after_import).
+        self.events.append(
+            CaseEvent(
+                case=instance,
+                kind=CaseEvent.Kind.IMPORTED,
+                author=user if user is not None and user.is_authenticated else None,
+                text=text % {"file": file_name} if file_name else text,
+                status_from=before,
+                status_to=instance.status,
+                public=False,
+            )
         )
 
-    def keep_sequence_ahead_of(self, number: str) -> None:
-        """An imported SH-2015-0150 moves the year's sequence to 150 at least, so that the next
-        case registered is never given a number already in the ledger."""
-        match = self.number_pattern().fullmatch(number)
-        if not match:
-            return
-        year, serial = int(match.group(1)), int(match.group(2))
-        NumberSequence.objects.get_or_create(year=year)
-        NumberSequence.objects.filter(year=year, last__lt=serial).update(last=serial)
+    def get_bulk_update_fields(self):
+        return [*super().get_bulk_update_fields(), "version", "updated_at"]
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Insert the batch's new cases (COPY on PostgreSQL); not once a row is bad: the import
+        is rolled back anyway."""
+        try:
+            if not self.failed(result):
+                insert_all(Case, self.create_instances)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        finally:
+            self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.failed(result):
+            self.update_instances.clear()
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+
+    @staticmethod
+    def failed(result) -> bool:
+        return result is not None and (result.has_errors() or result.has_validation_errors())
+
+    def after_import(self, dataset, result, **kwargs):
+        if not self.failed(result):
+            # Every case is saved by now and has its id: the history follows in bulk.
+            insert_all(CaseEvent, self.events)
+            for year, unused in self.new_numbers.items():
+                numbering.give_back(year, unused)
+        super().after_import(dataset, result, **kwargs)
