@@ -267,6 +267,28 @@ class Ledger:
             [case_id],
         )
 
+    def tally_check(self, tree: Path, env: dict) -> dict | None:
+        """Does the tally the triggers kept under all that writing (reports.models.CaseTally) equal a
+        recount of the cases (reports.tally.rebuild, of the served code)? None without a tally."""
+        if not self.value("SELECT to_regclass('reports_casetally') IS NOT NULL"):
+            return None
+        columns = [
+            row[0]
+            for row in self.rows(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'reports_casetally' "
+                "AND column_name <> 'id' ORDER BY ordinal_position"
+            )
+        ]
+        counts = [c for c in columns if c not in ("month", "village_id", "team_id", "category_id", "subcategory_id")]
+        rows = f"SELECT {', '.join(columns)} FROM reports_casetally WHERE {' OR '.join(f'{c} <> 0' for c in counts)}"
+        self.rows(f"DROP TABLE IF EXISTS load_tally_kept; CREATE TABLE load_tally_kept AS {rows}; SELECT 1")
+        manage(tree, env, "shell", "-c", "from reports.tally import rebuild; rebuild()")
+        differ = self.value(
+            f"SELECT count(*) FROM (({rows} EXCEPT SELECT * FROM load_tally_kept) "
+            f"UNION ALL (SELECT * FROM load_tally_kept EXCEPT {rows})) d"
+        )
+        return {"rows": self.value("SELECT count(*) FROM load_tally_kept"), "differ": differ}
+
     def written_since(self, case_id: int, tally: staff.Tally, seconds: float) -> dict:
         """The staff's figures and the ledger check for the cases created after CASE_ID."""
         return {
@@ -419,6 +441,7 @@ def main() -> int:
         results |= throughput(base, args, ledger, days, work, cpu)
         results["lost_writes"] = lost_writes(base, args, ledger, days, cpu)
         results["race"] = one_case_race(base, args, ledger)
+        results["tally"] = ledger.tally_check(tree, env)
     finally:
         stop_gunicorn(server)
         ledger.conn.close()

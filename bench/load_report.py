@@ -1,6 +1,7 @@
 """The load test's figures and its report (bench/load_results.md): what the clients measured,
 what the server logged, and the verdict."""
 
+import collections
 import json
 import os
 import platform
@@ -107,7 +108,9 @@ def failures(results: dict) -> list[str]:
         out.append(f"mixed: wrk errors {results['mixed']['reads']['errors_by']}")
     for phase in ("mixed", "lost_writes"):
         r = results[phase]
-        out += [f"{phase}: {e}" for e in r["staff"]["errors"][:20]]
+        out += [f"{phase}: {e}" for e in r["staff"]["errors"][:10]]
+        if len(r["staff"]["errors"]) > 10:
+            out.append(f"{phase}: … {len(r['staff']['errors']) - 10} more client errors")
         check = r["ledger"]
         if not check.ok:
             out.append(
@@ -116,9 +119,13 @@ def failures(results: dict) -> list[str]:
             )
         if r["history_gaps"]:
             out.append(f"{phase}: {r['history_gaps']} new cases without exactly one registration in their history")
+    tally = results.get("tally")
+    if tally and tally["differ"]:
+        out.append(f"tally: {tally['differ']} rows differ from a recount of the cases")
     race = results["race"]
     out += [f"race: {p}" for p in race["check"].problems] + [f"race: {e}" for e in race["errors"]]
-    out += [f"server log: {e}" for e in results["server"]["errors"][:20]]
+    logged = collections.Counter(results["server"]["errors"])
+    out += [f"server log, {n} ×: {e}" for e, n in logged.most_common(10)]
     return out
 
 
@@ -291,11 +298,23 @@ def ledger_lines(args, results: dict) -> list[str]:
         f"| new cases without exactly one registration event | {mixed['history_gaps']} | {lw['history_gaps']} |",
         f"| client errors | {len(mixed['staff']['errors'])} | {len(lw['staff']['errors'])} |",
         "",
+        tally_line(results.get("tally")),
+        "",
         "Also seen in the lost-writes phase: "
         + (", ".join(f"{k} {v}" for k, v in sorted(lw["staff"]["counts"].items())) or "nothing")
         + ".",
     ]
     return lines
+
+
+def tally_line(tally: dict | None) -> str:
+    if tally is None:
+        return "The served code keeps no tally of the cases (reports.models.CaseTally): nothing to recount."
+    return (
+        f"At the end, after every phase's writes, the tally that the triggers kept (reports.models.CaseTally, "
+        f"{tally['rows']:,} rows) was compared with a recount of all cases (reports.tally.rebuild): "
+        f"**{tally['differ']} rows differ**."
+    )
 
 
 def race_lines(args, race: dict) -> list[str]:
