@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
@@ -509,7 +510,7 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date) -
     values["village"] = village
 
     values["team"] = _read_team(text.get("team", ""), village, lookups, problems)
-    values["raised_on"] = _read_date(cells["raised_on"], _("反映日期"), today, problems, required=True)
+    values["raised_on"] = _read_date(cells["raised_on"], gettext_lazy("反映日期"), today, problems, required=True)
 
     values["resident_name"] = text.get("resident_name", "")
     values["resident_phone"] = _narrow(text.get("resident_phone", ""))
@@ -642,7 +643,7 @@ def _read_closure(cells: dict, text: dict, values: dict, today: datetime.date, p
         else:
             closure = way
     values["closure"] = closure
-    closed_on = _read_date(cells.get("closed_on"), _("办结日期"), today, problems, required=False)
+    closed_on = _read_date(cells.get("closed_on"), gettext_lazy("办结日期"), today, problems, required=False)
     values["closed_on"] = closed_on
     if closure == OPEN:
         if closed_on:

@@ -293,13 +293,13 @@ def triage_change(
         if due_on is None:
             due_on, _fallback = due_date(timezone.localdate(), locked.kind)
     elif decision == D.PLAN:
-        _required(plan, "plan", _("请填写实施方案。"))
-        check_date(locked, planned_on, "planned_on", label=_("计划完成日期"), allow_future=True)
+        _required(plan, "plan", gettext_lazy("请填写实施方案。"))
+        check_date(locked, planned_on, "planned_on", label=gettext_lazy("计划完成日期"), allow_future=True)
     else:
-        _required(policy_basis, "policy_basis", _("请填写政策依据。"))
-        _required(explaining_department, "explaining_department", _("请填写负责解释的部门。"))
+        _required(policy_basis, "policy_basis", gettext_lazy("请填写政策依据。"))
+        _required(explaining_department, "explaining_department", gettext_lazy("请填写负责解释的部门。"))
     if due_on is not None:
-        check_date(locked, due_on, "due_on", label=_("办理期限"), allow_future=True)
+        check_date(locked, due_on, "due_on", label=gettext_lazy("办理期限"), allow_future=True)
 
     status_from = locked.status
     locked.status = S.IN_PROGRESS
@@ -346,7 +346,7 @@ def add_progress(*, case: Case, text: str, public: bool, by) -> CaseEvent:
 def progress_change(locked: Case, *, text: str, public: bool, by) -> Change:
     """add_progress's rules, in memory: only updated_at is saved (the board's freshness follows it)."""
     _check_action(locked, "add_progress")
-    text = _required(text, "text", _("请填写进展内容。"))
+    text = _required(text, "text", gettext_lazy("请填写进展内容。"))
     return Change([], False, _new_event(locked, CaseEvent.Kind.PROGRESS, by, text, public=bool(public)))
 
 
@@ -355,10 +355,10 @@ def refer(*, case: Case, helper, request: str, asked_on: datetime.date, by) -> R
     """Ask an auxiliary helper (三官一师, city-department cadre) for help with the case."""
     locked = _lock(case)
     _check_action(locked, "refer")
-    request = _required(request, "request", _("请填写请求协助的内容。"))
+    request = _required(request, "request", gettext_lazy("请填写请求协助的内容。"))
     if helper is None or not helper.active:
         raise ValidationError({"helper": _("请选择在册的辅助团队成员。")})
-    check_date(locked, asked_on, "asked_on", label=_("请求日期"))
+    check_date(locked, asked_on, "asked_on", label=gettext_lazy("请求日期"))
     referral = Referral.objects.create(case=locked, helper=helper, request=request, asked_on=asked_on, asked_by=by)
     _save(locked, case, [], bump=False)
     _event(
@@ -379,8 +379,8 @@ def record_reply(*, referral: Referral, reply: str, replied_on: datetime.date, b
     row = Referral.objects.select_for_update().select_related("helper").get(pk=referral.pk)
     if row.replied_on is not None:
         raise TransitionNotAllowed(_("这项协助请求已记录答复。"))
-    reply = _required(reply, "reply", _("请填写答复内容。"))
-    check_date(locked, replied_on, "replied_on", label=_("答复日期"))
+    reply = _required(reply, "reply", gettext_lazy("请填写答复内容。"))
+    check_date(locked, replied_on, "replied_on", label=gettext_lazy("答复日期"))
     if replied_on < row.asked_on:
         raise ValidationError({"replied_on": _("答复日期不能早于请求日期（%(date)s）。") % {"date": row.asked_on}})
     row.reply, row.replied_on = reply, replied_on
@@ -416,8 +416,8 @@ def close_change(locked: Case, *, closure: str, result: str, closed_on: datetime
         raise TransitionNotAllowed(_("未分办的问题只能以“现场解决”办结；请先分办。"))
     if locked.status == S.IN_PROGRESS and closure == C.ON_THE_SPOT:
         raise TransitionNotAllowed(_("“现场解决”只用于登记时当场解决的问题。"))
-    result = _required(result, "result", _("办结须填写办理结果。"))
-    check_date(locked, closed_on, "closed_on", label=_("办结日期"))
+    result = _required(result, "result", gettext_lazy("办结须填写办理结果。"))
+    check_date(locked, closed_on, "closed_on", label=gettext_lazy("办结日期"))
 
     status_from = locked.status
     locked.status, locked.closure, locked.result, locked.closed_on = S.CLOSED, closure, result, closed_on
@@ -445,7 +445,7 @@ def record_feedback(
         raise ValidationError({"channel": _("请选择反馈方式。")})
     if satisfaction and satisfaction not in Feedback.Satisfaction.values:
         raise ValidationError({"satisfaction": _("请选择满意度。")})
-    check_date(locked, given_on, "given_on", label=_("反馈日期"))
+    check_date(locked, given_on, "given_on", label=gettext_lazy("反馈日期"))
     if locked.closed_on and given_on < locked.closed_on:
         raise ValidationError({"given_on": _("反馈日期不能早于办结日期（%(date)s）。") % {"date": locked.closed_on}})
     feedback = Feedback.objects.create(
@@ -478,7 +478,7 @@ def reopen(*, case: Case, reason: str, by, expected_version=None) -> Case:
     in the history; the case awaits a new result and a new feedback."""
     locked = _lock(case, expected_version)
     _check_transition(locked, S.IN_PROGRESS, "reopen")
-    reason = _required(reason, "reason", _("请填写重新办理的原因。"))
+    reason = _required(reason, "reason", gettext_lazy("请填写重新办理的原因。"))
     status_from = locked.status
     locked.status, locked.closure, locked.result, locked.closed_on = S.IN_PROGRESS, "", "", None
     locked.fed_back_on = None
@@ -520,7 +520,7 @@ def set_due_date(*, case: Case, due_on: datetime.date, by, expected_version=None
     """Set the date the case must be handled by (not before it was raised)."""
     locked = _lock(case, expected_version)
     _check_action(locked, "set_due_date")
-    check_date(locked, due_on, "due_on", label=_("办理期限"), allow_future=True)
+    check_date(locked, due_on, "due_on", label=gettext_lazy("办理期限"), allow_future=True)
     before = locked.due_on
     if before == due_on:
         return locked
