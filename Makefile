@@ -40,3 +40,10 @@ BENCH_RUNS ?= 20
 .PHONY: bench
 bench: $(STAMP)
 	$(PY) -m bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
+
+# The load test of issue 6 (gunicorn + wrk on loopback, PostgreSQL); writes bench/load_results.md.
+# Needs wrk (apt-get install wrk). LOAD_ARGS passes options, e.g. LOAD_ARGS="--duration 10 --repeat 1".
+LOAD_ARGS ?=
+.PHONY: load
+load: $(STAMP)
+	$(PY) -m bench.load $(LOAD_ARGS)
