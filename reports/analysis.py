@@ -154,6 +154,31 @@ def _case_figures(counts: dict, suffix: str) -> dict:
     return figures
 
 
+# The finest grouping the pages need: the dashboard counts once by all four, then adds up.
+FINE = ("village_id", "team_id", "category_id", "subcategory_id")
+
+
+def count_fine(p: Period) -> dict:
+    """The counts of P and of the period before, by village, team, category and sub-category:
+    what headline, by_category, by_village and by_team add up when given it (two queries)."""
+    return count_cases({"": p, "_prev": p.previous()}, *FINE)
+
+
+def regroup(fine: dict, *group: str) -> dict:
+    """FINE (count_fine's) added up by GROUP, some of its columns: a few hundred rows at most."""
+    places = [FINE.index(g) for g in group]
+    grouped: dict = {}
+    for key, counts in fine.items():
+        into = grouped.setdefault(tuple(key[i] for i in places), dict.fromkeys(counts, 0))
+        for name, value in counts.items():
+            into[name] += value
+    return grouped
+
+
+def _this_period(rows: dict) -> dict:
+    return {key: {k: v for k, v in counts.items() if not k.endswith("_prev")} for key, counts in rows.items()}
+
+
 def count_cases(periods: dict[str, Period], *group: str) -> dict:
     """Every count of case_filters for each period ({suffix: period}), per value of GROUP (tuples
     of case columns; the key () without GROUP): two queries, costing the periods' months."""
@@ -314,10 +339,12 @@ class Headline:
     figures: list[Figure] = field(default_factory=list)
 
 
-def headline(p: Period) -> Headline:
-    """The headline counts and rates of P beside those of the period before: five queries."""
+def headline(p: Period, fine: dict | None = None) -> Headline:
+    """The headline counts and rates of P beside those of the period before: five queries, three
+    given FINE (count_fine(p))."""
     q = p.previous()
-    counts = count_cases({"": p, "_prev": q})[()]
+    counts = count_cases({"": p, "_prev": q})[()] if fine is None else regroup(fine).get(())
+    counts = counts or {name + s: 0 for name in case_filters(p) for s in ("", "_prev")}  # no case at all
     feedback = Feedback.objects.filter(given_in(p, q))
     counts |= feedback.aggregate(**feedback_counts(p), **feedback_counts(q, "_prev"))
     known = Q(village__households__isnull=False)
@@ -368,9 +395,11 @@ def _grouped(queryset, key: str, counts: dict) -> dict:
     return {row[key]: row for row in queryset.order_by().values(key).annotate(**counts)}
 
 
-def by_category(p: Period) -> list[Row]:
-    """Categories with their sub-categories, then the unclassified: four queries."""
-    return _category_rows(count_cases({"": p}, "category_id", "subcategory_id"), list(case_filters(p)))
+def by_category(p: Period, fine: dict | None = None) -> list[Row]:
+    """Categories with their sub-categories, then the unclassified: four queries, two given FINE."""
+    group = ("category_id", "subcategory_id")
+    cases = _this_period(regroup(fine, *group)) if fine is not None else count_cases({"": p}, *group)
+    return _category_rows(cases, list(case_filters(p)))
 
 
 def _category_rows(grouped: dict, keys: list[str]) -> list[Row]:
@@ -398,9 +427,9 @@ def _visits_by(p: Period, key: str) -> dict:
     return _grouped(Visit.objects.all(), key, visit_counts(p))
 
 
-def by_village(p: Period) -> list[Row]:
-    """Every village with its cases, visits and home-visit rate: four queries."""
-    cases = count_cases({"": p}, "village_id")
+def by_village(p: Period, fine: dict | None = None) -> list[Row]:
+    """Every village with its cases, visits and home-visit rate: four queries, two given FINE."""
+    cases = _this_period(regroup(fine, "village_id")) if fine is not None else count_cases({"": p}, "village_id")
     visits = _visits_by(p, "village_id")
     rows = []
     for village in Village.objects.by_code():
@@ -411,11 +440,11 @@ def by_village(p: Period) -> list[Row]:
     return rows
 
 
-def by_team(p: Period) -> list[Row]:
-    """Every team with its cases, visits, feedback and spot checks: six queries."""
+def by_team(p: Period, fine: dict | None = None) -> list[Row]:
+    """Every team with its cases, visits, feedback and spot checks: six queries, four given FINE."""
     from reports.models import SpotCheck
 
-    cases = count_cases({"": p}, "team_id")
+    cases = _this_period(regroup(fine, "team_id")) if fine is not None else count_cases({"": p}, "team_id")
     visits = _visits_by(p, "team_id")
     feedback = _grouped(Feedback.objects.filter(given_in(p)), "case__team_id", feedback_counts(p))
     checks = _grouped(SpotCheck.objects.for_cases_raised_in(p), "case__team_id", SpotCheck.counts())

@@ -138,29 +138,29 @@ class Decisions:
 
 
 def decisions_by_team(p: Period, listed: int = DECISIONS_LISTED) -> list[Decisions]:
-    """needing_decision(P) team by team: each team's counts, and its LISTED oldest cases. Two queries."""
+    """needing_decision(P) team by team: each team's counts, and its LISTED oldest cases. Two
+    queries: the narrow one numbers and counts the cases of each team (window functions, no join),
+    the other fetches the listed cases whole."""
     why = _decision_conditions(p)
-    counts = {
-        row["team_id"]: row
-        for row in _deciding(p)
-        .order_by()
-        .values("team_id")
-        .annotate(
-            total=Count("id"),
-            new=Count("id", filter=why["is_new"]),
-            overdue=Count("id", filter=why["is_overdue"]),
-            plan_due=Count("id", filter=why["is_plan_due"]),
-        )
-    }
-    oldest = Window(RowNumber(), partition_by=[F("team_id")], order_by=[F("raised_on").asc(), F("number").asc()])
+    team = [F("team_id")]
+    oldest = Window(RowNumber(), partition_by=team, order_by=[F("raised_on").asc(), F("number").asc()])
+    counts = {"total": Window(Count("id"), partition_by=team)}
+    counts |= {name: Window(Count("id", filter=why[flag]), partition_by=team) for name, flag in REASONS.items()}
+    numbered = _deciding(p).annotate(place=oldest, **counts).filter(place__lte=listed)
+    found = {row["id"]: row for row in numbered.values("id", *counts)}
     groups: dict = {}
-    for case in needing_decision(p).annotate(place=oldest).filter(place__lte=listed):
+    # No case has id 0: the query runs even when nothing was found, so the page's count is constant.
+    for case in needing_decision(p).filter(id__in=list(found) or [0]):
         if case.team_id not in groups:
-            row = counts.get(case.team_id, {})
-            numbers = [row.get(k, 0) for k in ("total", "new", "overdue", "plan_due")]
+            row = found[case.id]
+            numbers = [row[name] for name in counts]
             groups[case.team_id] = Decisions(case.team, *numbers, cases=[], listed=listed)
         groups[case.team_id].cases.append(case)
     return list(groups.values())
+
+
+# Decisions' counts by reason: the field, and the flag of _decision_conditions it counts.
+REASONS = {"new": "is_new", "overdue": "is_overdue", "plan_due": "is_plan_due"}
 
 
 def _flag(condition: Q):

@@ -140,7 +140,7 @@ def _busy_ledger(teams: int, cases: int):
 @pytest.mark.parametrize(("teams", "cases"), [(1, 1), (4, 6)])
 def test_dashboard_query_count_is_constant(supervisor_client, db, teams, cases, django_assert_num_queries):
     _busy_ledger(teams, cases)
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(19):
         supervisor_client.get(reverse("reports:summary"), JANUARY)
 
 

@@ -15,12 +15,13 @@ from teams.roles import OFFICE, SUPERVISOR, require_role
 
 def analysis_context(period: Period) -> dict:
     """Everything the dashboard and the meeting pack show for PERIOD."""
+    fine = analysis.count_fine(period)  # counted once, added up four ways
     return {
         "period": period,
-        "headline": analysis.headline(period),
-        "categories": analysis.by_category(period),
-        "villages": analysis.by_village(period),
-        "teams": analysis.by_team(period),
+        "headline": analysis.headline(period, fine),
+        "categories": analysis.by_category(period, fine),
+        "villages": analysis.by_village(period, fine),
+        "teams": analysis.by_team(period, fine),
         "trend": analysis.trend(period.end),
         "rates": analysis.RATES,
         "counts": analysis.COUNT_DEFINITIONS,
