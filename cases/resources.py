@@ -344,11 +344,13 @@ COLUMNS = (
     "generated",
 )
 REQUIRED_COLUMNS = ("raised_on", "village", "title")
-# Fields whose cells their widget has converted and checked already (dates, yes/no, long texts):
-# the model's field checks skip them. Text with a length limit, choices, required fields and
-# foreign keys not yet found are still checked by full_clean.
+# Fields whose cells their widget has converted and checked already (dates, yes/no, long texts,
+# choices: a blank choice keeps the model's default): the model's field checks skip them. Text
+# with a length limit, required fields and foreign keys not yet found are still checked.
 CONVERTED = frozenset(
-    f.name for f in Case._meta.concrete_fields if f.blank and not f.is_relation and not isinstance(f, models.CharField)
+    f.name
+    for f in Case._meta.concrete_fields
+    if f.choices or (f.blank and not f.is_relation and not isinstance(f, models.CharField))
 )
 
 
@@ -435,6 +437,7 @@ class CaseResource(resources.ModelResource):
         self.today = timezone.localdate()
         self.numbers_in_file: set[str] = set()
         self.events: list[CaseEvent] = []
+        self.event_texts: dict[tuple, str] = {}
         headers = list(dataset.headers or [])
         missing = [header(name) for name in REQUIRED_COLUMNS if header(name) not in headers]
         if missing:
@@ -624,24 +627,29 @@ class CaseResource(resources.ModelResource):
 
     def after_save_instance(self, instance, row, **kwargs):
         user = kwargs.get("user")
-        file_name = kwargs.get("file_name")
         before = getattr(instance, "_status_before_import", "")
-        if before:
-            text = _("从台账文件“%(file)s”导入更新。") if file_name else _("从台账文件导入更新。")
-        else:
-            text = _("从台账文件“%(file)s”导入。") if file_name else _("从台账文件导入。")
         # Written after the case, in bulk (see after_import).
         self.events.append(
             CaseEvent(
                 case=instance,
                 kind=CaseEvent.Kind.IMPORTED,
                 author=user if user is not None and user.is_authenticated else None,
-                text=text % {"file": file_name} if file_name else text,
+                text=self.event_text(bool(before), kwargs.get("file_name")),
                 status_from=before,
                 status_to=instance.status,
                 public=False,
             )
         )
+
+    def event_text(self, updated: bool, file_name) -> str:
+        """The history's line, the same for every row of a file: translated once."""
+        if (updated, file_name) not in self.event_texts:
+            if updated:
+                text = _("从台账文件“%(file)s”导入更新。") if file_name else _("从台账文件导入更新。")
+            else:
+                text = _("从台账文件“%(file)s”导入。") if file_name else _("从台账文件导入。")
+            self.event_texts[updated, file_name] = text % {"file": file_name} if file_name else text
+        return self.event_texts[updated, file_name]
 
     def get_bulk_update_fields(self):
         return [*super().get_bulk_update_fields(), "version", "updated_at"]
