@@ -268,6 +268,15 @@ class Case(models.Model):
             # Office case list by village and status: the pages' count and the overdue flag's
             # (cases/views/lists.py), read from the index alone.
             models.Index(fields=["village", "status", "due_on"], name="cases_case_village_status_due"),
+            # Case list's overdue flag and filter: open cases (NOT status = closed, as
+            # CaseQuerySet.open() writes it) past their due date, without the closed million.
+            models.Index(fields=["due_on"], condition=~Q(status="closed"), name="cases_case_open_due"),
+            # Case list's "closed, not yet fed back" flag and filter, by village and team.
+            models.Index(
+                fields=["village", "team"],
+                condition=Q(status="closed", fed_back_on__isnull=True),
+                name="cases_case_awaiting_feedback",
+            ),
             # Reports (reports/tally.py): the cases closed in a month, and the month-local part of the
             # to-date figures; the meeting pack's cases still open at a past end (closed_on > end).
             models.Index(fields=["closed_on"], name="cases_case_closed_on"),

@@ -129,6 +129,14 @@ def test_case_list_office_sees_every_case(office_client, world):
     assert "共 5 件问题" in text(response)
 
 
+def test_case_list_unfiltered_count_follows_the_ledger(office_client, cadre_client, world):
+    # Unfiltered (sorting aside), the count comes from the tally of months, kept by triggers.
+    assert "共 5 件问题" in text(office_client.get(LIST, {"sort": "number"}))
+    world.cases.A.delete()
+    assert "共 4 件问题" in text(office_client.get(LIST))
+    assert "共 1 件问题" in text(cadre_client.get(LIST))
+
+
 def test_case_list_supervisor_sees_every_case(supervisor_client, world):
     response = supervisor_client.get(LIST)
     assert set(numbers(response)) == n(world, "A", "B", "C", "D", "E")

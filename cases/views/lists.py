@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,8 @@ from cases.export import RELATED, XLSX_CONTENT_TYPE, export_xlsx
 from cases.filters import CaseFilter
 from cases.list_forms import BulkForm, PageForm
 from cases.models import Case
-from teams.roles import OFFICE, is_office, require_role
+from reports.models import CaseTally
+from teams.roles import OFFICE, can_read_all_cases, is_office, require_role, team_of
 
 
 def _without_page(params: QueryDict) -> str:
@@ -35,13 +36,33 @@ def _list_url(params: QueryDict) -> str:
     return reverse("cases:list") + (f"?{query}" if query else "")
 
 
+def _unfiltered_count(user, filterset: CaseFilter) -> int | None:
+    """The number of cases of an unfiltered list (sorting aside): all of them for the office, a
+    team's for its cadre, from the tally of months (reports.models.CaseTally) instead of counting a
+    million rows; None when a filter narrows the list."""
+    chosen = {name: value for name, value in filterset.form.cleaned_data.items() if name != "sort"}
+    if any(value not in (None, "", False) for value in chosen.values()):
+        return None
+    tally = CaseTally.objects.all()
+    if not can_read_all_cases(user):
+        team = team_of(user)
+        if team is None:
+            return None
+        tally = tally.filter(team_id=team.pk)
+    return tally.aggregate(n=Sum("raised"))["n"] or 0
+
+
 def _render_list(request: HttpRequest, params: QueryDict, bulk_form: BulkForm | None = None) -> HttpResponse:
     """The list page for the filters in PARAMS (the query string, or the one a bulk form came from)."""
     filterset = CaseFilter(params, queryset=cases_for_user(request.user), request=request)
     page_form = PageForm(params)
     valid = filterset.is_valid()
     rows: QuerySet = filterset.qs.select_related(*RELATED) if valid else Case.objects.none()
-    page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(page_form.number())
+    paginator = Paginator(rows, settings.LIST_PAGE_SIZE)
+    count = _unfiltered_count(request.user, filterset) if valid else None
+    if count is not None:  # the tally's sum spares counting every case the user may see
+        paginator.count = count
+    page = paginator.get_page(page_form.number())
     flags = {"overdue": rows.overdue().count(), "awaiting": rows.awaiting_feedback().count()}
     can_bulk = is_office(request.user)
     if can_bulk and bulk_form is None:
