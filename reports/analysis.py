@@ -106,6 +106,9 @@ def case_filters(p: Period) -> dict[str, Q]:
     }
 
 
+CASE_FIGURES = list(case_filters(Period.month(2000, 1)))  # their names, in their order
+
+
 def case_counts(p: Period, suffix: str = "") -> dict:
     """The counts as plain Count(filter=...) over every case: the definition that count_cases
     computes faster (the tests compare the two)."""
@@ -142,7 +145,7 @@ def _add_case_counts(counter: Counter, p: Period, suffix: str):
 
 def _case_figures(counts: dict, suffix: str) -> dict:
     figures = {}
-    for name in case_filters(Period.month(2000, 1)):
+    for name in CASE_FIGURES:
         if name == "open_at_end":
             value = counts["raised_to_date" + suffix] - counts["closed_to_date" + suffix]
         elif name == "overdue":
@@ -344,7 +347,7 @@ def headline(p: Period, fine: dict | None = None) -> Headline:
     given FINE (count_fine(p))."""
     q = p.previous()
     counts = count_cases({"": p, "_prev": q})[()] if fine is None else regroup(fine).get(())
-    counts = counts or {name + s: 0 for name in case_filters(p) for s in ("", "_prev")}  # no case at all
+    counts = counts or {name + s: 0 for name in CASE_FIGURES for s in ("", "_prev")}  # no case at all
     feedback = Feedback.objects.filter(given_in(p, q))
     counts |= feedback.aggregate(**feedback_counts(p), **feedback_counts(q, "_prev"))
     known = Q(village__households__isnull=False)
@@ -399,7 +402,7 @@ def by_category(p: Period, fine: dict | None = None) -> list[Row]:
     """Categories with their sub-categories, then the unclassified: four queries, two given FINE."""
     group = ("category_id", "subcategory_id")
     cases = _this_period(regroup(fine, *group)) if fine is not None else count_cases({"": p}, *group)
-    return _category_rows(cases, list(case_filters(p)))
+    return _category_rows(cases, CASE_FIGURES)
 
 
 def _category_rows(grouped: dict, keys: list[str]) -> list[Row]:
@@ -433,7 +436,7 @@ def by_village(p: Period, fine: dict | None = None) -> list[Row]:
     visits = _visits_by(p, "village_id")
     rows = []
     for village in Village.objects.by_code():
-        counts = {k: 0 for k in case_filters(p)} | cases.get((village.pk,), {})
+        counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((village.pk,), {})
         counts |= _strip(visits.get(village.pk), "village_id", default=visit_counts(p))
         counts["households"] = village.households or 0
         rows.append(Row("village", village.code, village.short_name, counts, village.pk))
@@ -451,7 +454,7 @@ def by_team(p: Period, fine: dict | None = None) -> list[Row]:
     thursdays = len(p.thursdays())
     rows = []
     for team in Team.objects.select_related("village"):
-        counts = {k: 0 for k in case_filters(p)} | cases.get((team.pk,), {})
+        counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((team.pk,), {})
         counts |= _strip(visits.get(team.pk), "team_id", default=visit_counts(p))
         counts |= _strip(feedback.get(team.pk), "case__team_id", default=feedback_counts(p))
         counts |= _strip(checks.get(team.pk), "case__team_id", default=SpotCheck.counts())

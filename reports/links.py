@@ -5,9 +5,10 @@ show exactly the cases counted; otherwise — closed in a past period, open at a
 unclassified — to /reports/cases/, which lists exactly the cases of reports.analysis's condition.
 """
 
+import functools
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from reports.analysis import Period, Row
@@ -16,9 +17,19 @@ from reports.analysis import Period, Row
 CASE_LIST_DIMS = {"category": "category", "subcategory": "subcategory", "village": "village", "team": "team"}
 
 
+@functools.cache
+def _path(name: str, prefix: str) -> str:
+    """reverse(NAME) under the script PREFIX, once: a dashboard has some 600 links."""
+    return reverse(name)
+
+
+def _reverse(name: str) -> str:
+    return _path(name, get_script_prefix())
+
+
 def case_list_url(**params) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("cases:list") + (f"?{query}" if query else "")
+    return _reverse("cases:list") + (f"?{query}" if query else "")
 
 
 def figure_url(figure: str, period: Period, row: Row | None = None) -> str:
@@ -31,7 +42,7 @@ def figure_url(figure: str, period: Period, row: Row | None = None) -> str:
     params = {"figure": figure, "start": period.start.isoformat(), "end": period.end.isoformat()}
     if row is not None:
         params[row.dim] = row.pk if row.pk is not None else 1
-    return reverse("reports:cases") + "?" + urlencode(params)
+    return _reverse("reports:cases") + "?" + urlencode(params)
 
 
 def _case_list_params(figure: str, period: Period) -> dict | None:

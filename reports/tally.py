@@ -14,7 +14,7 @@ cases (one Count(filter=...) per count, the WHERE an OR of the ranges) and one o
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
 from cases.models import Case
@@ -120,8 +120,12 @@ class Counter:
                     counts[name] = counts.get(name, 0) + (value or 0)
 
 
+@transaction.atomic
 def rebuild():
-    """Count every case afresh: for a database whose tally is in doubt (the triggers keep it)."""
+    """Count every case afresh: for a database whose tally is in doubt (the triggers keep it).
+    Writes to the ledger wait meanwhile, so that none falls between the count and the triggers."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("LOCK TABLE cases_case IN SHARE MODE")
         for sql in tally_sql.rebuild(connection.vendor):
             cursor.execute(sql)
