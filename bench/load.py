@@ -79,10 +79,12 @@ def url_for(name: str) -> str:
     return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
-def source_tree(commit: str, work: Path) -> tuple[Path, str]:
-    """Where the served code comes from, and how the report names it: COMMIT exported by git
-    archive (what other people edit in the working tree meanwhile does not reach the server,
-    not even when gunicorn replaces a worker), or the working tree itself."""
+def source_tree(commit: str, work: Path, tree: str = "") -> tuple[Path, str]:
+    """Where the served code comes from, and how the report names it: TREE (a folder), COMMIT
+    exported by git archive (what other people edit in the working tree meanwhile does not reach
+    the server, not even when gunicorn replaces a worker), or the working tree itself."""
+    if tree:
+        return Path(tree).resolve(), f"the folder {tree}"
     head = subprocess.run(["git", "rev-parse", "--short", commit or "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if not commit:
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
@@ -407,6 +409,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="use the database as it is (from an earlier --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--commit", default="", help="serve this commit (git archive), not the working tree")
+    parser.add_argument("--tree", default="", help="serve the code in this folder (e.g. an export with a fix)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--output", default=str(ROOT / "bench" / "load_results.md"))
     args = parser.parse_args()
@@ -421,7 +424,7 @@ def main() -> int:
     args = arguments()
     info = load_report.machine(args.workers, admin_sql("SHOW server_version")[0][0])
     work = Path(tempfile.mkdtemp(prefix="sanhe_load_"))
-    tree, info["code"] = source_tree(args.commit, work)
+    tree, info["code"] = source_tree(args.commit, work, args.tree)
     env = server_env(args.database, str(work / "static"), free_port(), args.workers)
     if not args.reuse:
         print(f"building {args.database} from {info['code']}", flush=True)
