@@ -1,6 +1,7 @@
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db import OperationalError, connection
 
 
@@ -39,6 +40,22 @@ def test_health_503_when_the_cache_keeps_nothing(client, settings):
 
     assert response.status_code == 503
     assert response.json()["cache"] == "error"
+
+
+@pytest.mark.django_db
+def test_health_checks_at_once_do_not_read_each_others_value(client):
+    """Another check writes between this check's set and get: each check has its own key."""
+    real_set = cache.set
+
+    def set_then_another_check(key, value, timeout):
+        real_set(key, value, timeout)
+        real_set("health-check", "another check's value", timeout)
+        real_set(key.replace(value, "0" * 32), "0" * 32, timeout)
+
+    with mock.patch("sanhe.lib.health.cache.set", side_effect=set_then_another_check):
+        response = client.get("/health/")
+
+    assert response.status_code == 200
 
 
 @pytest.mark.django_db
