@@ -4,7 +4,6 @@ For load balancers and monitors. The cache counts: the public boards and /track/
 live in it, so a broken cache breaks pages while the database is fine."""
 
 import logging
-import uuid
 
 from django.core.cache import cache
 from django.db import connection
@@ -27,19 +26,14 @@ def database_answers() -> bool:
 
 
 def cache_answers() -> bool:
-    # A key of its own: with one shared key, two checks at once read each other's value.
-    value = uuid.uuid4().hex
-    key = f"health-check-{value}"
+    """A read, not a write: monitors ask every few seconds, and a missing cache table or an
+    unreachable Redis fails the read just the same."""
     try:
-        cache.set(key, value, 10)
-        kept = cache.get(key) == value
-        cache.delete(key)
-        if kept:
-            return True
-        logger.error("health check: the cache did not keep a value")
+        cache.get("health-check")
     except Exception:
         logger.exception("health check: the cache did not answer")
-    return False
+        return False
+    return True
 
 
 @never_cache
