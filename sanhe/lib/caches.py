@@ -23,6 +23,10 @@ BACKENDS = {
     "dummy": "django.core.cache.backends.dummy.DummyCache",
 }
 
+# Django culls at 300 entries by default; every village board, page and filter is an entry, and
+# a culled board costs a cold render.
+MAX_ENTRIES = 20_000
+
 
 def cache_from_url(url: str, key_prefix: str = "sanhe") -> dict:
     """One entry of settings.CACHES from URL; an unknown scheme fails loudly."""
@@ -36,10 +40,12 @@ def cache_from_url(url: str, key_prefix: str = "sanhe") -> dict:
     cache = {"BACKEND": BACKENDS[scheme], "KEY_PREFIX": key_prefix}
     if scheme == "locmem":
         cache["LOCATION"] = parts.netloc or "sanhe"
+        cache["OPTIONS"] = {"MAX_ENTRIES": MAX_ENTRIES}
     elif scheme == "db":
         if not parts.netloc:
             raise ImproperlyConfigured("CACHE_URL db:// needs a table name: db://sanhe_cache")
         cache["LOCATION"] = parts.netloc
+        cache["OPTIONS"] = {"MAX_ENTRIES": MAX_ENTRIES}
     elif scheme in ("redis", "rediss"):
         cache["LOCATION"] = url
     elif scheme == "file":

@@ -134,6 +134,7 @@ def test_cache_url_selects_shared_backends():
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "KEY_PREFIX": "sanhe",
         "LOCATION": "sanhe_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
     assert cache_from_url("redis://127.0.0.1:6379/1") == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
