@@ -8,6 +8,7 @@ are set as save() would, and related objects assigned before their ids existed a
 
 import datetime
 import io
+import operator
 
 from django.db import connections, router
 from django.utils.functional import Promise
@@ -25,6 +26,9 @@ def insert_all(model, objs: list) -> None:
         return
     meta = model._meta
     fields = meta.concrete_fields
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    related = [f for f in fields if f.is_relation]
+    values = operator.attrgetter(*(f.attname for f in fields))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -33,9 +37,11 @@ def insert_all(model, objs: list) -> None:
         ids = [row[0] for row in cursor.fetchall()]
         text = io.StringIO()
         for obj, pk in zip(objs, ids, strict=True):
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
             obj.pk = pk
-            text.write("\t".join(_copy_text(field.pre_save(obj, add=True)) for field in fields))
+            _follow_related(obj, related)
+            for field in stamped:
+                field.pre_save(obj, add=True)  # created_at, updated_at: as save() sets them
+            text.write("\t".join(map(_copy_text, values(obj))))
             text.write("\n")
             obj._state.adding, obj._state.db = False, connection.alias
         text.seek(0)
@@ -43,18 +49,35 @@ def insert_all(model, objs: list) -> None:
         cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", text)
 
 
+def _follow_related(obj, related) -> None:
+    """A foreign key set to an object saved since (an event's case) takes the object's id."""
+    for field in related:
+        if getattr(obj, field.attname) is None and field.is_cached(obj):
+            target = field.get_cached_value(obj)
+            if target is not None:
+                if target.pk is None:
+                    raise ValueError(f"{field.name} of {obj!r} is not saved")
+                setattr(obj, field.attname, target.pk)
+
+
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_text(value) -> str:
     """A value in COPY's text format: \\N for NULL, t/f, ISO dates, text with its escapes."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(ESCAPES)
     if value is None:
         return r"\N"
-    if isinstance(value, Promise):  # a lazily translated text
-        value = str(value)
-    if isinstance(value, bool):
+    if kind is bool:
         return "t" if value else "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if kind is int:
+        return str(value)
     if isinstance(value, datetime.date):  # dates, and datetimes with their time zone
         return value.isoformat()
+    if isinstance(value, Promise | str):  # lazily translated text, choices (str subclasses)
+        return str(value).translate(ESCAPES)
     if isinstance(value, int):
-        return str(value)
-    raise TypeError(f"no COPY text for {type(value).__name__}")
+        return str(int(value))
+    raise TypeError(f"no COPY text for {kind.__name__}")

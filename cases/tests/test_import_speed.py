@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from cases import workflow
+from cases.inserts import insert_all
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
 from cases.models import Case, CaseEvent, NumberSequence
 from cases.resources import CaseResource
@@ -215,6 +216,45 @@ def test_import_ledger_row_refused_while_writing_writes_nothing_of_the_others(to
         import_ledger(plan, by=office_user)
 
     assert (Case.objects.count(), CaseEvent.objects.count(), NumberSequence.objects.count()) == (0, 0, 0)
+
+
+def test_insert_all_writes_every_kind_of_value_as_given(town, office_user):
+    """COPY on PostgreSQL (bulk_create elsewhere): text with tabs, line breaks and backslashes,
+    dates, booleans, empty values, and events pointing at cases saved in the same call."""
+    case = Case(
+        number="SH-2015-0001",
+        village=town.village,
+        team=town,
+        raised_on=datetime.date(2015, 1, 8),
+        title="水渠\t年久\\失修",
+        description="第一行\n第二行\r\n\\N 不是空值",
+        status=Case.Status.CLOSED,
+        closure=Case.Closure.SOLVED,
+        closed_on=datetime.date(2015, 1, 20),
+        result="已修好",
+        public_posting=False,
+    )
+    event = CaseEvent(case=case, kind=CaseEvent.Kind.IMPORTED, author=office_user, text="", status_to="closed")
+
+    insert_all(Case, [case])
+    insert_all(CaseEvent, [event])
+
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.title, saved.description, saved.closed_on, saved.public_posting, saved.team_id, saved.version) == (
+        "水渠\t年久\\失修",
+        "第一行\n第二行\r\n\\N 不是空值",
+        datetime.date(2015, 1, 20),
+        False,
+        town.pk,
+        1,
+    )
+    assert (saved.responsible_id, saved.due_on, saved.created_at is not None, saved.updated_at is not None) == (
+        None,
+        None,
+        True,
+        True,
+    )
+    assert list(saved.events.values_list("pk", "author", "text")) == [(event.pk, office_user.pk, "")]
 
 
 # -- Recording one case -------------------------------------------------------------------------
