@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
+from cases import xlsx
 from cases.ledger_cells import (
     CHANNEL_LOOKUP,
     CLOSED_LOOKUP,
@@ -73,11 +74,20 @@ class Lookups:
         return found[0] if len({v.pk for v in found}) == 1 else None
 
 
-def _open_workbook(source):
+def _read_sheets(source) -> list[tuple[str, list[list]]] | None:
+    """Every sheet's title and rows of values: read straight from the XML (cases/xlsx.py, several
+    times faster), or by openpyxl if that fails on a file openpyxl still reads; None when neither
+    can: not a zip, not a workbook, broken XML (an upload can fail in any way; it is refused)."""
     try:
-        return load_workbook(source, data_only=True)
-    except Exception:  # not a zip, not a workbook, broken XML: an upload can fail in any way; refuse it
+        return list(xlsx.sheets(source))
+    except Exception:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    try:
+        workbook = load_workbook(source, data_only=True)
+    except Exception:
         return None
+    return [(sheet.title, _sheet_rows(sheet)) for sheet in workbook.worksheets]
 
 
 def _sheet_rows(sheet) -> list[list]:
@@ -122,23 +132,20 @@ def read_ledger(
     """Read an .xlsx ledger into a plan. Writes nothing."""
     filename = filename or (Path(source).name if isinstance(source, str | Path) else "")
     plan = LedgerPlan(filename=filename)
-    workbook = _open_workbook(source)
-    if workbook is None:
+    sheets = _read_sheets(source)
+    if sheets is None:
         plan.problems.append(_("无法读取文件：请上传 Excel 2007 及以上版本保存的 .xlsx 文件。"))
         return plan
-    for sheet in workbook.worksheets:
-        rows = _sheet_rows(sheet)
-        found = _find_header(rows)
-        if found:
-            break
-    else:
+    # The first sheet with a header.
+    found = next(((title, rows, header) for title, rows in sheets if (header := _find_header(rows))), None)
+    if found is None:
         plan.problems.append(
             _("找不到表头：前 %(n)d 行中没有一行同时写有“村（社区）”“反映时间”“问题内容”等列名。")
             % {"n": MAX_HEADER_SCAN}
         )
         return plan
-    header_index, matched = found
-    plan.sheet, plan.header_row = sheet.title, header_index + 1
+    plan.sheet, rows, (header_index, matched) = found
+    plan.header_row = header_index + 1
     header = rows[header_index]
     positions: dict[str, int] = {}
     for i, value in enumerate(header):
