@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cases.models import Case, Category
+from reports.models import CaseTally
 
 HUNDREDTH = Decimal("0.01")
 
@@ -93,8 +94,6 @@ def summary(*, start=None, end=None, village=None, team=None, category=None) -> 
     """summarize(filter_cases(...)) in four queries that cost two months' cases, not the ledger's:
     the whole months between START and END from the tally (reports.models.CaseTally), the days
     before the first and after the last of them live (without END, the current month)."""
-    from reports.models import CaseTally  # reports.models is loaded after this module
-
     first = start if start is None or start.day == 1 else _next_month(start)  # the first whole month
     after = (end + datetime.timedelta(days=1) if end is not None else timezone.localdate()).replace(day=1)
     months, days = Q(month__lt=after), Q(raised_on__gte=after) & _until(end)
