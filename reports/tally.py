@@ -14,7 +14,7 @@ cases (one Count(filter=...) per count, the WHERE an OR of the ranges) and one o
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q, Sum
 
 from cases.models import Case
@@ -128,4 +128,28 @@ def rebuild():
         if connection.vendor == "postgresql":
             cursor.execute("LOCK TABLE cases_case IN SHARE MODE")
         for sql in tally_sql.rebuild(connection.vendor):
+            cursor.execute(sql)
+
+
+def ensure_triggers(using: str = "default", **kwargs) -> None:
+    """After every migrate: SQLite drops a table's triggers when a migration rebuilds the table, and
+    the tally would then silently stop counting. Missing triggers are put back and the tally
+    recounted, since writes made meanwhile went uncounted."""
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        if "reports_casetally" not in conn.introspection.table_names(cursor):
+            return  # migrated back before the tally existed
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'cases_case'::regclass")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+        present = {name for (name,) in cursor.fetchall()}
+    if set(tally_sql.TRIGGERS) <= present:
+        return
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        for sql in tally_sql.drop_triggers(conn.vendor) + tally_sql.create_triggers(conn.vendor):
+            cursor.execute(sql)
+        if conn.vendor == "postgresql":
+            cursor.execute("LOCK TABLE cases_case IN SHARE MODE")
+        for sql in tally_sql.rebuild(conn.vendor):
             cursor.execute(sql)

@@ -5,16 +5,19 @@ import datetime
 import random
 
 import pytest
-from django.db.models import Count, Q
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, SubCategory
 from cases.tests.factories import CategoryFactory, SubCategoryFactory
-from reports import tally
+from reports import tally, tally_sql
 from reports.analysis import Period, case_counts, count_cases, ledger_as_of, trend
 from reports.figures import filter_cases, summarize, summary
 from reports.models import CaseTally
+from teams.models import Team
 from teams.tests.factories import TeamFactory
 
 DAY = datetime.timedelta(days=1)
@@ -156,3 +159,29 @@ def test_triggers_keep_what_a_rebuild_counts(random_ledger):
     assert triggered == kept()
     assert sum(row[5] for row in triggered) == Case.objects.count()
     assert sum(row[7] for row in triggered) == Case.objects.filter(Q(status=Case.Status.CLOSED)).count()
+
+
+def trigger_names() -> set:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'cases_case'::regclass")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_migrate_puts_back_lost_triggers_and_recounts(random_ledger):
+    """SQLite drops a table's triggers when a migration rebuilds it; the next migrate repairs that."""
+    with connection.cursor() as cursor:
+        for sql in tally_sql.drop_triggers(connection.vendor):
+            cursor.execute(sql)
+    teams = list(Team.objects.all())
+    _random_case(random.Random(1), 999, teams, list(SubCategory.objects.all()), random_ledger).save()
+    assert CaseTally.objects.aggregate(n=Sum("raised"))["n"] == Case.objects.count() - 1  # uncounted
+
+    call_command("migrate", verbosity=0)
+
+    assert set(tally_sql.TRIGGERS) <= trigger_names()
+    assert CaseTally.objects.aggregate(n=Sum("raised"))["n"] == Case.objects.count()
+    _random_case(random.Random(2), 1000, teams, list(SubCategory.objects.all()), random_ledger).save()
+    assert CaseTally.objects.aggregate(n=Sum("raised"))["n"] == Case.objects.count()
