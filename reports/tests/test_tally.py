@@ -2,6 +2,7 @@
 over every case, on a random ledger that is then edited, bulk-updated and partly deleted."""
 
 import datetime
+import io
 import random
 
 import pytest
@@ -185,3 +186,14 @@ def test_migrate_puts_back_lost_triggers_and_recounts(random_ledger):
     assert CaseTally.objects.aggregate(n=Sum("raised"))["n"] == Case.objects.count()
     _random_case(random.Random(2), 1000, teams, list(SubCategory.objects.all()), random_ledger).save()
     assert CaseTally.objects.aggregate(n=Sum("raised"))["n"] == Case.objects.count()
+
+
+def test_rebuild_tally_command_recounts(random_ledger):
+    CaseTally.objects.all().delete()
+    out = io.StringIO()
+
+    call_command("rebuild_tally", stdout=out)
+
+    total = Case.objects.count()
+    assert CaseTally.objects.aggregate(n=Sum("raised"))["n"] == total
+    assert f"rebuild_tally: {total} cases" in out.getvalue()
