@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from cases.formats import FastXLSX
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, Referral, SubCategory
 from cases.resources import CaseResource
 from cases.workflow import register_case
@@ -124,7 +125,7 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
 @admin.register(Case)
 class CaseAdmin(ImportExportModelAdmin):
     resource_classes = [CaseResource]
-    formats = [base_formats.XLSX, base_formats.CSV]
+    formats = [FastXLSX, base_formats.CSV]
     # With a byte-order mark, so that Excel opens the Chinese of a csv file correctly.
     to_encoding = "utf-8-sig"
 

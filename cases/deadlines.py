@@ -6,11 +6,14 @@ Monday to Friday and say so (the returned flag), never an error.
 """
 
 import datetime
+import functools
 
 import chinese_calendar
 from django.conf import settings
 
 
+# chinese_calendar works out its table's range on every call; an import counts thousands of days.
+@functools.lru_cache(maxsize=4096)
 def is_workday(day: datetime.date) -> tuple[bool, bool]:
     """(whether DAY is a working day, whether the Monday–Friday fallback decided it)."""
     try:

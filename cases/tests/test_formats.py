@@ -1,0 +1,47 @@
+"""The admin's .xlsx format reads what django-import-export's own XLSX reads."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from import_export.formats import base_formats
+
+from cases.formats import FastXLSX
+
+
+def workbook(rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+ROWS = [
+    ["编号", "村（社区）", "反映日期", "户数", "内容", None],
+    [None, "东联村", datetime.datetime(2015, 1, 8), 12, "水渠年久失修\n需要清理", None],
+    ["SH-2015-0001", "三合圩社区", datetime.datetime(2015, 1, 15), 3.5, "", "多余一列"],
+    [None, None, None, None, None, None],
+]
+
+
+def test_fast_xlsx_reads_what_import_exports_reader_reads():
+    content = workbook(ROWS)
+
+    fast = FastXLSX().create_dataset(content)
+    slow = base_formats.XLSX().create_dataset(content)
+
+    assert fast.headers == slow.headers
+    assert [list(row) for row in fast] == [list(row) for row in slow]
+
+
+@pytest.mark.parametrize("content", [b"not a workbook", b"PK\x03\x04 broken zip"])
+def test_fast_xlsx_leaves_what_it_cannot_read_to_openpyxl(content):
+    with pytest.raises(Exception) as fast:
+        FastXLSX().create_dataset(content)
+    with pytest.raises(Exception) as slow:
+        base_formats.XLSX().create_dataset(content)
+
+    assert type(fast.value) is type(slow.value)
