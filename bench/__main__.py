@@ -10,25 +10,12 @@ from pathlib import Path
 
 import psycopg2
 
+from bench.pg import PG, admin_sql, url_for
+
 ROOT = Path(__file__).resolve().parent.parent
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DEMO_CASES = 142
 SUMMARY = "summary.json (all time)"
 FLOOR = "FLOOR raw SQL aggregates (psycopg2)"  # load_demo brings these; generate_cases adds the rest
-
-
-def admin_sql(sql: str):
-    conn = psycopg2.connect(dbname="postgres", **PG)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall() if cur.description else None
-    conn.close()
-    return rows
-
-
-def url_for(name: str) -> str:
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
 def manage(env: dict, *args: str):

@@ -38,9 +38,9 @@ from pathlib import Path
 import psycopg2
 
 from bench import load_report, staff
+from bench.pg import PG, admin_sql, url_for
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 WRK_ERRORS = ("status", "connect", "read", "write", "timeout")
 
 WRK_DONE = """
@@ -63,20 +63,6 @@ end
 
 
 # -- The database and the server ------------------------------------------------------------
-
-
-def admin_sql(sql: str) -> list | None:
-    conn = psycopg2.connect(dbname="postgres", **PG)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall() if cur.description else None
-    conn.close()
-    return rows
-
-
-def url_for(name: str) -> str:
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
 def source_tree(commit: str, work: Path, tree: str = "") -> tuple[Path, str]:
