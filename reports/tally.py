@@ -132,9 +132,10 @@ def rebuild():
 
 
 def ensure_triggers(using: str = "default", **kwargs) -> None:
-    """After every migrate: SQLite drops a table's triggers when a migration rebuilds the table, and
-    the tally would then silently stop counting. Missing triggers are put back and the tally
-    recounted, since writes made meanwhile went uncounted."""
+    """After every migrate and every flush (both send post_migrate), count the tally afresh and put
+    back any trigger that is missing. SQLite drops a table's triggers when a migration rebuilds the
+    table, and a flush empties the tables in an order the triggers do not expect (on SQLite its
+    DELETEs of cases count down a tally already emptied); the recount costs one pass over the cases."""
     conn = connections[using]
     with conn.cursor() as cursor:
         if "reports_casetally" not in conn.introspection.table_names(cursor):
@@ -144,11 +145,10 @@ def ensure_triggers(using: str = "default", **kwargs) -> None:
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
         present = {name for (name,) in cursor.fetchall()}
-    if set(tally_sql.TRIGGERS) <= present:
-        return
     with transaction.atomic(using=using), conn.cursor() as cursor:
-        for sql in tally_sql.drop_triggers(conn.vendor) + tally_sql.create_triggers(conn.vendor):
-            cursor.execute(sql)
+        if not set(tally_sql.TRIGGERS) <= present:
+            for sql in tally_sql.drop_triggers(conn.vendor) + tally_sql.create_triggers(conn.vendor):
+                cursor.execute(sql)
         if conn.vendor == "postgresql":
             cursor.execute("LOCK TABLE cases_case IN SHARE MODE")
         for sql in tally_sql.rebuild(conn.vendor):
