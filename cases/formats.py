@@ -7,7 +7,7 @@ import tablib
 from django.conf import settings
 from import_export.formats import base_formats
 
-from cases import xlsx
+from cases import ledger_files, xlsx
 
 
 class FastXLSX(base_formats.XLSX):
@@ -15,6 +15,8 @@ class FastXLSX(base_formats.XLSX):
         """The first worksheet: its first row the headers, every row as wide as the widest."""
         try:
             _title, rows = next(xlsx.sheets(io.BytesIO(in_stream)))
+        except xlsx.TooLarge as error:  # bounded: never handed on to openpyxl, which reads without limits
+            raise ValueError(str(ledger_files.too_large(error))) from error
         except Exception:  # not a workbook our reader understands: let openpyxl try, and say why
             return super().create_dataset(in_stream)
         dataset = tablib.Dataset()

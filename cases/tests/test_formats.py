@@ -45,3 +45,18 @@ def test_fast_xlsx_leaves_what_it_cannot_read_to_openpyxl(content):
         base_formats.XLSX().create_dataset(content)
 
     assert type(fast.value) is type(slow.value)
+
+
+def test_fast_xlsx_refuses_a_workbook_past_its_limits_without_handing_it_to_openpyxl():
+    """A tiny file whose one cell sits at XFD1048576 once drove a worker to 9.2 GB (openpyxl builds
+    the whole grid): the admin's import refuses it with the ledger import's message instead."""
+    from cases.tests.test_ledger_files import handmade
+
+    data = handmade(
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>编号</t></is></c></row>'
+        '<row r="1048576"><c r="B1048576"><v>1</v></c></row></sheetData>'
+        '<mergeCells count="1"><mergeCell ref="A1:B1048576"/></mergeCells>'
+    )
+
+    with pytest.raises(ValueError, match="异常，无法读取"):
+        FastXLSX().create_dataset(data)
