@@ -13,7 +13,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from cases.formats import FastXLSX
-from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, Referral, SubCategory
+from cases.models import Case, CaseEvent, Category, Feedback, NameAlias, NumberSequence, Referral, SubCategory
 from cases.resources import CaseResource
 from cases.workflow import register_case
 
@@ -37,13 +37,14 @@ class ReadOnlyMixin:
 
 class SubCategoryInline(admin.TabularInline):
     model = SubCategory
-    fields = ["code", "label", "order"]
+    fields = ["code", "label", "order", "sensitive"]
     extra = 0
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "order"]
+    list_display = ["code", "label", "order", "sensitive"]
+    list_filter = ["sensitive"]
     list_display_links = ["code", "label"]
     search_fields = ["code", "label"]
     inlines = [SubCategoryInline]
@@ -51,11 +52,27 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(SubCategory)
 class SubCategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "category", "order"]
+    list_display = ["code", "label", "category", "order", "sensitive"]
     list_display_links = ["code", "label"]
-    list_filter = ["category"]
+    list_filter = ["category", "sensitive"]
     search_fields = ["code", "label", "category__label"]
     list_select_related = ["category"]
+
+
+@admin.register(NameAlias)
+class NameAliasAdmin(admin.ModelAdmin):
+    """The ways ledgers write names, matched once by the office (cases/names.py); editable here."""
+
+    list_display = ["text", "kind", "target", "created_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["text", "village__short_name", "category__label", "subcategory__label"]
+    list_select_related = ["village", "category", "subcategory", "created_by"]
+    fields = ["kind", "text", "village", "category", "subcategory"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(NumberSequence)

@@ -23,29 +23,37 @@ class Batch:
         self.cases: list[Case] = []
         self.events: list[CaseEvent] = []
 
-    def register(self, case: Case, *, text: str = "") -> Case:
-        """register_case, in memory: CASE is checked now and numbered by `save`."""
-        self.events.append(workflow.registration_event(case, by=self.by, text=text))
+    def register(self, case: Case, *, text: str = "", at=None) -> Case:
+        """register_case, in memory: CASE is checked now and numbered by `save`. AT dates its first
+        line of history (an import: the day the ledger says it was raised)."""
+        event = workflow.registration_event(case, by=self.by, text=text)
+        if at is not None:
+            event.at = at
+        self.events.append(event)
         self.cases.append(case)
         return case
 
-    def assign_responsible(self, case: Case, *, responsible) -> None:
-        self._apply(case, workflow.assign_change(case, responsible=responsible, by=self.by))
+    # AT dates a step's line of history when it happened before it was recorded (an import).
 
-    def triage(self, case: Case, **kwargs) -> None:
-        self._apply(case, workflow.triage_change(case, by=self.by, **kwargs))
+    def assign_responsible(self, case: Case, *, responsible, at=None) -> None:
+        self._apply(case, workflow.assign_change(case, responsible=responsible, by=self.by), at)
 
-    def add_progress(self, case: Case, *, text: str, public: bool) -> None:
-        self._apply(case, workflow.progress_change(case, text=text, public=public, by=self.by))
+    def triage(self, case: Case, *, at=None, **kwargs) -> None:
+        self._apply(case, workflow.triage_change(case, by=self.by, **kwargs), at)
 
-    def close(self, case: Case, **kwargs) -> None:
-        self._apply(case, workflow.close_change(case, by=self.by, **kwargs))
+    def add_progress(self, case: Case, *, text: str, public: bool, at=None) -> None:
+        self._apply(case, workflow.progress_change(case, text=text, public=public, by=self.by), at)
 
-    def _apply(self, case: Case, change: workflow.Change | None) -> None:
+    def close(self, case: Case, *, at=None, **kwargs) -> None:
+        self._apply(case, workflow.close_change(case, by=self.by, **kwargs), at)
+
+    def _apply(self, case: Case, change: workflow.Change | None, at=None) -> None:
         if change is None:
             return
         if change.bump:
             case.version += 1
+        if at is not None:
+            change.event.at = at
         self.events.append(change.event)
 
     def discard(self, cases) -> None:

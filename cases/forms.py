@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.deadlines import due_date
 from cases.models import Case, Category, Feedback, Referral, SubCategory
+from cases.privacy import check_public_text
 from teams.models import Cadre, Helper
 
 TEXT_MAX = 2000
@@ -102,6 +103,16 @@ class CaseForm(forms.Form):
         """The keyword arguments of the workflow function (without case, by, version)."""
         return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
+    def refuse_private(self, name: str, *names: str) -> None:
+        """FIELD is shown on the public notice board: refuse what identifies a resident (cases/privacy.py)."""
+        text = self.cleaned_data.get(name)
+        if not text:
+            return
+        try:
+            check_public_text(text, names=[self.case.resident_name, *names])
+        except ValidationError as error:
+            self.add_error(name, error)
+
 
 def default_due(case: Case) -> tuple[datetime.date, bool]:
     return due_date(timezone.localdate(), case.kind)
@@ -182,6 +193,12 @@ class ProgressForm(CaseForm):
         error_messages={"required": _("请选择是否公示。"), "invalid_choice": _("请选择是否公示。")},
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("public"):
+            self.refuse_private("text")
+        return data
+
 
 class HelperChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Helper) -> str:
@@ -257,6 +274,7 @@ class CloseForm(CaseForm):
     def clean(self):
         data = super().clean()
         self.check_after_raised("closed_on", _("办结日期"))
+        self.refuse_private("result")
         return data
 
 
@@ -380,6 +398,13 @@ class EditForm(CaseForm):
         required=False,
         help_text=_("不勾选时公开栏只显示类别、状态和日期（如涉及家庭困难的低保申请）。"),
     )
+    confirm_sensitive_posting = forms.BooleanField(
+        label=_("确认公示"),
+        required=False,
+        help_text=_(
+            "低保、困难、疾病、残疾、未成年人、纠纷等涉及敏感个人信息的问题默认不公示内容；确需公示时由党政办勾选。"
+        ),
+    )
 
     FIELDS = (
         "title",
@@ -426,7 +451,11 @@ class EditForm(CaseForm):
         raised_on, closed_on = data.get("raised_on"), self.case.closed_on
         if raised_on and closed_on and raised_on > closed_on:
             self.add_error("raised_on", _("反映日期不能晚于办结日期（%(date)s）。") % {"date": closed_on})
+        self.refuse_private("title", data.get("resident_name") or "")
         return data
 
     def arguments(self) -> dict:
-        return {"changes": {name: self.cleaned_data[name] for name in self.FIELDS}}
+        return {
+            "changes": {name: self.cleaned_data[name] for name in self.FIELDS},
+            "confirm_sensitive_posting": self.cleaned_data.get("confirm_sensitive_posting", False),
+        }

@@ -1,9 +1,11 @@
-"""Inserting thousands of new rows at once, as the imports do.
+"""Building and inserting thousands of new rows at once, as the imports do.
 
 On PostgreSQL the ids are drawn from the table's sequence in one query and the rows go in with
 COPY, which spends a fraction of bulk_create's time per value; elsewhere it is bulk_create.
 Either way the objects get their ids (events can then point at their cases), auto_now fields
 are set as save() would, and related objects assigned before their ids existed are followed.
+
+`build` makes a new object as the model's constructor does with keywords, several times faster.
 """
 
 import datetime
@@ -27,7 +29,7 @@ def insert_all(model, objs: list) -> None:
     meta = model._meta
     fields = meta.concrete_fields
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    related = [f for f in fields if f.is_relation]
+    related = [(f.attname, f.cache_name, f.target_field.attname) for f in fields if f.is_relation]
     values = operator.attrgetter(*(f.attname for f in fields))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -35,39 +37,52 @@ def insert_all(model, objs: list) -> None:
             [meta.db_table, meta.pk.column, len(objs)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        text = io.StringIO()
+        lines = []
         for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
             _follow_related(obj, related)
             for field in stamped:
                 field.pre_save(obj, add=True)  # created_at, updated_at: as save() sets them
-            text.write("\t".join(map(_copy_text, values(obj))))
-            text.write("\n")
+            lines.append("\t".join(map(_copy_text, values(obj))))
             obj._state.adding, obj._state.db = False, connection.alias
-        text.seek(0)
+        lines.append("")
+        text = io.StringIO("\n".join(lines))
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", text)
 
 
 def _follow_related(obj, related) -> None:
-    """A foreign key set to an object saved since (an event's case) takes the object's id."""
-    for field in related:
-        if getattr(obj, field.attname) is None and field.is_cached(obj):
-            target = field.get_cached_value(obj)
-            if target is not None:
-                if target.pk is None:
-                    raise ValueError(f"{field.name} of {obj!r} is not saved")
-                setattr(obj, field.attname, target.pk)
+    """A foreign key set to an object saved since (an event's case) takes the object's id.
+    RELATED: (attname, cache name, the target's attname) of each foreign key of the model."""
+    values, cache = obj.__dict__, obj._state.fields_cache
+    for attname, cache_name, target_attname in related:
+        if values.get(attname) is None and cache.get(cache_name) is not None:
+            target = cache[cache_name]
+            value = getattr(target, target_attname)
+            if value is None:
+                raise ValueError(f"{cache_name} of {obj!r} is not saved")
+            values[attname] = value
 
 
-ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _escape(text: str) -> str:
+    """Text in COPY's text format. Most text has none of the four characters: testing for each
+    is several times faster than str.translate, which is slow on Chinese text."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text:
+        text = text.replace("\t", "\\t")
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    return text
 
 
 def _copy_text(value) -> str:
     """A value in COPY's text format: \\N for NULL, t/f, ISO dates, text with its escapes."""
     kind = type(value)
     if kind is str:
-        return value.translate(ESCAPES)
+        return _escape(value)
     if value is None:
         return r"\N"
     if kind is bool:
@@ -77,7 +92,85 @@ def _copy_text(value) -> str:
     if isinstance(value, datetime.date):  # dates, and datetimes with their time zone
         return value.isoformat()
     if isinstance(value, Promise | str):  # lazily translated text, choices (str subclasses)
-        return str(value).translate(ESCAPES)
+        return _escape(str(value))
     if isinstance(value, int):
         return str(int(value))
     raise TypeError(f"no COPY text for {kind.__name__}")
+
+
+# --- Building new objects ------------------------------------------------------------------
+
+_LAYOUTS: dict = {}
+
+
+def _layout(model) -> tuple[list, dict, list, list] | None:
+    """How `build` makes MODEL's objects: its concrete fields; for each name a field may be given
+    by, (position, the foreign key when given as an object, else None); the values of the fields
+    not given (MISSING where the default is worked out on each call, e.g. a date of now); and the
+    positions of those. None when only the constructor itself will do (one-to-one keys, generated
+    or virtual fields)."""
+    if model in _LAYOUTS:
+        return _LAYOUTS[model]
+    fields = list(model._meta.concrete_fields)
+    layout = None
+    simple = len(fields) == len(model._meta.fields) and not any(getattr(f, "generated", False) for f in fields)
+    if simple and all(f.many_to_one and len(f.related_fields) == 1 for f in fields if f.is_relation):
+        names, defaults, computed = {}, [], []
+        for i, field in enumerate(fields):
+            names[field.attname] = (i, None)
+            if field.is_relation:
+                names[field.name] = (i, field)
+            if field.has_default() and callable(field.default):
+                defaults.append(MISSING)
+                computed.append(i)
+            else:
+                defaults.append(field.get_default())
+        layout = (fields, names, defaults, computed)
+    _LAYOUTS[model] = layout
+    return layout
+
+
+MISSING = object()
+
+
+def build(model, **values):
+    """MODEL(**VALUES), built the way Django loads a row (positional values, one per field): the
+    same object, with the defaults of the fields not given and the related objects given cached
+    and their ids set, as the constructor and the foreign keys' descriptors do, several times
+    faster. Anything else (a property, an unknown name, an object of the wrong model) goes to
+    the constructor itself, which sets it or refuses it."""
+    layout = _layout(model)
+    if layout is None:
+        return model(**values)
+    fields, names, defaults, computed = layout
+    args = defaults.copy()
+    related = []
+    for name, value in values.items():
+        found = names.get(name)
+        if found is None:
+            return model(**values)
+        position, field = found
+        if field is not None:
+            if value is not None:
+                if not isinstance(value, field.remote_field.model._meta.concrete_model):
+                    return model(**values)
+                related.append((field, value))
+                value = getattr(value, field.target_field.attname)
+            else:
+                related.append((field, None))
+        args[position] = value
+    for position in computed:
+        if args[position] is MISSING:
+            args[position] = fields[position].get_default()
+    obj = model(*args)
+    state = obj._state
+    for field, value in related:
+        if value is not None:
+            if state.db is None:
+                state.db = router.db_for_write(model, instance=value)
+            if value._state.db is None:
+                value._state.db = router.db_for_write(type(value), instance=obj)
+            if not router.allow_relation(value, obj):
+                return model(**values)
+        state.fields_cache[field.cache_name] = value
+    return obj

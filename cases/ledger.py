@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import numbering, workflow
@@ -45,6 +46,16 @@ class ImportResult:
     @property
     def numbers(self) -> list[str]:
         return [case.number for case in self.created]
+
+    def summary(self) -> str:
+        """What the import did, in one line: new, already imported (or repeated in the file), left out."""
+        return _(
+            "新登记 %(created)d 件，%(skipped)d 行已导入过或在文件中重复（跳过），%(refused)d 行有问题未导入。"
+        ) % {
+            "created": len(self.created),
+            "skipped": self.skipped,
+            "refused": self.refused,
+        }
 
 
 class LedgerNotClean(Exception):
@@ -91,22 +102,41 @@ def import_ledger(plan: LedgerPlan, *, by=None, only_clean: bool = False) -> Imp
     return result
 
 
+def _due_on(case: Case, due_dates: dict) -> datetime.date:
+    """The due date a case raised that day would have got, in working days (cases/deadlines.py);
+    counted once per day and kind: a ledger has many rows of a day, and counting is slow."""
+    if (case.raised_on, case.kind) not in due_dates:
+        due_dates[case.raised_on, case.kind] = due_date(case.raised_on, case.kind)[0]
+    return due_dates[case.raised_on, case.kind]
+
+
+def _provenance(row: RowPlan, filename: str, by) -> str:
+    """The first line of an imported case's history: the ledger's date, and where and by whom it came in."""
+    return _("台账记载的反映日期：%(raised)s。从“%(file)s”%(where)s导入，导入人：%(user)s，导入日期：%(today)s。") % {
+        "raised": row.values["raised_on"].isoformat(),
+        "file": filename or _("Excel台账"),
+        "where": row.where,
+        "user": (by.get_full_name() or by.get_username()) if by else _("系统"),
+        "today": timezone.localdate().isoformat(),
+    }
+
+
 def _write_row(row: RowPlan, filename: str, batch: Batch, due_dates: dict) -> Case:
-    """One case through the workflow: registered; then assigned, or triaged and closed, as the ledger says."""
+    """One case through the workflow: registered on the ledger's date; then, if open, given the due
+    date a new case would get (marked as derived) and assigned; or triaged and closed, as the ledger says."""
     v = row.values
-    case = _build_case(v, key=row.key, filename=filename, row=row.row)
-    batch.register(case, text=_("从Excel台账导入（第 %(row)d 行）") % {"row": row.row})
+    case = _build_case(v, key=row.key, filename=filename, where=row.where)
+    raised_at = _morning(case.raised_on)
+    batch.register(case, text=_provenance(row, filename, batch.by), at=raised_at)
     closure = v["closure"]
     if closure == OPEN:
+        case.due_on, case.due_derived = _due_on(case, due_dates), True
         if v["responsible"]:
-            batch.assign_responsible(case, responsible=v["responsible"])
+            batch.assign_responsible(case, responsible=v["responsible"], at=raised_at)
         return case
     if closure == Case.Closure.SOLVED:
-        # Counted once per day and kind: a ledger has many rows of a day, and counting is slow.
-        if (case.raised_on, case.kind) not in due_dates:
-            due_dates[case.raised_on, case.kind] = due_date(case.raised_on, case.kind)[0]
-        due_on = due_dates[case.raised_on, case.kind]
-        batch.triage(case, decision=Case.Decision.HANDLE_NOW, responsible=v["responsible"], due_on=due_on)
+        due_on = _due_on(case, due_dates)
+        batch.triage(case, decision=Case.Decision.HANDLE_NOW, responsible=v["responsible"], due_on=due_on, at=raised_at)
     elif closure == Case.Closure.EXPLAINED:
         batch.triage(
             case,
@@ -114,21 +144,38 @@ def _write_row(row: RowPlan, filename: str, batch: Batch, due_dates: dict) -> Ca
             responsible=v["responsible"],
             policy_basis=v["policy_basis"],
             explaining_department=v["explaining_department"],
+            at=raised_at,
         )
+    elif v["responsible"]:  # solved on the spot: by the cadre the ledger names
+        batch.assign_responsible(case, responsible=v["responsible"], at=raised_at)
     if closure != Case.Closure.ON_THE_SPOT:
-        batch.add_progress(case, text=_("台账导入：处理决定按台账的办结方式补记。"), public=False)
-    batch.close(case, closure=closure, result=v["handling"], closed_on=v["closed_on"])
+        batch.add_progress(case, text=_("台账导入：处理决定按台账的办结方式补记。"), public=False, at=raised_at)
+    result = v["result"] or _("已办结（办理情况见内部记录）。")
+    batch.close(
+        case,
+        closure=closure,
+        result=result,
+        closed_on=v["closed_on"],
+        at=_morning(v["closed_on"]) if v["closed_on"] else None,
+    )
     return case
 
 
-def _build_case(values: dict, *, key: str, filename: str, row: int) -> Case:
+def _morning(day: datetime.date) -> datetime.datetime:
+    """A day of the ledger as a time in the history: nine in the morning, local time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+
+
+def _build_case(values: dict, *, key: str, filename: str, where: str) -> Case:
+    """The case as the ledger writes it. What the board shows (summary, result) was made safe when
+    the row was read; the ledger's own words stay in the internal record."""
     description = values["content"]
-    if values["handling"] and values["closure"] == OPEN:
+    if values["handling"] and (values["closure"] == OPEN or values["result"] != values["handling"]):
         description += "\n\n" + _("办理情况（台账）：%(text)s") % {"text": values["handling"]}
     if values["notes"]:
         description += "\n\n" + _("备注（台账）：%(text)s") % {"text": values["notes"]}
     if filename:
-        description += "\n\n" + _("（从Excel台账“%(file)s”第 %(row)d 行导入）") % {"file": filename, "row": row}
+        description += "\n\n" + _("（从Excel台账“%(file)s”%(where)s导入）") % {"file": filename, "where": where}
     return Case(
         village=values["village"],
         team=values["team"],
@@ -142,6 +189,8 @@ def _build_case(values: dict, *, key: str, filename: str, row: int) -> Case:
         subcategory=values["subcategory"],
         title=values["title"],
         description=description,
+        public_posting=values["public_posting"],
+        ledger_number=values["ledger_number"],
         ledger_key=key,
     )
 

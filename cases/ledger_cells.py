@@ -2,6 +2,7 @@
 cell is read (text, dates in every way offices write them, the row's stable key, a public summary)."""
 
 import datetime
+import functools
 import hashlib
 import re
 import unicodedata
@@ -10,21 +11,19 @@ from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
 from cases.models import Case
+from cases.names import fold as fold_name
+from cases.privacy import Finding, strip_private
 from villages.models import Village
 
-MAX_HEADER_SCAN = 30  # title rows above the header: how far down to look for it
+MAX_HEADER_SCAN = 20  # title rows above the header: how far down to look for it
 TITLE_MAX = Case._meta.get_field("title").max_length
-
-
-def fold_name(text: str) -> str:
-    """How names are compared: full-width folded, case-blind, without spaces or punctuation."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("其他", "其它")
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PZC")
+LEDGER_NUMBER_MAX = Case._meta.get_field("ledger_number").max_length
 
 
 # The columns we read, each with the headers offices write for it (compared through fold_name).
 COLUMNS: dict[str, list[str]] = {
-    "seq": "序号 编号 序".split(),
+    "seq": "序号 序".split(),
+    "ledger_number": "编号 台账编号 问题编号 登记编号 案件编号 工单编号 台账号".split(),
     "village": "村/社区 村(社区) 村居 所属村 村(居) 村委会 村居委会 村(居)委会 村名 村别 所在村 社区 村".split(),
     "team": "驻点团队 团队 驻点团 驻点组".split(),
     "raised_on": "反映时间 登记时间 日期 反映日期 登记日期 收集时间 收集日期 走访日期 驻点日期 时间".split(),
@@ -56,6 +55,7 @@ def column_labels() -> dict[str, str]:
     """How each column is named in reports (translated at call time)."""
     return {
         "seq": _("序号"),
+        "ledger_number": _("台账编号"),
         "village": _("村（社区）"),
         "team": _("驻点团队"),
         "raised_on": _("反映日期"),
@@ -113,7 +113,6 @@ CLOSED_LOOKUP = _word_lookup(CLOSED_WORDS)
 DATE_RE = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 PHONE_RE = re.compile(r"[\d\-\s()+/、,，转]{5,30}")
-LONG_DIGITS_RE = re.compile(r"\d{7,}")
 NO_PHONE = {"无", "没有", "不详", "/", "-", "—", "——"}
 
 
@@ -151,7 +150,12 @@ def parse_date(value) -> datetime.date:
         if 20000 < value < 80000:  # an Excel serial day number in a cell not formatted as a date
             return from_excel(value).date()
         value = cell_text(value)
-    text = narrow(str(value))
+    return _parse_date_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a ledger writes the same few hundred days thousands of times
+def _parse_date_text(value: str) -> datetime.date:
+    text = narrow(value)
     match = DATE_RE.fullmatch(text) or COMPACT_DATE_RE.fullmatch(text)
     if not match:
         raise ValueError(_("日期“%(text)s”无法识别（可写作 2015年1月8日、2015.1.8 或 2015-01-08）") % {"text": value})
@@ -161,35 +165,24 @@ def parse_date(value) -> datetime.date:
         raise ValueError(_("日期“%(text)s”不存在") % {"text": value}) from None
 
 
-def row_key(village: Village, raised_on: datetime.date, resident: str, content: str) -> str:
-    """The stable identity of a ledger row: the same village, date, resident and content, the same key."""
-    parts = [village.code, raised_on.isoformat(), fold_name(resident), fold_name(content)]
+def row_key(
+    village: Village, raised_on: datetime.date, resident: str, content: str, phone: str = "", ledger_number: str = ""
+) -> str:
+    """The stable identity of a ledger row. With a ledger number, the number alone: a row whose
+    number was imported is that case, whatever else was corrected since. Without one, the village,
+    date, content, resident's name and phone together: two residents who raised the same thing on
+    the same day are two cases."""
+    if ledger_number:
+        parts = ["number", fold_name(ledger_number)]
+    else:
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone) if ch.isdigit())
+        parts = [village.code, raised_on.isoformat(), fold_name(resident), fold_name(content), digits]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def public_title(content: str, name: str, phone: str, address: str) -> str:
-    """A notice-board summary made from the content, without the resident's name, phone or address."""
-    title = content
-    for private in (phone, address):
-        if private:
-            title = title.replace(private, "")
-    if name:
-        title = title.replace(name, _("群众"))
-    title = LONG_DIGITS_RE.sub("", title)
+def public_title(content: str, names) -> tuple[str, list[Finding]]:
+    """A notice-board summary made from the content without anything that identifies a resident
+    (cases/privacy.py), cut to the summary's length; and what was taken out."""
+    title, removed = strip_private(content, names=names)
     title = re.sub(r"\s+", " ", title).strip(" ，,。")
-    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
-
-
-VILLAGE_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "村委", "居委", "社区", "村", "居")
-
-
-def strip_village_suffix(name: str) -> str:
-    name = narrow(name).replace(" ", "")
-    for suffix in VILLAGE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def village_stems(village: Village) -> set[str]:
-    return {strip_village_suffix(village.name), strip_village_suffix(village.short_name)}
+    return (title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"), removed

@@ -14,14 +14,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 
-from cases import xlsx
 from cases.ledger_cells import (
     CHANNEL_LOOKUP,
     CLOSED_LOOKUP,
     HEADER_LOOKUP,
     KIND_LOOKUP,
+    LEDGER_NUMBER_MAX,
     MAX_HEADER_SCAN,
     NO_PHONE,
     OPEN,
@@ -34,72 +33,31 @@ from cases.ledger_cells import (
     parse_date,
     public_title,
     row_key,
-    strip_village_suffix,
-    village_stems,
 )
-from cases.ledger_plan import LedgerPlan, RowPlan
-from cases.models import Case, Category, SubCategory
+from cases.ledger_files import LedgerFileError, read_sheets
+from cases.ledger_plan import LedgerPlan, RowPlan, SheetPlan, Unresolved
+from cases.models import Case
+from cases.names import Resolver
+from cases.privacy import Names, sensitive_reason, strip_private
 from teams.models import Cadre, Team
 from villages.models import Village
 
 
 class Lookups:
-    """The reference data a ledger names, loaded once per file (a constant number of queries)."""
+    """The reference data a ledger names, loaded once per file (a constant number of queries);
+    villages, categories and sub-categories through the one resolver (cases/names.py)."""
 
     def __init__(self):
-        self.villages: dict[str, list[Village]] = {}
-        for village in Village.objects.all():
-            for name in {village.code, village.name, village.short_name, *village_stems(village)}:
-                self.villages.setdefault(fold_name(name), []).append(village)
+        self.names = Resolver()
         self.teams_by_village: dict[int, list[Team]] = {}
         self.teams: dict[str, Team] = {}
         for team in Team.objects.select_related("leader"):
             self.teams_by_village.setdefault(team.village_id, []).append(team)
             self.teams[fold_name(team.name)] = self.teams[str(team.number)] = team
             self.teams[fold_name(f"第{team.number}团队")] = self.teams[fold_name(f"第{team.number}驻点团")] = team
-        self.categories: dict[str, Category] = {}
-        for category in Category.objects.all():
-            self.categories[fold_name(category.label)] = category
-            self.categories[fold_name(category.code)] = self.categories[category.code.lstrip("0")] = category
         self.cadres: dict[str, list[Cadre]] = {}
         for cadre in Cadre.objects.all():
             self.cadres.setdefault(fold_name(cadre.name), []).append(cadre)
-        self.subcategories: dict[str, list[SubCategory]] = {}
-        for sub in SubCategory.objects.select_related("category"):
-            for name in {fold_name(sub.label), fold_name(sub.code), sub.code.lstrip("0")}:
-                self.subcategories.setdefault(name, []).append(sub)
-
-    def village(self, text: str) -> Village | None:
-        found = self.villages.get(fold_name(text)) or self.villages.get(fold_name(strip_village_suffix(text))) or []
-        return found[0] if len({v.pk for v in found}) == 1 else None
-
-
-def _read_sheets(source) -> list[tuple[str, list[list]]] | None:
-    """Every sheet's title and rows of values: read straight from the XML (cases/xlsx.py, several
-    times faster), or by openpyxl if that fails on a file openpyxl still reads; None when neither
-    can: not a zip, not a workbook, broken XML (an upload can fail in any way; it is refused)."""
-    try:
-        return list(xlsx.sheets(source))
-    except Exception:
-        if hasattr(source, "seek"):
-            source.seek(0)
-    try:
-        workbook = load_workbook(source, data_only=True)
-    except Exception:
-        return None
-    return [(sheet.title, _sheet_rows(sheet)) for sheet in workbook.worksheets]
-
-
-def _sheet_rows(sheet) -> list[list]:
-    """The sheet's values, with merged cells filled (a village written once for several rows)."""
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    for merged in sheet.merged_cells.ranges:
-        top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
-        for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
-                if c <= len(rows[r - 1]):
-                    rows[r - 1][c - 1] = top
-    return rows
 
 
 def _header_name(value) -> str:
@@ -114,10 +72,12 @@ def _match_header(name: str) -> str | None:
     return HEADER_LOOKUP.get(fold_name(name)) or HEADER_LOOKUP.get(fold_name(bare))
 
 
-def _find_header(rows: list[list]) -> tuple[int, dict[int, str]] | None:
-    """The row (0-based) among the first rows that names the most known columns, with its columns."""
+def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[int, str]] | None:
+    """The row (index in ROWS) among the first rows that names the most known columns, with its columns."""
     best: tuple[int, dict[int, str]] | None = None
-    for index, row in enumerate(rows[:MAX_HEADER_SCAN]):
+    for index, (number, row) in enumerate(rows):
+        if number > MAX_HEADER_SCAN:
+            break
         matched = {i: c for i, value in enumerate(row) if (c := _match_header(_header_name(value)))}
         if len(set(matched.values())) >= 3 and (
             best is None or len(set(matched.values())) > len(set(best[1].values()))
@@ -129,82 +89,111 @@ def _find_header(rows: list[list]) -> tuple[int, dict[int, str]] | None:
 def read_ledger(
     source: str | Path | IO[bytes], *, filename: str = "", today: datetime.date | None = None
 ) -> LedgerPlan:
-    """Read an .xlsx ledger into a plan. Writes nothing."""
+    """Read a ledger (.xlsx, .xls or .csv; every sheet with a header) into a plan. Writes nothing."""
     filename = filename or (Path(source).name if isinstance(source, str | Path) else "")
     plan = LedgerPlan(filename=filename)
-    sheets = _read_sheets(source)
-    if sheets is None:
-        plan.problems.append(_("无法读取文件：请上传 Excel 2007 及以上版本保存的 .xlsx 文件。"))
+    try:
+        sheets = read_sheets(source, filename=filename)
+    except LedgerFileError as error:
+        plan.problems.append(str(error))
         return plan
-    # The first sheet with a header.
-    found = next(((title, rows, header) for title, rows in sheets if (header := _find_header(rows))), None)
-    if found is None:
+    lookups = Lookups()
+    found = []
+    for sheet in sheets:
+        header = _find_header(sheet.rows)
+        if header is None:
+            plan.skipped_sheets.append(sheet.title)
+            continue
+        found.append((sheet, *header))
+    if not found:
         plan.problems.append(
             _("找不到表头：前 %(n)d 行中没有一行同时写有“村（社区）”“反映时间”“问题内容”等列名。")
             % {"n": MAX_HEADER_SCAN}
         )
         return plan
-    plan.sheet, rows, (header_index, matched) = found
-    plan.header_row = header_index + 1
-    header = rows[header_index]
+    several = len(sheets) > 1
+    read = []
+    for sheet, header_index, matched in found:
+        sheet_plan, positions = _read_header(sheet, header_index, matched, lookups)
+        missing = [c for c in REQUIRED if c not in positions and not (c == "village" and sheet_plan.village)]
+        if missing:
+            labels = column_labels()
+            where = _("工作表“%(sheet)s”") % {"sheet": sheet.title} if several else ""
+            plan.problems.append(
+                _("%(where)s缺少必需的列：%(columns)s。")
+                % {"where": where, "columns": "、".join(labels[c] for c in missing)}
+            )
+            continue
+        plan.sheets.append(sheet_plan)
+        read.append((sheet_plan, header_index, positions, sheet))
+    if plan.problems:
+        return plan
+    today = today or timezone.localdate()
+    rows = []
+    for sheet_plan, header_index, positions, sheet in read:
+        for number, values in sheet.rows[header_index + 1 :]:
+            cells = {c: values[i] if i < len(values) else None for c, i in positions.items()}
+            if sheet_plan.village is not None and not cell_text(cells.get("village")):
+                cells["village"] = sheet_plan.village
+            if not any(cell_text(cells.get(c)) for c in ("village", "raised_on", "resident_name", "content")):
+                plan.blank_rows += any(cell_text(v) for v in cells.values())
+                continue
+            rows.append((number, sheet_plan.title if several else "", cells))
+    # Any resident's name in the ledger is kept off every row's public text.
+    names = Names(cell_text(cells.get("resident_name")) for _n, _s, cells in rows)
+    plan.rows = [read_row(number, cells, lookups, today, sheet=title, names=names) for number, title, cells in rows]
+    _mark_repeats(plan.rows)
+    return plan
+
+
+def _read_header(sheet, header_index: int, matched: dict[int, str], lookups: Lookups) -> tuple[SheetPlan, dict]:
+    """What a sheet's header row says: the position of every column we read."""
+    number, header = sheet.rows[header_index]
+    sheet_plan = SheetPlan(title=sheet.title, header_row=number)
     positions: dict[str, int] = {}
     for i, value in enumerate(header):
         name = _header_name(value)
         column = matched.get(i)
         if column and column not in positions:
             positions[column] = i
-            plan.columns[column] = name
+            sheet_plan.columns[column] = name
         elif name:
-            plan.ignored.append(name)
-    labels = column_labels()
-    missing = [labels[c] for c in REQUIRED if c not in positions]
-    if missing:
-        plan.problems.append(_("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)})
-        return plan
-    lookups = Lookups()
-    today = today or timezone.localdate()
-    for index in range(header_index + 1, len(rows)):
-        cells = {c: rows[index][i] if i < len(rows[index]) else None for c, i in positions.items()}
-        if not any(cell_text(cells.get(c)) for c in ("village", "raised_on", "resident_name", "content")):
-            plan.blank_rows += any(cell_text(v) for v in cells.values())
-            continue
-        plan.rows.append(read_row(index + 1, cells, lookups, today))
-    _mark_repeats(plan.rows)
-    return plan
+            sheet_plan.ignored.append(name)
+    if "village" not in positions:
+        # A workbook of one sheet per village may name the village only in the sheet's name.
+        sheet_plan.village = lookups.names.village(sheet.title).obj
+    return sheet_plan, positions
 
 
 def _mark_repeats(rows: list[RowPlan]):
     """Rows already in the database, and rows the file repeats, are left out (one query)."""
     keys = {r.key for r in rows if r.key}
     existing = dict(Case.objects.filter(ledger_key__in=keys).values_list("ledger_key", "number"))
-    first: dict[str, int] = {}
+    first: dict[str, RowPlan] = {}
     for row in rows:
         if not row.key:
             continue
         if row.key in existing:
             row.skip = _("已导入，跳过（%(number)s）") % {"number": existing[row.key]}
         elif row.key in first:
-            row.skip = _("与第 %(row)d 行重复，跳过") % {"row": first[row.key]}
+            row.skip = _("与%(row)s重复，跳过") % {"row": first[row.key].where}
         else:
-            first[row.key] = row.row
+            first[row.key] = row
 
 
-def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date) -> RowPlan:
-    """Read one data row: every value converted, every problem listed."""
-    plan = RowPlan(row=number, seq=narrow(cell_text(cells.get("seq"))))
+def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date, *, sheet: str = "", names=()) -> RowPlan:
+    """Read one data row: every value converted, every problem listed, every name still to be matched."""
+    plan = RowPlan(row=number, seq=narrow(cell_text(cells.get("seq"))), sheet=sheet)
     values, problems = plan.values, plan.problems
-    text = {column: cell_text(value) for column, value in cells.items()}
+    text = {column: cell_text(value) for column, value in cells.items() if column != "village"}
 
-    village = lookups.village(text["village"]) if text["village"] else None
-    if not text["village"]:
-        problems.append(_("缺少村（社区）"))
-    elif village is None:
-        problems.append(_("村（社区）“%(name)s”不是本镇的村（社区）") % {"name": text["village"]})
-    values["village"] = village
-
+    values["village"] = village = _read_village(cells.get("village"), lookups, plan)
     values["team"] = _read_team(text.get("team", ""), village, lookups, problems)
     values["raised_on"] = _read_date(cells["raised_on"], gettext_lazy("反映日期"), today, problems, required=True)
 
+    values["ledger_number"] = narrow(text.get("ledger_number", ""))
+    if len(values["ledger_number"]) > LEDGER_NUMBER_MAX:
+        problems.append(_("台账编号超过 %(n)d 个字") % {"n": LEDGER_NUMBER_MAX})
     values["resident_name"] = text.get("resident_name", "")
     values["resident_phone"] = narrow(text.get("resident_phone", ""))
     if values["resident_phone"] in NO_PHONE:
@@ -219,26 +208,57 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date) -
     if values["kind"] is None:
         problems.append(_unknown(_("诉求类型"), text["kind"], Case.Kind.labels))
 
-    _read_categories(text.get("category", ""), text.get("subcategory", ""), lookups, values, problems)
+    _read_categories(text.get("category", ""), text.get("subcategory", ""), lookups, plan)
 
     values["content"] = text["content"]
     if not values["content"]:
         problems.append(_("缺少问题内容"))
-    values["title"] = text.get("title", "") or public_title(
-        values["content"], values["resident_name"], values["resident_phone"], values["resident_address"]
-    )
     values["notes"] = text.get("notes", "")
     values["handling"] = text.get("handling", "")
     _read_closure(cells, text, values, today, problems)
     _read_handling(text, values, lookups, problems)
+    _read_public_text(text, plan, names or Names([values["resident_name"]]))
 
     if village and isinstance(values["raised_on"], datetime.date) and values["content"]:
-        plan.key = row_key(village, values["raised_on"], values["resident_name"], values["content"])
+        plan.key = row_key(
+            village,
+            values["raised_on"],
+            values["resident_name"],
+            values["content"],
+            phone=values["resident_phone"],
+            ledger_number=values["ledger_number"],
+        )
     if not problems:
         problems.extend(_model_problems(values))
-    if problems:
+    if problems or plan.unresolved:
         plan.key = ""
     return plan
+
+
+def _read_village(value, lookups: Lookups, plan: RowPlan) -> Village | None:
+    if isinstance(value, Village):  # named by the sheet's name
+        return value
+    text = cell_text(value)
+    if not text:
+        plan.problems.append(_("缺少村（社区）"))
+        return None
+    found = lookups.names.village(text)
+    if not found:
+        plan.unresolved.append(Unresolved("village", text, found.candidates))
+    return found.obj
+
+
+def _read_public_text(text: dict, plan: RowPlan, names) -> None:
+    """The row's summary and result as the board will show them: nothing that identifies a resident
+    (taken out, and listed for the preview), and no detail at all for a sensitive case."""
+    values = plan.values
+    values["title"], removed = public_title(text.get("title", "") or values["content"], names)
+    values["result"], removed_from_result = strip_private(values["handling"], names=names)
+    plan.removed = list(dict.fromkeys(removed + removed_from_result))
+    plan.private_reason = sensitive_reason(
+        values.get("category"), values.get("subcategory"), values["content"], text.get("title", "")
+    )
+    values["public_posting"] = not plan.private_reason
 
 
 def _unknown(what: str, value: str, labels) -> str:
@@ -285,33 +305,33 @@ def _read_date(value, label: str, today: datetime.date, problems: list, *, requi
     return day
 
 
-def _read_categories(category_text: str, sub_text: str, lookups: Lookups, values: dict, problems: list):
-    """Category and sub-category by name or code; a category cell may name a sub-category alone."""
-    category = lookups.categories.get(fold_name(category_text)) if category_text else None
-    sub = None
-    if category_text and category is None:
-        as_sub = lookups.subcategories.get(fold_name(category_text), [])
-        if len(as_sub) == 1 and not sub_text:
-            sub, category = as_sub[0], as_sub[0].category
+def _read_categories(category_text: str, sub_text: str, lookups: Lookups, plan: RowPlan):
+    """Category and sub-category through the resolver; a category cell may name a sub-category
+    alone, and a sub-category alone implies its category. A name that matches nothing is left for
+    the office to match (never read as 未分类: that is only for an empty category cell)."""
+    names, values = lookups.names, plan.values
+    category = sub = None
+    if category_text:
+        found = names.category(category_text)
+        as_sub = names.subcategory(category_text) if not sub_text else None
+        if as_sub and (not found or (as_sub.exact and not found.exact)):
+            # A sub-category alone, or its own name ("政务") rather than a part of a category's.
+            sub, category = as_sub.obj, as_sub.obj.category
+        elif found:
+            category = found.obj
         else:
-            problems.append(_("问题大类“%(name)s”不存在") % {"name": category_text})
-    if sub_text:
-        candidates = lookups.subcategories.get(fold_name(sub_text), [])
-        if category:
-            in_category = [s for s in candidates if s.category_id == category.pk]
-            if in_category:
-                sub = in_category[0]
-            elif candidates:
-                problems.append(
-                    _("问题小类“%(sub)s”不属于大类“%(category)s”（它属于“%(other)s”）")
-                    % {"sub": sub_text, "category": category.label, "other": candidates[0].category.label}
-                )
-            else:
-                problems.append(_("问题小类“%(name)s”不存在") % {"name": sub_text})
-        elif len(candidates) == 1 and not category_text:
-            sub, category = candidates[0], candidates[0].category
-        elif not category_text:
-            problems.append(_("问题小类“%(name)s”不存在") % {"name": sub_text})
+            plan.unresolved.append(Unresolved("category", category_text, found.candidates))
+    if sub_text and not (category_text and category is None):
+        found = names.subcategory(sub_text, category)
+        if found:
+            sub, category = found.obj, category or found.obj.category
+        elif category and (anywhere := names.subcategory(sub_text)):
+            plan.problems.append(
+                _("问题小类“%(sub)s”不属于大类“%(category)s”（它属于“%(other)s”）")
+                % {"sub": sub_text, "category": category.label, "other": anywhere.obj.category.label}
+            )
+        else:
+            plan.unresolved.append(Unresolved("subcategory", sub_text, found.candidates))
     values["category"], values["subcategory"] = category, sub
 
 

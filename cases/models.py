@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.privacy import sensitive_reason
+
 
 class Category(models.Model):
     """A top-level problem category 大类, in the order of the town's report."""
@@ -14,6 +16,11 @@ class Category(models.Model):
     code = models.CharField(_("代码"), max_length=10)
     label = models.CharField(_("名称"), max_length=50)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    sensitive = models.BooleanField(
+        _("涉及敏感个人信息"),
+        default=False,
+        help_text=_("如低保、五保、困难、疾病、残疾、未成年人、纠纷：这类问题默认不公示内容，只公示类别、状态和日期。"),
+    )
 
     class Meta:
         verbose_name = _("问题大类")
@@ -34,6 +41,11 @@ class SubCategory(models.Model):
     code = models.CharField(_("代码"), max_length=10)
     label = models.CharField(_("名称"), max_length=80)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    sensitive = models.BooleanField(
+        _("涉及敏感个人信息"),
+        default=False,
+        help_text=_("如低保、五保、困难、疾病、残疾、未成年人、纠纷：这类问题默认不公示内容，只公示类别、状态和日期。"),
+    )
 
     class Meta:
         verbose_name = _("问题小类")
@@ -47,6 +59,77 @@ class SubCategory(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class NameAlias(models.Model):
+    """A way a ledger writes a village, category or sub-category that the office matched once by hand
+    (cases/names.py): every later import reads it the same way."""
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("村（社区）")
+        CATEGORY = "category", _("问题大类")
+        SUBCATEGORY = "subcategory", _("问题小类")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("台账中的写法"), max_length=100)
+    folded = models.CharField(
+        _("比对用写法"), max_length=100, editable=False, help_text=_("去掉空格、标点，全角转半角后的写法。")
+    )
+    village = models.ForeignKey(
+        "villages.Village",
+        verbose_name=_("村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("问题大类"), null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+    )
+    subcategory = models.ForeignKey(
+        SubCategory, verbose_name=_("问题小类"), null=True, blank=True, on_delete=models.CASCADE, related_name="aliases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("设定时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("名称对照")
+        verbose_name_plural = _("名称对照")
+        ordering = ["kind", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "folded"], name="cases_namealias_unique_kind_folded"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="village", village__isnull=False, category__isnull=True, subcategory__isnull=True)
+                    | Q(kind="category", village__isnull=True, category__isnull=False, subcategory__isnull=True)
+                    | Q(kind="subcategory", village__isnull=True, category__isnull=True, subcategory__isnull=False)
+                ),
+                name="cases_namealias_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.target}"
+
+    @property
+    def target(self):
+        return {"village": self.village, "category": self.category, "subcategory": self.subcategory}[self.kind]
+
+    def clean(self):
+        from cases.names import fold
+
+        self.folded = fold(self.text)
+        if not self.folded:
+            raise ValidationError({"text": _("写法不能只有空格或标点。")})
+        if self.target is None:
+            raise ValidationError(_("请选择这个写法对应的%(kind)s。") % {"kind": self.get_kind_display()})
 
 
 class NumberSequence(models.Model):
@@ -175,6 +258,12 @@ class Case(models.Model):
         "teams.Cadre", verbose_name=_("责任人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
     due_on = models.DateField(_("办理期限"), null=True, blank=True)
+    due_derived = models.BooleanField(
+        _("办理期限为推算"),
+        default=False,
+        editable=False,
+        help_text=_("从台账导入时按反映日期和工作日推算的期限，台账本身没有写。"),
+    )
     plan = models.TextField(_("实施方案"), blank=True)
     planned_on = models.DateField(_("计划完成日期"), null=True, blank=True)
     policy_basis = models.TextField(_("政策依据"), blank=True)
@@ -191,6 +280,9 @@ class Case(models.Model):
         blank=True,
         editable=False,
         help_text=_("从Excel台账导入时按行内容生成，重复导入同一行不会再建新问题。"),
+    )
+    ledger_number = models.CharField(
+        _("台账编号"), max_length=50, blank=True, editable=False, help_text=_("原Excel台账中这一行的编号。")
     )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
@@ -292,6 +384,13 @@ class Case(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    def private_reason(self) -> str:
+        """Why the case's detail must not be posted unless someone decides so on purpose (PIPL):
+        a sensitive category, or a sensitive word in its summary or content; "" when it may."""
+        category = self.category if self.category_id else None
+        subcategory = self.subcategory if self.subcategory_id else None
+        return sensitive_reason(category, subcategory, self.title, self.description)
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()

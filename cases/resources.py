@@ -21,7 +21,6 @@ written with bulk_create (import-export's bulk mode).
 import copy
 import datetime
 import functools
-import re
 from collections import Counter
 
 from django.conf import settings
@@ -35,6 +34,7 @@ from import_export import fields, resources, widgets
 from cases import numbering
 from cases.inserts import insert_all
 from cases.models import Case, CaseEvent, Category, SubCategory
+from cases.names import Resolver
 from cases.workflow import loaded_relations
 from teams.models import Cadre, Team, Visit
 from villages.models import Village
@@ -190,30 +190,40 @@ class LookupWidget(widgets.ForeignKeyWidget):
         raise NotImplementedError
 
 
-class VillageWidget(LookupWidget):
-    """Written as the short name; read from the 12-digit division code, the short or the full name."""
+class NamedWidget(widgets.ForeignKeyWidget):
+    """A village, category or sub-category read through the one resolver (cases/names.py), loaded
+    once per import: names as offices write them, codes, and the aliases the office has chosen."""
 
-    def __init__(self):
-        super().__init__(Village, field="short_name")
+    kind = ""
+    resolver: Resolver | None = None  # shared by the resource's widgets, set for each import
 
-    def names(self, village) -> list[str]:
-        return [village.code, village.short_name, village.name]
+    def reset(self, resolver: Resolver | None = None) -> None:
+        self.resolver = resolver or Resolver()
 
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
         if not text:
             return None
-        matches = self.index.get(text, [])
-        if re.fullmatch(r"\d{12}", text):
-            matches = [village for village in matches if village.code == text]
-        else:
-            matches = [village for village in matches if text in (village.short_name, village.name)]
-        return only_one(
-            matches,
-            text,
-            gettext_lazy("没有“%(value)s”这个村（社区）：请填12位区划代码或村名。"),
-            gettext_lazy("有多个村（社区）叫“%(value)s”：请改填12位区划代码。"),
-        )
+        if self.resolver is None:
+            self.reset()
+        found = getattr(self.resolver, self.kind)(text)
+        if found:
+            return found.obj
+        closest = "、".join(str(obj) for obj in found.candidates)
+        message = self.not_found % {"value": text}
+        if closest:
+            message += str(gettext_lazy("最接近的是：%(closest)s。")) % {"closest": closest}
+        raise ValueError(message + str(gettext_lazy("也可在“名称对照”中添加这个写法。")))
+
+
+class VillageWidget(NamedWidget):
+    """Written as the short name; read from the division code, the short or full name, as offices write them."""
+
+    kind = "village"
+    not_found = gettext_lazy("没有“%(value)s”这个村（社区）。")
+
+    def __init__(self):
+        super().__init__(Village, field="short_name")
 
 
 class TeamWidget(LookupWidget):
@@ -238,26 +248,13 @@ class TeamWidget(LookupWidget):
         )
 
 
-class CodeWidget(LookupWidget):
-    """A category or sub-category, written as its code; read from the code or the name."""
+class CodeWidget(NamedWidget):
+    """A category or sub-category, written as its code; read from the code or the name as offices write it."""
 
     def __init__(self, model, not_found):
         super().__init__(model, field="code")
+        self.kind = "category" if model is Category else "subcategory"
         self.not_found = not_found
-
-    def names(self, obj) -> list[str]:
-        return [obj.code, obj.label]
-
-    def clean(self, value, row=None, **kwargs):
-        text = cell_text(value)
-        if not text:
-            return None
-        return only_one(
-            self.index.get(text, []),
-            text,
-            self.not_found,
-            gettext_lazy("“%(value)s”对应多个类别：请改填代码。"),
-        )
 
 
 class CadreWidget(LookupWidget):
@@ -367,12 +364,12 @@ class CaseResource(resources.ModelResource):
     category = fields.Field(
         attribute="category",
         column_name=header("category"),
-        widget=CodeWidget(Category, gettext_lazy("没有代码为“%(value)s”的问题大类。")),
+        widget=CodeWidget(Category, gettext_lazy("没有“%(value)s”这个问题大类。")),
     )
     subcategory = fields.Field(
         attribute="subcategory",
         column_name=header("subcategory"),
-        widget=CodeWidget(SubCategory, gettext_lazy("没有代码为“%(value)s”的问题小类。")),
+        widget=CodeWidget(SubCategory, gettext_lazy("没有“%(value)s”这个问题小类。")),
     )
     title = text_field("title")
     description = text_field("description")
@@ -448,8 +445,11 @@ class CaseResource(resources.ModelResource):
         if header("number") not in headers:
             # A file of new cases may leave the tracking number out altogether.
             dataset.append_col([""] * dataset.height, header=header("number"))
+        names = Resolver()  # one for the village, category and sub-category columns
         for field in self.fields.values():
-            if hasattr(field.widget, "reset"):  # lookups loaded for an earlier import
+            if isinstance(field.widget, NamedWidget):
+                field.widget.reset(names)
+            elif hasattr(field.widget, "reset"):  # lookups loaded for an earlier import
                 field.widget.reset()
         numbers = [cell_text(value) for value in dataset[header("number")]]
         days = self.days_of(dataset)

@@ -13,6 +13,7 @@ urlpatterns = [
     # -- cases/views/ledger.py: importing an Excel ledger 台账
     path("import/", ledger.ledger_upload, name="ledger_upload"),
     path("import/preview/", ledger.ledger_preview, name="ledger_preview"),
+    path("import/names/", ledger.ledger_aliases, name="ledger_aliases"),
     path("import/confirm/", ledger.ledger_confirm, name="ledger_confirm"),
     path("import/cancel/", ledger.ledger_cancel, name="ledger_cancel"),
     path("import/done/", ledger.ledger_result, name="ledger_result"),

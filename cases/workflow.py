@@ -4,6 +4,7 @@ Views and forms never set a case's status themselves: they call these functions.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,18 +15,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.deadlines import due_date
+from cases.inserts import build
 from cases.models import Case, CaseEvent, Feedback, Referral
 from cases.numbering import format_number, next_number  # noqa: F401 - the workflow's numbering, re-exported
+from teams.roles import ADMIN, OFFICE, role_of
 
 
 def loaded_relations(case: Case) -> list[str]:
     """The foreign keys of CASE set to an object already loaded (from a form or a lookup):
     checking that it exists would query the database again for nothing."""
-    return [
-        f.name
-        for f in Case._meta.concrete_fields
-        if f.is_relation and getattr(case, f.attname) is not None and f.is_cached(case)
-    ]
+    return [f.name for f in _case_relations() if getattr(case, f.attname) is not None and f.is_cached(case)]
+
+
+@functools.cache
+def _case_relations() -> list:
+    return [f for f in Case._meta.concrete_fields if f.is_relation]
 
 
 def check_new_case(case: Case) -> None:
@@ -39,9 +43,13 @@ def registration_event(case: Case, *, by, text: str) -> CaseEvent:
     """Prepare CASE for registering (status, who) and check it; its first line of history, unsaved."""
     case.created_by = by
     case.status = Case.Status.REGISTERED
+    if case.public_posting and case.private_reason():
+        # Sensitive personal information (PIPL) is never posted by default: posting it is a
+        # decision the office takes later, on purpose (edit_case).
+        case.public_posting = False
     check_new_case(case)
     kind = CaseEvent.Kind.REGISTERED
-    return CaseEvent(case=case, kind=kind, author=by, text=text, status_to=case.status, public=True)
+    return build(CaseEvent, case=case, kind=kind, author=by, text=text, status_to=case.status, public=True)
 
 
 def register_case(*, case: Case, by=None, text: str = "") -> Case:
@@ -173,7 +181,8 @@ def _save(locked: Case, original: Case, fields: list[str], *, bump: bool) -> Cas
 
 
 def _new_event(case: Case, kind: str, by, text: str, *, public: bool, status_from: str = "", status_to: str = ""):
-    return CaseEvent(
+    return build(
+        CaseEvent,
         case=case,
         kind=kind,
         author=by,
@@ -216,6 +225,27 @@ def _required(value: str, field: str, message) -> str:
     return value
 
 
+_DECISIONS = frozenset(Case.Decision.values)
+_CLOSURES = frozenset(Case.Closure.values)
+
+
+def _is_choice(value, choices: frozenset) -> bool:
+    """VALUE is one of CHOICES (as `value in Choices.values`, without building the list each time)."""
+    try:
+        return value in choices
+    except TypeError:  # unhashable: no choice
+        return False
+
+
+def _after_today(day: datetime.date) -> bool:
+    """DAY is later than today (timezone.localdate()). Whatever the time zone, today there is no
+    earlier than the day before today in UTC, which is far cheaper to tell: an import asks this of
+    thousands of dates, nearly all of them long past."""
+    if day <= datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1):
+        return False
+    return day > timezone.localdate()
+
+
 def check_date(case: Case, value: datetime.date | None, field: str, *, label, allow_future: bool = False) -> None:
     """A date of handling: required, not before the programme nor the day the problem was raised,
     not in the future (unless ALLOW_FUTURE, e.g. a due date)."""
@@ -229,7 +259,7 @@ def check_date(case: Case, value: datetime.date | None, field: str, *, label, al
         raise ValidationError(
             {field: _("%(label)s不能早于反映日期（%(raised)s）。") % {"label": label, "raised": case.raised_on}}
         )
-    if not allow_future and value > timezone.localdate():
+    if not allow_future and _after_today(value):
         raise ValidationError({field: _("%(label)s不能晚于今天。") % {"label": label}})
 
 
@@ -283,7 +313,7 @@ def triage_change(
     """triage's rules and changes, in memory."""
     _check_transition(locked, S.IN_PROGRESS, "triage")
     D = Case.Decision
-    if decision not in D.values:
+    if not _is_choice(decision, _DECISIONS):
         raise ValidationError({"decision": _("请选择处理决定。")})
     plan, policy_basis = (plan or "").strip(), (policy_basis or "").strip()
     explaining_department = (explaining_department or "").strip()
@@ -305,12 +335,12 @@ def triage_change(
     locked.status = S.IN_PROGRESS
     locked.decision = decision
     locked.responsible = responsible
-    locked.due_on = due_on
+    locked.due_on, locked.due_derived = due_on, False
     locked.plan = plan if decision == D.PLAN else ""
     locked.planned_on = planned_on if decision == D.PLAN else None
     locked.policy_basis = policy_basis if decision == D.EXPLAIN else ""
     locked.explaining_department = explaining_department if decision == D.EXPLAIN else ""
-    fields = ["status", "decision", "responsible", "due_on", "plan", "planned_on", "policy_basis"]
+    fields = ["status", "decision", "responsible", "due_on", "due_derived", "plan", "planned_on", "policy_basis"]
 
     # The label of the choice (get_decision_display looks it up among all choices: slow in bulk).
     parts = [_("处理决定：%(decision)s") % {"decision": D(decision).label}]
@@ -410,7 +440,7 @@ def close_change(locked: Case, *, closure: str, result: str, closed_on: datetime
     """close's rules and changes, in memory."""
     _check_transition(locked, S.CLOSED, "close")
     C = Case.Closure
-    if closure not in C.values:
+    if not _is_choice(closure, _CLOSURES):
         raise ValidationError({"closure": _("请选择办结方式。")})
     if locked.status == S.REGISTERED and closure != C.ON_THE_SPOT:
         raise TransitionNotAllowed(_("未分办的问题只能以“现场解决”办结；请先分办。"))
@@ -524,8 +554,8 @@ def set_due_date(*, case: Case, due_on: datetime.date, by, expected_version=None
     before = locked.due_on
     if before == due_on:
         return locked
-    locked.due_on = due_on
-    _save(locked, case, ["due_on"], bump=True)
+    locked.due_on, locked.due_derived = due_on, False
+    _save(locked, case, ["due_on", "due_derived"], bump=True)
     text = _("办理期限：%(old)s → %(new)s") % {"old": before.isoformat() if before else "—", "new": due_on.isoformat()}
     _event(locked, CaseEvent.Kind.EDITED, by, text, public=False)
     return locked
@@ -542,9 +572,10 @@ def _shown(value) -> str:
 
 
 @transaction.atomic
-def edit_case(*, case: Case, changes: dict, by, expected_version) -> Case:
+def edit_case(*, case: Case, changes: dict, by, expected_version, confirm_sensitive_posting: bool = False) -> Case:
     """Change fields of the record (EDITABLE_FIELDS); the history lists what changed.
-    Nothing changed: nothing written."""
+    Nothing changed: nothing written. Posting the detail of a case that touches sensitive personal
+    information is a decision only the office takes, on purpose (CONFIRM_SENSITIVE_POSTING)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"edit_case cannot change {sorted(unknown)}")
@@ -574,7 +605,37 @@ def edit_case(*, case: Case, changes: dict, by, expected_version) -> Case:
         changed.append(name)
     if not changed:
         return locked
+    decision = _sensitive_posting(case, locked, by=by, confirmed=confirm_sensitive_posting)
+    if decision:
+        lines.append(decision)
     locked.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
     _save(locked, case, changed, bump=True)
     _event(locked, CaseEvent.Kind.EDITED, by, "；".join(str(line) for line in lines), public=False)
     return locked
+
+
+def _sensitive_posting(before: Case, after: Case, *, by, confirmed: bool) -> str:
+    """A case whose detail touches sensitive personal information (PIPL) becomes posted only when
+    someone of the office decides so on purpose: the line of history recording that decision, or
+    "" when there is none to take. Raises ValidationError when it is taken by the wrong person or
+    without confirming."""
+    reason = after.private_reason() if after.public_posting else ""
+    if not reason or (before.public_posting and before.private_reason()):
+        return ""
+    if role_of(by) not in (OFFICE, ADMIN):
+        raise ValidationError(
+            {
+                "public_posting": _("这一问题%(reason)s，涉及敏感个人信息，只能由党政办决定是否公示内容。")
+                % {"reason": reason}
+            }
+        )
+    if not confirmed:
+        raise ValidationError(
+            {
+                "public_posting": _(
+                    "这一问题%(reason)s，涉及敏感个人信息，默认不公示内容。确需公示时，请勾选“确认公示”。"
+                )
+                % {"reason": reason}
+            }
+        )
+    return _("决定公示涉及敏感个人信息的问题内容（%(reason)s）") % {"reason": reason}

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category
+from cases.names import Resolver
+from cases.privacy import check_public_text
 from teams.models import THURSDAY, Team, Visit
 from villages.models import Village
 
@@ -207,7 +209,9 @@ class ProblemForm(forms.ModelForm):
         if not value:
             return (None, None)
         match = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", value)
-        category = self.categories.get(int(match[1])) if match else None
+        if not match:
+            return self.category_by_name(value)
+        category = self.categories.get(int(match[1]))
         if category is None:
             raise forms.ValidationError(_("请从列表中选择问题类别。"), code="invalid_choice")
         if not match[2]:
@@ -220,6 +224,19 @@ class ProblemForm(forms.ModelForm):
             raise forms.ValidationError(_("所选小类不属于所选大类。"), code="mismatch")
         return (category, sub)
 
+    @staticmethod
+    def category_by_name(text: str):
+        """A category or sub-category written as a name (a bookmarked or scripted form), read as
+        ledgers are (cases/names.py)."""
+        names = Resolver()
+        sub = names.subcategory(text)
+        if sub:
+            return (sub.obj.category, sub.obj)
+        category = names.category(text)
+        if category:
+            return (category.obj, None)
+        raise forms.ValidationError(_("请从列表中选择问题类别。"), code="invalid_choice")
+
     def clean(self):
         data = super().clean()
         category, sub = data.get("category_choice") or (None, None)
@@ -228,10 +245,12 @@ class ProblemForm(forms.ModelForm):
             self.add_error("result", _("现场解决的问题请写明处理结果。"))
         if not data.get("on_the_spot"):
             data["result"] = ""
-        title = data.get("title") or ""
-        name, phone = data.get("resident_name"), data.get("resident_phone")
-        if (name and name in title) or (phone and phone in title):
-            self.add_error("title", _("公示摘要会在村公开栏公开，请不要写反映人的姓名或电话。"))
+        names = [data.get("resident_name") or ""]
+        for field in ("title", "result"):
+            try:
+                check_public_text(data.get(field) or "", names=names)
+            except forms.ValidationError as error:
+                self.add_error(field, error)
         return data
 
     def possible_duplicates(self):

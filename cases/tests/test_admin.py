@@ -172,7 +172,7 @@ def test_admin_import_with_a_bad_row_shows_the_error_and_writes_nothing(admin_cl
     page = response.content.decode()
     assert response.status_code == 200
     assert "已办结的问题须填写办理结果。" in page
-    assert "没有“不存在村”这个村（社区）：请填12位区划代码或村名。" in page
+    assert "没有“不存在村”这个村（社区）。" in page
     assert [r.number for r in response.context["result"].invalid_rows] == [2, 3]
     # No confirm step is offered for a file with errors.
     assert "confirm_form" not in response.context

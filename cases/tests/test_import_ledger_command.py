@@ -61,7 +61,7 @@ def test_import_ledger_command_imports_a_clean_file_and_prints_the_row_report(le
         "  新登记 SH-2015-0002",
         "  新登记 SH-2015-0003",
         "  新登记 SH-2015-0004",
-        "import_ledger: 新登记 4 件，跳过 0 行，0 行有问题未导入。",
+        "import_ledger: 新登记 4 件，0 行已导入过或在文件中重复（跳过），0 行有问题未导入。",
     ]
     assert Case.objects.count() == 4
     assert set(Case.objects.values_list("created_by", flat=True)) == {office_user.pk}
@@ -70,9 +70,11 @@ def test_import_ledger_command_imports_a_clean_file_and_prints_the_row_report(le
 def test_import_ledger_command_prints_each_problem_and_writes_nothing(bad_ledger):
     out, error = run_failing(bad_ledger)
 
-    assert "第 3 行：有问题" in out
-    assert "    ✗ 村（社区）“西山村”不是本镇的村（社区）" in out
-    assert out.splitlines()[-1] == "import_ledger: 共 2 行：1 行可导入，1 行有问题，0 行跳过。未导入任何内容。"
+    assert "第 3 行：名称待确认" in out
+    assert "    ? 村（社区）“西山村”无法识别" in out
+    assert out.splitlines()[-1] == (
+        "import_ledger: 共 2 行：1 行可导入，0 行有问题，0 行跳过。另有 1 行的名称待确认。未导入任何内容。"
+    )
     assert error == "台账有问题，未导入：改正后重试，或用 --only-clean 只导入没有问题的行。"
     assert Case.objects.count() == 0
 
@@ -82,7 +84,7 @@ def test_import_ledger_command_only_clean_imports_the_clean_rows(bad_ledger):
 
     assert out.splitlines()[-2:] == [
         "  新登记 SH-2015-0001",
-        "import_ledger: 新登记 1 件，跳过 0 行，1 行有问题未导入。",
+        "import_ledger: 新登记 1 件，0 行已导入过或在文件中重复（跳过），1 行有问题未导入。",
     ]
     assert Case.objects.count() == 1
 
@@ -110,7 +112,7 @@ def test_import_ledger_command_dry_run_writes_nothing(ledger):
 def test_import_ledger_command_dry_run_of_a_file_with_problems_fails(bad_ledger):
     out, error = run_failing(bad_ledger, "--dry-run")
 
-    assert "    ✗ 村（社区）“西山村”不是本镇的村（社区）" in out
+    assert "    ? 村（社区）“西山村”无法识别" in out
     assert error == "台账有问题，未导入：改正后重试，或用 --only-clean 只导入没有问题的行。"
 
 
@@ -120,7 +122,7 @@ def test_import_ledger_command_twice_creates_no_duplicates(ledger):
     out = run(ledger)
 
     assert "第 4 行：已导入，跳过（SH-2015-0001）" in out
-    assert out.splitlines()[-1] == "import_ledger: 新登记 0 件，跳过 4 行，0 行有问题未导入。"
+    assert out.splitlines()[-1] == "import_ledger: 新登记 0 件，4 行已导入过或在文件中重复（跳过），0 行有问题未导入。"
     assert Case.objects.count() == 4
 
 
@@ -130,7 +132,7 @@ def test_import_ledger_command_refuses_a_file_it_cannot_read(tmp_path):
 
     out, error = run_failing(path)
 
-    assert "文件问题：无法读取文件：请上传 Excel 2007 及以上版本保存的 .xlsx 文件。" in out
+    assert "文件问题：找不到表头：前 20 行中没有一行同时写有“村（社区）”“反映时间”“问题内容”等列名。" in out
     assert error == "台账有问题，未导入：改正后重试，或用 --only-clean 只导入没有问题的行。"
 
 

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from cases.ledger import LedgerNotClean, import_ledger, parse_date, read_ledger, row_key
-from cases.models import Case, CaseEvent, NumberSequence
+from cases.models import Case, CaseEvent, NameAlias, NumberSequence
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from cases.views import ledger as ledger_views
 from teams.tests.factories import CadreFactory, TeamFactory
@@ -476,10 +477,7 @@ CLOSED = {"是否办结": "是", "办理情况": "已协助报销", "办结时�
 @pytest.mark.parametrize(
     "change, problems",
     [
-        ({"村/社区": "西山村"}, ["村（社区）“西山村”不是本镇的村（社区）"]),
         ({"村/社区": ""}, ["缺少村（社区）"]),
-        ({"问题类别": "教育"}, ["问题大类“教育”不存在"]),
-        ({"小类": "低保"}, ["问题小类“低保”不存在"]),
         ({"问题类别": "农田水利建设"}, ["问题小类“就医难”不属于大类“农田水利建设”（它属于“民生保障”）"]),
         ({"反映时间": "去年冬天"}, ["反映日期：日期“去年冬天”无法识别（可写作 2015年1月8日、2015.1.8 或 2015-01-08）"]),
         ({"反映时间": "2015年2月30日"}, ["反映日期：日期“2015年2月30日”不存在"]),
@@ -499,8 +497,8 @@ CLOSED = {"是否办结": "是", "办理情况": "已协助报销", "办结时�
         ({"是否办结": "大概吧"}, ["是否办结“大概吧”无法识别（可填：是、否、已办结、正在处理等）"]),
         ({"反映人": "陈" * 60}, ["反映人：确保该变量包含不超过 50 字符 (目前字符数 60)。"]),
         (
-            {"村/社区": "西山村", "问题内容": "", "反映时间": "2015.13.1"},
-            ["村（社区）“西山村”不是本镇的村（社区）", "反映日期：日期“2015.13.1”不存在", "缺少问题内容"],
+            {"村/社区": "", "问题内容": "", "反映时间": "2015.13.1"},
+            ["缺少村（社区）", "反映日期：日期“2015.13.1”不存在", "缺少问题内容"],
         ),
     ],
 )
@@ -587,13 +585,36 @@ def test_read_ledger_lists_the_columns_it_does_not_read(town):
 
 
 @pytest.mark.parametrize(
+    "change, kind, text",
+    [
+        ({"村/社区": "西山村"}, "village", "西山村"),
+        ({"问题类别": "教育"}, "category", "教育"),
+        ({"小类": "低保"}, "subcategory", "低保"),
+    ],
+)
+def test_read_ledger_leaves_a_name_it_cannot_match_to_the_office_not_to_a_guess(town, change, kind, text):
+    row = {**GOOD, **change}
+    plan = read(xlsx(PROBLEM_HEADER, [[row[h] for h in PROBLEM_HEADER]]))
+
+    (name,) = plan.rows[0].unresolved
+    assert (name.kind, name.text, plan.rows[0].problems) == (kind, text, [])
+    assert plan.rows[0].outcome() == "名称待确认"
+    assert plan.unresolved == [(name, 1)]
+    assert not plan.is_clean and plan.to_import == []
+
+
+@pytest.mark.parametrize(
     "data, problem",
     [
-        (b"not a spreadsheet", "无法读取文件：请上传 Excel 2007 及以上版本保存的 .xlsx 文件。"),
-        (b"PK\x03\x04broken zip", "无法读取文件：请上传 Excel 2007 及以上版本保存的 .xlsx 文件。"),
+        # Text is read as a CSV file: one with no ledger's header in it.
+        (b"not a spreadsheet", "找不到表头：前 20 行中没有一行同时写有“村（社区）”“反映时间”“问题内容”等列名。"),
+        (
+            b"PK\x03\x04broken zip",
+            "文件已损坏或不完整（压缩包无法打开），无法读取。请在 WPS 或 Excel 中打开，另存为 .xlsx 后再上传。",
+        ),
         (
             xlsx(["名称", "数量"], [["甲", 1]]),
-            "找不到表头：前 30 行中没有一行同时写有“村（社区）”“反映时间”“问题内容”等列名。",
+            "找不到表头：前 20 行中没有一行同时写有“村（社区）”“反映时间”“问题内容”等列名。",
         ),
         (xlsx(["序号", "村", "反映人", "电话"], [[1, "东联村", "陈", "1"]]), "缺少必需的列：反映日期、问题内容。"),
     ],
@@ -622,7 +643,7 @@ def test_read_ledger_query_count_is_constant(town, count, django_assert_num_quer
     rows = [["东联村", "民生保障", "就医难", f"问题{i}", "2015-01-08", "王干部"] for i in range(count)]
     data = xlsx(["村", "大类", "小类", "问题内容", "反映时间", "责任人"], rows)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         plan = read(data)
     assert len(plan.to_import) == count
 
@@ -671,7 +692,12 @@ def test_import_ledger_registers_every_row_through_the_workflow(town, office_use
     )
     assert solved.description == "水渠年久失修，影响灌溉\n\n（从Excel台账“台账.xlsx”第 5 行导入）"
     assert list(solved.events.values_list("kind", "text", "public")) == [
-        ("registered", "从Excel台账导入（第 5 行）", True),
+        (
+            "registered",
+            f"台账记载的反映日期：2015-01-15。从“台账.xlsx”第 5 行导入，导入人：{office_user.username}，"
+            f"导入日期：{timezone.localdate().isoformat()}。",
+            True,
+        ),
         ("triaged", f"处理决定：即时办理；责任人：王干部；办理期限：{solved.due_on.isoformat()}", True),
         ("progress", "台账导入：处理决定按台账的办结方式补记。", False),
         ("closed", "已解决：已清淤修复", True),
@@ -776,7 +802,7 @@ def test_ledger_preview_shows_how_each_row_is_read_and_its_problems(town, office
     assert "文件：台账.xlsx" in body
     assert "工作表“台账”，表头在第 3 行" in body
     assert "共 3 行：2 行可导入，1 行有问题，0 行跳过。" in body
-    assert "<li>村（社区）“西山村”不是本镇的村（社区）</li>" in body
+    assert "村（社区）“西山村”无法识别" in body
     assert "<li>反映日期：日期“2015年2月30日”不存在</li>" in body
     assert "<dt>村（社区）</dt><dd>三合圩社区</dd>" in body
     assert "<dt>状态</dt><dd>已办结（已解决）</dd>" in body
@@ -807,7 +833,7 @@ def test_ledger_confirm_imports_a_clean_file_and_lists_the_numbers(town, office_
     assert Case.objects.count() == 4
     assert list(upload_dir.iterdir()) == []
     body = office_client.get(reverse("cases:ledger_result")).content.decode()
-    assert "已导入 4 件问题。" in body
+    assert "新登记 4 件，0 行已导入过或在文件中重复（跳过），0 行有问题未导入。" in body
     assert "“台账.xlsx”：新登记 4 件问题；跳过 0 行（已导入或重复）；0 行因有问题未导入。" in body
     for number in ("SH-2015-0001", "SH-2015-0002", "SH-2015-0003", "SH-2015-0004"):
         assert number in body
@@ -902,21 +928,20 @@ def test_ledger_preview_of_an_unreadable_workbook_says_so(town, office_client):
     body = office_client.get(reverse("cases:ledger_preview")).content.decode()
 
     assert "文件无法导入" in body
-    assert "无法读取文件：请上传 Excel 2007 及以上版本保存的 .xlsx 文件。" in body
+    assert "文件已损坏或不完整（压缩包无法打开），无法读取。" in body
     assert "cases/import/confirm/" not in body
 
 
-NOT_XLSX = "只接受 Excel 的 .xlsx 文件（旧版 .xls 请先在 Excel 中“另存为” .xlsx）。"
+NOT_A_TABLE = "只接受 Excel 表格（.xlsx、.xls）或 CSV 文件；其他格式请在 WPS 或 Excel 中“另存为” .xlsx。"
 
 
 @pytest.mark.parametrize(
     "name, data, message",
     [
-        ("台账.xls", b"\xd0\xcf\x11\xe0old excel", NOT_XLSX),
-        ("台账.csv", b"a,b\n", NOT_XLSX),
+        ("台账.pdf", b"%PDF-1.4", NOT_A_TABLE),
+        ("台账.docx", b"PK\x03\x04", NOT_A_TABLE),
         ("台账.xlsx", b"", "文件是空的。"),
-        ("台账.xlsx", b"just text", "这不是有效的 .xlsx 文件。"),
-        ("台账.xlsx", b"PK\x03\x04" + b"0" * (5 * 1024 * 1024), "文件超过 5 MB，请分成几个文件导入。"),
+        ("台账.xlsx", b"PK\x03\x04" + b"0" * (20 * 1024 * 1024), "文件有 20.0 MB，超过 20 MB，请分成几个文件导入。"),
     ],
 )
 def test_ledger_upload_refuses_bad_files_with_a_message(office_client, upload_dir, name, data, message):
@@ -937,6 +962,7 @@ ALL_VIEWS = [
     ("get", "cases:ledger_upload"),
     ("post", "cases:ledger_upload"),
     ("get", "cases:ledger_preview"),
+    ("post", "cases:ledger_aliases"),
     ("post", "cases:ledger_confirm"),
     ("post", "cases:ledger_cancel"),
     ("get", "cases:ledger_result"),
@@ -961,7 +987,84 @@ def test_ledger_views_send_anonymous_users_to_the_login(client, db, method, name
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", ["cases:ledger_confirm", "cases:ledger_cancel"])
+# -- Names the ledger writes that match nothing: the office picks once -----------------------------
+
+UNMATCHED = xlsx(
+    ["村", "问题类别", "问题内容", "反映时间"],
+    [["东村", "民生保障问题", "老人就医难", "2015-01-08"], ["东村", "民政", "低保咨询", "2015-01-09"]],
+)
+
+
+def preview_names(client) -> str:
+    return client.get(reverse("cases:ledger_preview")).content.decode()
+
+
+def test_ledger_preview_asks_once_for_each_name_it_cannot_match(town, office_client, upload_dir):
+    upload(office_client, UNMATCHED)
+
+    body = preview_names(office_client)
+
+    assert "有 2 个名称无法识别" in body
+    assert '<input type="hidden" name="name-0-text" value="东村">' in body
+    assert '<input type="hidden" name="name-1-text" value="民政">' in body
+    assert f'<optgroup label="最接近的"><option value="{town.dong.pk}">东联村</option>' in body
+    assert "共 2 行：0 行可导入，0 行有问题，0 行跳过。另有 2 行的名称待确认。" in body
+
+
+def test_ledger_alias_choices_are_saved_and_the_preview_reads_them(town, office_client, office_user, upload_dir):
+    upload(office_client, UNMATCHED)
+    token = office_client.session["ledger_upload"]["token"]
+    choices = {
+        "token": token,
+        "names": "2",
+        "name-0-kind": "village",
+        "name-0-text": "东村",
+        "name-0-target": str(town.dong.pk),
+        "name-1-kind": "category",
+        "name-1-text": "民政",
+        "name-1-target": str(town.livelihood.pk),
+    }
+
+    response = office_client.post(reverse("cases:ledger_aliases"), choices, follow=True)
+
+    body = response.content.decode()
+    assert "已保存 2 个名称对照，以后导入时自动使用。" in body
+    assert "共 2 行：2 行可导入，0 行有问题，0 行跳过。" in body
+    assert sorted(NameAlias.objects.values_list("kind", "text", "created_by")) == [
+        ("category", "民政", office_user.pk),
+        ("village", "东村", office_user.pk),
+    ]
+    # The next ledger that writes them is read the same way, with nobody asked again.
+    assert read(UNMATCHED).is_clean
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"name-0-target": "999999"}, {"name-0-kind": "team"}, {"names": "x"}, {"name-0-text": ""}],
+)
+def test_ledger_alias_choices_that_make_no_sense_save_nothing(town, office_client, upload_dir, change):
+    upload(office_client, UNMATCHED)
+    token = office_client.session["ledger_upload"]["token"]
+    choices = {"token": token, "names": "1", "name-0-kind": "village", "name-0-text": "东村"}
+    choices["name-0-target"] = str(town.dong.pk)
+
+    response = office_client.post(reverse("cases:ledger_aliases"), {**choices, **change}, follow=True)
+
+    assert "选择有误，请重新选择。" in response.content.decode()
+    assert NameAlias.objects.count() == 0
+
+
+def test_ledger_alias_choices_need_the_current_upload(town, office_client, upload_dir):
+    upload(office_client, UNMATCHED)
+    choices = {"token": "stale", "names": "1", "name-0-kind": "village", "name-0-text": "东村"}
+
+    response = office_client.post(reverse("cases:ledger_aliases"), {**choices, "name-0-target": town.dong.pk})
+
+    assert response["Location"] == reverse("cases:ledger_upload")
+    assert NameAlias.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["cases:ledger_confirm", "cases:ledger_cancel", "cases:ledger_aliases"])
 def test_ledger_state_changes_refuse_get(office_client, name):
     assert office_client.get(reverse(name)).status_code == 405
 
@@ -975,6 +1078,6 @@ def test_ledger_preview_query_count_is_constant(town, office_client, count, djan
     rows = [["东联村", "民生保障", "就医难", f"问题{i}", "2015-01-08", "王干部"] for i in range(count)]
     upload(office_client, xlsx(["村", "大类", "小类", "问题内容", "反映时间", "责任人"], rows))
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         body = office_client.get(reverse("cases:ledger_preview")).content.decode()
     assert f"共 {count} 行：{count} 行可导入" in body

@@ -8,7 +8,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from cases import xlsx
-from cases.ledger_read import _sheet_rows
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -85,6 +84,18 @@ def workbook(files: dict[str, str]) -> bytes:
         for name, text in files.items():
             archive.writestr(name, text)
     return out.getvalue()
+
+
+def _sheet_rows(sheet) -> list[list]:
+    """The sheet's values as openpyxl reads them, with merged cells filled (a village written once for several rows)."""
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    for merged in sheet.merged_cells.ranges:
+        top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
+        for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                if c <= len(rows[r - 1]):
+                    rows[r - 1][c - 1] = top
+    return rows
 
 
 def openpyxl_reading(data: bytes) -> list:

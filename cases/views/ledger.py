@@ -24,11 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
-from cases.models import Case
+from cases.models import Case, Category, SubCategory
+from cases.names import save_alias
 from teams.roles import OFFICE, require_role
+from villages.models import Village
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = ledger_files.MAX_BYTES
+ACCEPTED = (".xlsx", ".xls", ".csv", ".txt")
 UPLOAD_KEY = "ledger_upload"  # session: {"token": ..., "name": the file's name as uploaded}
 RESULT_KEY = "ledger_result"  # session: what the last import did, for the result page
 STALE_SECONDS = 24 * 3600
@@ -42,30 +46,32 @@ def upload_dir() -> Path:
 
 class LedgerUploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("台账文件（.xlsx，不超过 5 MB）"),
+        label=gettext_lazy("台账文件（.xlsx、.xls 或 .csv，不超过 20 MB）"),
         error_messages={
             "required": gettext_lazy("请选择要导入的台账文件。"),
             "empty": gettext_lazy("文件是空的。"),
             "invalid": gettext_lazy("没有收到文件，请重新选择。"),
         },
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED)}),
     )
 
     def clean_file(self):
+        """Bounded before anything is read: the size first; what the bytes are is read_ledger's to say."""
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("只接受 Excel 的 .xlsx 文件（旧版 .xls 请先在 Excel 中“另存为” .xlsx）。"))
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("文件超过 5 MB，请分成几个文件导入。"))
-        head = upload.read(4)
-        upload.seek(0)
-        if head != b"PK\x03\x04":  # every .xlsx is a zip archive
-            raise forms.ValidationError(_("这不是有效的 .xlsx 文件。"))
+            raise forms.ValidationError(
+                _("文件有 %(size).1f MB，超过 %(max)d MB，请分成几个文件导入。")
+                % {"size": upload.size / 1024 / 1024, "max": MAX_BYTES // 1024 // 1024}
+            )
+        if not upload.name.lower().endswith(ACCEPTED):
+            raise forms.ValidationError(
+                _("只接受 Excel 表格（.xlsx、.xls）或 CSV 文件；其他格式请在 WPS 或 Excel 中“另存为” .xlsx。")
+            )
         return upload
 
 
 def _path(token: str) -> Path:
-    return upload_dir() / f"{token}.xlsx"
+    return upload_dir() / f"{token}.ledger"
 
 
 def _stored(request: HttpRequest) -> dict | None:
@@ -85,7 +91,7 @@ def _discard(request: HttpRequest) -> None:
 def _keep(request: HttpRequest, upload) -> None:
     _discard(request)
     cutoff = time.time() - STALE_SECONDS
-    for old in upload_dir().glob("*.xlsx"):
+    for old in upload_dir().glob("*.ledger"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
@@ -123,8 +129,81 @@ def ledger_preview(request: HttpRequest) -> HttpResponse:
         "token": stored["token"],
         "only_problems": only_problems,
         "querystring": "show=problems" if only_problems else "",
+        "names": _name_choices(plan),
     }
     return render(request, "cases/ledger_preview.html", ctx)
+
+
+def _name_choices(plan) -> list[dict]:
+    """Each name the ledger writes that matched nothing, with what the office may match it with:
+    its closest candidates first, then everything of its kind."""
+    if not plan.unresolved:
+        return []
+    everything = {
+        "village": list(Village.objects.order_by("code")),
+        "category": list(Category.objects.all()),
+        "subcategory": list(SubCategory.objects.select_related("category")),
+    }
+    names = []
+    for index, (name, count) in enumerate(plan.unresolved):
+        closest = [(obj.pk, _label(obj)) for obj in name.candidates]
+        others = [(obj.pk, _label(obj)) for obj in everything[name.kind] if obj not in name.candidates]
+        names.append({"index": index, "name": name, "rows": count, "closest": closest, "others": others})
+    return names
+
+
+def _label(obj) -> str:
+    return f"{obj.category.label} · {obj.label}" if isinstance(obj, SubCategory) else str(obj)
+
+
+ALIAS_MODELS = {"village": Village, "category": Category, "subcategory": SubCategory}
+
+
+@require_POST
+@login_required
+def ledger_aliases(request: HttpRequest) -> HttpResponse:
+    """Save what the office says each unmatched name means; every later import reads it so too."""
+    require_role(request.user, OFFICE)
+    stored = _stored(request)
+    if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
+        messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
+        return redirect("cases:ledger_upload")
+    choices = _alias_choices(request.POST)
+    if choices is None:
+        messages.error(request, _("选择有误，请重新选择。"))
+        return redirect("cases:ledger_preview")
+    for kind, text, target in choices:
+        save_alias(kind=kind, text=text, target=target, by=request.user)
+    if choices:
+        messages.success(request, _("已保存 %(n)d 个名称对照，以后导入时自动使用。") % {"n": len(choices)})
+    else:
+        messages.error(request, _("没有选择任何名称。"))
+    return redirect("cases:ledger_preview")
+
+
+def _alias_choices(data) -> list[tuple[str, str, object]] | None:
+    """(kind, text, target) for every name given a target in DATA; None when anything is malformed."""
+    try:
+        count = min(int(data.get("names", "0")), 500)
+    except ValueError:
+        return None
+    wanted: dict[str, dict[str, str]] = {}
+    for i in range(count):
+        kind, text, target = (data.get(f"name-{i}-{part}", "") for part in ("kind", "text", "target"))
+        if not target:
+            continue
+        text = text.strip()
+        if kind not in ALIAS_MODELS or not text or len(text) > 100 or not target.isdigit():
+            return None
+        wanted.setdefault(kind, {})[text] = target
+    choices = []
+    for kind, texts in wanted.items():
+        found = ALIAS_MODELS[kind].objects.in_bulk([int(pk) for pk in texts.values()])
+        for text, pk in texts.items():
+            if int(pk) not in found:
+                return None
+            choices.append((kind, text, found[int(pk)]))
+    return choices
 
 
 @require_POST
@@ -151,7 +230,7 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
         "skipped": result.skipped,
         "refused": result.refused,
     }
-    messages.success(request, _("已导入 %(n)d 件问题。") % {"n": len(result.created)})
+    messages.success(request, result.summary())
     return redirect("cases:ledger_result")
 
 

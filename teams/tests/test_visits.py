@@ -411,13 +411,20 @@ def test_saved_number_of_another_visit_is_not_shown(cadre_client, visit, team):
 
 PHONE_MESSAGE = "电话号码只能写数字、“-”、“+”和空格，7至20位，如 13912345678 或 0750-5524538。"
 TOO_LONG = "确保该变量包含不超过 {max} 字符 (目前字符数 {n})。"
+PUBLIC = "这段文字会在村公开栏公开，请删去其中的"
 
 # changes ({cat}, {sub}: the canal sub-category and its category; {other}: another category), field, message
 PROBLEM_BAD_INPUTS = [
     ({"title": ""}, "title", "这个字段是必填项。"),
     ({"title": "长" * 121}, "title", TOO_LONG.format(max=120, n=121)),
-    ({"title": "陈大伯家门口路灯坏"}, "title", "公示摘要会在村公开栏公开，请不要写反映人的姓名或电话。"),
-    ({"title": "请回电139 1234 5678"}, "title", "公示摘要会在村公开栏公开，请不要写反映人的姓名或电话。"),
+    ({"title": "陈大伯家门口路灯坏"}, "title", f"{PUBLIC}姓名“陈大伯”。"),
+    ({"title": "请回电139 1234 5678"}, "title", f"{PUBLIC}电话号码“139 1234 5678”。"),
+    (
+        {"title": "上官家低保，身份证440781198001011234"},
+        "title",
+        f"{PUBLIC}户名“上官家”、身份证号“440781198001011234”。",
+    ),
+    ({"on_the_spot": "on", "result": "已告知陈大伯本人"}, "result", f"{PUBLIC}姓名“陈大伯”。"),
     ({"resident_name": "名" * 51}, "resident_name", TOO_LONG.format(max=50, n=51)),
     ({"resident_address": "址" * 201}, "resident_address", TOO_LONG.format(max=200, n=201)),
     ({"description": "述" * 2001}, "description", TOO_LONG.format(max=2000, n=2001)),

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if plan.problems or (not plan.is_clean and not only_clean):
             self.stdout.write(f"import_ledger: {plan.summary()}" + _("未导入任何内容。"))
             raise CommandError(_("台账有问题，未导入：改正后重试，或用 --only-clean 只导入没有问题的行。"))
-        if not plan.to_import and plan.with_problems:
+        if not plan.to_import and not plan.skipped and plan.with_problems:
             self.stdout.write(f"import_ledger: {plan.summary()}" + _("未导入任何内容。"))
             raise CommandError(_("没有可导入的行：其余每一行都有问题。"))
         if dry_run:
@@ -52,28 +52,35 @@ class Command(BaseCommand):
             raise CommandError(_("未导入任何内容。%(error)s") % {"error": error}) from error
         for number in result.numbers:
             self.stdout.write("  " + _("新登记 %(number)s") % {"number": number})
-        self.stdout.write(
-            self.style.SUCCESS(
-                "import_ledger: "
-                + _("新登记 %(created)d 件，跳过 %(skipped)d 行，%(refused)d 行有问题未导入。")
-                % {"created": len(result.created), "skipped": result.skipped, "refused": result.refused}
-            )
-        )
+        self.stdout.write(self.style.SUCCESS("import_ledger: " + result.summary()))
 
     def report(self, plan: LedgerPlan) -> None:
         """The preview, as text: the file's problems, then each row's reading, outcome and problems."""
-        where = ""
-        if plan.sheet:
-            where = _("：工作表“%(sheet)s”，表头在第 %(row)d 行") % {"sheet": plan.sheet, "row": plan.header_row}
-        self.stdout.write(plan.filename + where)
+        where = "；".join(
+            _("工作表“%(sheet)s”，表头在第 %(row)d 行") % {"sheet": sheet.title, "row": sheet.header_row}
+            for sheet in plan.sheets
+        )
+        self.stdout.write(plan.filename + (f"：{where}" if where else ""))
         for problem in plan.problems:
             self.stdout.write(self.style.ERROR(_("文件问题：%(problem)s") % {"problem": problem}))
         if plan.ignored:
             self.stdout.write(_("未使用的列：%(columns)s") % {"columns": "、".join(plan.ignored)})
         for row in plan.rows:
-            self.stdout.write(_("第 %(row)d 行：%(outcome)s") % {"row": row.row, "outcome": row.outcome()})
+            self.stdout.write(f"{row.where}：{row.outcome()}")
             self.stdout.write("    " + "；".join(f"{label}：{value}" for label, value in row.reading()))
+            self.stdout.write("    " + _("公开栏显示：%(text)s") % {"text": row.board_text})
+            if row.private_reason:
+                self.stdout.write("    " + _("不公示内容：%(reason)s") % {"reason": row.private_reason})
+            if row.removed:
+                removed = "、".join(str(finding) for finding in row.removed)
+                self.stdout.write("    " + _("已从公示文字中去掉：%(removed)s") % {"removed": removed})
             for problem in row.problems:
                 self.stdout.write(self.style.ERROR(f"    ✗ {problem}"))
+            for name in row.unresolved:
+                self.stdout.write(self.style.WARNING(f"    ? {name}"))
+        for name, count in plan.unresolved:
+            message = _("无法识别的名称：%(name)s（%(n)d 行）。") % {"name": name, "n": count}
+            hint = _("请在网页导入的预览中选择它指的是哪一个，或在管理后台“名称对照”中添加。")
+            self.stdout.write(self.style.WARNING(message + hint))
         if plan.blank_rows:
             self.stdout.write(_("另有 %(n)d 行不是问题记录（如合计、落款），已忽略。") % {"n": plan.blank_rows})

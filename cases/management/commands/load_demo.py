@@ -98,11 +98,18 @@ class DemoLoader:
     def load_categories(self):
         for order, row in enumerate(self.data["categories"], start=1):
             category, _ = Category.objects.update_or_create(
-                code=row["code"], defaults={"label": row["name"], "order": order}
+                code=row["code"],
+                defaults={"label": row["name"], "order": order, "sensitive": row.get("sensitive", False)},
             )
             for sub_order, sub in enumerate(row["subcategories"], start=1):
                 SubCategory.objects.update_or_create(
-                    code=sub["code"], defaults={"label": sub["name"], "order": sub_order, "category": category}
+                    code=sub["code"],
+                    defaults={
+                        "label": sub["name"],
+                        "order": sub_order,
+                        "category": category,
+                        "sensitive": sub.get("sensitive", False),
+                    },
                 )
         self.log.append(f"categories: {Category.objects.count()}, sub-categories: {SubCategory.objects.count()}")
 
