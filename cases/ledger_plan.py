@@ -51,6 +51,7 @@ class RowPlan:
     problems: list[str] = field(default_factory=list)
     skip: str = ""  # why the row is left out though it has no problem (already imported, repeated)
     key: str = ""
+    legacy_key: str = ""  # the key such a row had before the phone was part of it
     sheet: str = ""  # the sheet's name, when the workbook has several
     unresolved: list[Unresolved] = field(default_factory=list)  # names to match by hand first
     removed: list[Finding] = field(default_factory=list)  # what was taken out of its public text

@@ -29,8 +29,10 @@ from cases.ledger_cells import (
     cell_text,
     column_labels,
     fold_name,
+    legacy_row_key,
     narrow,
     parse_date,
+    phone_digits,
     public_title,
     row_key,
 )
@@ -166,15 +168,25 @@ def _read_header(sheet, header_index: int, matched: dict[int, str], lookups: Loo
 
 
 def _mark_repeats(rows: list[RowPlan]):
-    """Rows already in the database, and rows the file repeats, are left out (one query)."""
-    keys = {r.key for r in rows if r.key}
-    existing = dict(Case.objects.filter(ledger_key__in=keys).values_list("ledger_key", "number"))
+    """Rows already in the database, and rows the file repeats, are left out (one query). A case
+    imported under the key of old (without the phone) is the row's when its phone is the row's."""
+    keys = {r.key for r in rows if r.key} | {r.legacy_key for r in rows if r.key and r.legacy_key}
+    existing = {
+        key: (number, phone_digits(phone))
+        for key, number, phone in Case.objects.filter(ledger_key__in=keys).values_list(
+            "ledger_key", "number", "resident_phone"
+        )
+    }
     first: dict[str, RowPlan] = {}
     for row in rows:
         if not row.key:
             continue
-        if row.key in existing:
-            row.skip = _("已导入，跳过（%(number)s）") % {"number": existing[row.key]}
+        legacy = existing.get(row.legacy_key)
+        if legacy and legacy[1] != phone_digits(row.values["resident_phone"]):
+            legacy = None
+        if row.key in existing or legacy:
+            number = existing[row.key][0] if row.key in existing else legacy[0]
+            row.skip = _("已导入，跳过（%(number)s）") % {"number": number}
         elif row.key in first:
             row.skip = _("与%(row)s重复，跳过") % {"row": first[row.key].where}
         else:
@@ -228,6 +240,8 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date, *
             phone=values["resident_phone"],
             ledger_number=values["ledger_number"],
         )
+        if not values["ledger_number"]:
+            plan.legacy_key = legacy_row_key(village, values["raised_on"], values["resident_name"], values["content"])
     if not problems:
         problems.extend(_model_problems(values))
     if problems or plan.unresolved:

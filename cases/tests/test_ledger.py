@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from cases.deadlines import due_date
 from cases.ledger import LedgerNotClean, import_ledger, parse_date, read_ledger, row_key
+from cases.ledger_cells import legacy_row_key
 from cases.models import Case, CaseEvent, NameAlias, NumberSequence
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from cases.views import ledger as ledger_views
@@ -654,6 +656,29 @@ def test_read_ledger_query_count_is_constant(town, count, django_assert_num_quer
 JAN8, JAN15, EXPLAINED = datetime.date(2015, 1, 8), datetime.date(2015, 1, 15), "已向群众解释新农合报销政策"
 
 
+def test_imported_cases_show_on_the_board_on_the_ledgers_dates_not_the_day_of_import(town, office_user, client):
+    import_ledger(read(ledger_file()), by=office_user)
+
+    body = client.get(reverse("notice:village", args=[town.xu.code])).content.decode()
+
+    assert '<time datetime="2015-01-15">2015-01-15</time> 登记' in body
+    assert '<time datetime="2015-01-22">2015-01-22</time> 办结' in body
+    assert f'datetime="{timezone.localdate().isoformat()}"' not in body
+
+
+def test_an_open_imported_case_is_due_as_a_new_one_would_be_and_says_the_date_was_derived(
+    town, office_user, office_client
+):
+    import_ledger(read(ledger_file()), by=office_user)
+    case = Case.objects.get(status=Case.Status.REGISTERED)
+
+    page = office_client.get(reverse("cases:detail", args=[case.number])).content.decode()
+
+    assert (case.due_on, case.due_derived) == (due_date(case.raised_on, case.kind)[0], True)
+    assert case.is_overdue()
+    assert "按反映日期推算" in page
+
+
 def test_import_ledger_registers_every_row_through_the_workflow(town, office_user):
     plan = read(ledger_file())
 
@@ -1081,3 +1106,25 @@ def test_ledger_preview_query_count_is_constant(town, office_client, count, djan
     with django_assert_num_queries(11):
         body = office_client.get(reverse("cases:ledger_preview")).content.decode()
     assert f"共 {count} 行：{count} 行可导入" in body
+
+
+@pytest.mark.parametrize("phone, skipped", [("13912345678", True), ("13900000000", False)])
+def test_a_case_imported_under_the_old_key_is_the_rows_only_when_the_phone_is_the_same(town, phone, skipped):
+    """Cases imported before the phone was part of a row's key keep that key: re-importing their
+    ledger adds nothing, and another resident's case of the same words is still imported."""
+    day = datetime.date(2015, 1, 8)
+    CaseFactory(
+        team=town.dong_team,
+        village=town.dong,
+        raised_on=day,
+        resident_name="陈大文",
+        resident_phone="139 1234 5678",
+        ledger_key=legacy_row_key(town.dong, day, "陈大文", "村道破损"),
+    )
+    data = xlsx(
+        ["村", "反映人", "联系电话", "问题内容", "反映时间"], [["东联村", "陈大文", phone, "村道破损", "2015-01-08"]]
+    )
+
+    plan = read(data)
+
+    assert (len(plan.skipped), len(plan.to_import)) == ((1, 0) if skipped else (0, 1))
