@@ -205,16 +205,6 @@ class Resolver:
 
         return self._remembered(("subcategory", text, category.pk if category else None), resolve)
 
-    def choices(self, kind: str) -> list:
-        """Everything a name of KIND may be matched with, for the office's choice."""
-        return {"village": list(self._villages.names.values()), "category": self.categories}.get(
-            kind, self.subcategories
-        )
-
-
-def target_field(kind: str) -> str:
-    return {"village": "village", "category": "category", "subcategory": "subcategory"}[kind]
-
 
 @transaction.atomic
 def save_alias(*, kind: str, text: str, target, by=None) -> NameAlias:
@@ -223,7 +213,7 @@ def save_alias(*, kind: str, text: str, target, by=None) -> NameAlias:
     alias = NameAlias.objects.filter(kind=kind, folded=fold(text)).first() or NameAlias(kind=kind)
     alias.text = str(text).strip()[:100]
     alias.village = alias.category = alias.subcategory = None
-    setattr(alias, target_field(kind), target)
+    setattr(alias, kind, target)  # the kinds are the names of the alias's foreign keys
     alias.created_by = by
     alias.full_clean(exclude=["created_by"], validate_unique=False, validate_constraints=False)
     alias.save()
