@@ -5,7 +5,8 @@ Everything can be set from the environment; the defaults suit one machine behind
     GUNICORN_BIND        where to listen (default 127.0.0.1:8000: nginx on the same machine)
     WEB_CONCURRENCY      worker processes (default 2 × CPU cores + 1)
     GUNICORN_THREADS     threads per worker (default 1: plain sync workers)
-    GUNICORN_TIMEOUT     seconds before a stuck worker is restarted (default 30)
+    GUNICORN_TIMEOUT     seconds before a stuck worker is restarted (default 120: the office's
+                         confirm of a 20,000-row ledger reads and imports it in one request)
     GUNICORN_MAX_REQUESTS  requests before a worker is replaced (default 2000; 0 never)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none)
     LOG_FORMAT           json (default) or text, like the Django settings
@@ -18,7 +19,7 @@ wsgi_app = "sanhe.wsgi:application"
 bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 # nginx keeps connections to us open between requests.
 keepalive = 5

@@ -29,7 +29,8 @@ from cases import xlsx
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024  # the upload
-MAX_ROWS = 50_000  # rows with a value, over all sheets
+# Rows with a value, over all sheets: what the office's confirm reads and imports well within GUNICORN_TIMEOUT.
+MAX_ROWS = 20_000
 MAX_COLUMNS = 200  # cells further right are ignored
 MAX_MEMBER_BYTES = 100 * 1024 * 1024  # one part of an .xlsx, unpacked
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # the parts of an .xlsx read, unpacked, together
