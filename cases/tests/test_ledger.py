@@ -1065,7 +1065,14 @@ def test_ledger_alias_choices_are_saved_and_the_preview_reads_them(town, office_
 
 @pytest.mark.parametrize(
     "change",
-    [{"name-0-target": "999999"}, {"name-0-kind": "team"}, {"names": "x"}, {"name-0-text": ""}],
+    [
+        {"name-0-target": "999999"},
+        {"name-0-target": "9" * 30},
+        {"name-0-kind": "team"},
+        {"names": "x"},
+        {"name-0-text": ""},
+        {"name-0-text": "！！"},
+    ],
 )
 def test_ledger_alias_choices_that_make_no_sense_save_nothing(town, office_client, upload_dir, change):
     upload(office_client, UNMATCHED)

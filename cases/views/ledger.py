@@ -8,6 +8,7 @@ tab cannot import another upload. The file is read again at confirm (the preview
 trusted), and deleted after the import, on cancel, on a new upload, and after a day.
 """
 
+import re
 import secrets
 import tempfile
 import time
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +29,7 @@ from django.views.decorators.http import require_POST
 from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
 from cases.models import Case, Category, SubCategory
-from cases.names import save_alias
+from cases.names import fold, save_alias
 from teams.roles import OFFICE, require_role
 from villages.models import Village
 
@@ -172,8 +174,9 @@ def ledger_aliases(request: HttpRequest) -> HttpResponse:
     if choices is None:
         messages.error(request, _("选择有误，请重新选择。"))
         return redirect("cases:ledger_preview")
-    for kind, text, target in choices:
-        save_alias(kind=kind, text=text, target=target, by=request.user)
+    with transaction.atomic():
+        for kind, text, target in choices:
+            save_alias(kind=kind, text=text, target=target, by=request.user)
     if choices:
         messages.success(request, _("已保存 %(n)d 个名称对照，以后导入时自动使用。") % {"n": len(choices)})
     else:
@@ -193,7 +196,7 @@ def _alias_choices(data) -> list[tuple[str, str, object]] | None:
         if not target:
             continue
         text = text.strip()
-        if kind not in ALIAS_MODELS or not text or len(text) > 100 or not target.isdigit():
+        if kind not in ALIAS_MODELS or not fold(text) or len(text) > 100 or not re.fullmatch(r"\d{1,9}", target):
             return None
         wanted.setdefault(kind, {})[text] = target
     choices = []
