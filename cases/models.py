@@ -130,6 +130,9 @@ class NameAlias(models.Model):
             raise ValidationError({"text": _("写法不能只有空格或标点。")})
         if self.target is None:
             raise ValidationError(_("请选择这个写法对应的%(kind)s。") % {"kind": self.get_kind_display()})
+        others = [kind for kind in self.Kind.values if kind != self.kind and getattr(self, f"{kind}_id")]
+        if others:
+            raise ValidationError(_("一个写法只对应一个%(kind)s：请清空其他选择。") % {"kind": self.get_kind_display()})
 
 
 class NumberSequence(models.Model):

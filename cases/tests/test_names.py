@@ -146,3 +146,15 @@ def test_resolver_loads_everything_in_a_constant_number_of_queries(names, django
         resolver = Resolver()
     for text in ("民生保障问题", "其他", "东联", "就医难", "东村", "不存在"):
         resolver.category(text), resolver.village(text), resolver.subcategory(text)
+
+
+def test_the_admin_saves_an_alias_and_refuses_one_with_two_targets(names, admin_client):
+    url = "/admin/cases/namealias/add/"
+    both = {"kind": "village", "text": "东村", "village": names["dong"].pk, "category": names["water"].pk}
+
+    refused = admin_client.post(url, both)
+    saved = admin_client.post(url, {**both, "category": ""})
+
+    assert "一个写法只对应一个村（社区）：请清空其他选择。" in refused.content.decode()
+    assert saved.status_code == 302
+    assert Resolver().village("东村").obj == names["dong"]
