@@ -184,7 +184,7 @@ def check_public_text(text: str, *, names=()) -> None:
 # Words that make a case's detail sensitive whatever its category (PIPL: financial hardship, health,
 # minimum-living allowance, disability, minors, disputes).
 SENSITIVE_WORDS = (
-    "低保 五保 特困 困难户 贫困户 生活困难 家庭困难 救助 残疾 残障 患病 疾病 病重 重病 癌 精神病 "
+    "低保 五保 特困 困难户 贫困户 生活困难 家庭困难 救助 残疾 残障 患病 疾病 病重 重病 癌 精神病 就医 看病 住院 "
     "未成年 孤儿 留守儿童 纠纷 离婚 家暴 吸毒 戒毒 刑满"
 ).split()
 

@@ -32,7 +32,7 @@ NAME_STANDS_FOR = "群众"
 # reading of issue 10 (cases/privacy.py SENSITIVE_WORDS), copied here, not imported. Of the demo's
 # titles it makes 承包合同纠纷 (政务) private.
 PRIVATE_WORDS = (
-    "低保 五保 特困 困难户 贫困户 生活困难 家庭困难 救助 残疾 残障 患病 疾病 病重 重病 癌 精神病 "
+    "低保 五保 特困 困难户 贫困户 生活困难 家庭困难 救助 残疾 残障 患病 疾病 病重 重病 癌 精神病 就医 看病 住院 "
     "未成年 孤儿 留守儿童 纠纷 离婚 家暴 吸毒 戒毒 刑满"
 ).split()
 # What the preview's board_text says of a row: its summary, and for a closed row the result; only
