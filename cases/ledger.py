@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import numbering, workflow
-from cases.batch import Batch
+from cases.batch import Batch, collector_paused
 from cases.deadlines import due_date
+from cases.inserts import build
 from cases.ledger_cells import OPEN, parse_date, row_key
 from cases.ledger_plan import LedgerPlan, RowPlan
 from cases.ledger_read import read_ledger
@@ -80,13 +81,17 @@ def import_ledger(plan: LedgerPlan, *, by=None, only_clean: bool = False) -> Imp
     if plan.problems or (not plan.is_clean and not only_clean):
         raise LedgerNotClean(plan.summary())
     result = ImportResult(skipped=len(plan.skipped), refused=len(plan.with_problems))
-    rows = plan.to_import
+    with collector_paused():
+        return _import(plan, by, result)
+
+
+def _import(plan: LedgerPlan, by, result: ImportResult) -> ImportResult:
     batch = Batch(by=by)
     written: list[tuple[str, Case]] = []
-    due_dates: dict[tuple, datetime.date] = {}
-    for row in rows:
+    texts = _Texts(plan.filename, by)
+    for row in plan.to_import:
         try:
-            written.append((row.key, _write_row(row, plan.filename, batch, due_dates)))
+            written.append((row.key, _write_row(row, texts, batch)))
         except (ValidationError, workflow.TransitionNotAllowed) as error:
             raise LedgerImportError(row.row, _error_text(error)) from error
     with transaction.atomic():
@@ -102,40 +107,67 @@ def import_ledger(plan: LedgerPlan, *, by=None, only_clean: bool = False) -> Imp
     return result
 
 
-def _due_on(case: Case, due_dates: dict) -> datetime.date:
-    """The due date a case raised that day would have got, in working days (cases/deadlines.py);
-    counted once per day and kind: a ledger has many rows of a day, and counting is slow."""
-    if (case.raised_on, case.kind) not in due_dates:
-        due_dates[case.raised_on, case.kind] = due_date(case.raised_on, case.kind)[0]
-    return due_dates[case.raised_on, case.kind]
+class _Texts:
+    """What every row of one import says alike, translated and worked out once (not once a row):
+    the history's fixed lines, the templates of the others, who imports and when, and, a day at a
+    time, the due dates and the morning times of the ledger's days."""
+
+    def __init__(self, filename: str, by):
+        self.filename = filename
+        self.provenance = _(
+            "台账记载的反映日期：%(raised)s。从“%(file)s”%(where)s导入，导入人：%(user)s，导入日期：%(today)s。"
+        )
+        self.file = filename or _("Excel台账")
+        self.user = (by.get_full_name() or by.get_username()) if by else _("系统")
+        self.today = timezone.localdate().isoformat()
+        self.handling = _("办理情况（台账）：%(text)s")
+        self.notes = _("备注（台账）：%(text)s")
+        self.source = _("（从Excel台账“%(file)s”%(where)s导入）")
+        self.progress = _("台账导入：处理决定按台账的办结方式补记。")
+        self.closed = _("已办结（办理情况见内部记录）。")
+        self.due_dates: dict[tuple, datetime.date] = {}
+        self.mornings: dict[datetime.date, datetime.datetime] = {}
+
+    def due_on(self, case: Case) -> datetime.date:
+        """The due date a case raised that day would have got, in working days (cases/deadlines.py);
+        counted once per day and kind: a ledger has many rows of a day, and counting is slow."""
+        if (case.raised_on, case.kind) not in self.due_dates:
+            self.due_dates[case.raised_on, case.kind] = due_date(case.raised_on, case.kind)[0]
+        return self.due_dates[case.raised_on, case.kind]
+
+    def morning(self, day: datetime.date) -> datetime.datetime:
+        if day not in self.mornings:
+            self.mornings[day] = _morning(day)
+        return self.mornings[day]
 
 
-def _provenance(row: RowPlan, filename: str, by) -> str:
+def _provenance(row: RowPlan, texts: _Texts, where: str) -> str:
     """The first line of an imported case's history: the ledger's date, and where and by whom it came in."""
-    return _("台账记载的反映日期：%(raised)s。从“%(file)s”%(where)s导入，导入人：%(user)s，导入日期：%(today)s。") % {
+    return texts.provenance % {
         "raised": row.values["raised_on"].isoformat(),
-        "file": filename or _("Excel台账"),
-        "where": row.where,
-        "user": (by.get_full_name() or by.get_username()) if by else _("系统"),
-        "today": timezone.localdate().isoformat(),
+        "file": texts.file,
+        "where": where,
+        "user": texts.user,
+        "today": texts.today,
     }
 
 
-def _write_row(row: RowPlan, filename: str, batch: Batch, due_dates: dict) -> Case:
+def _write_row(row: RowPlan, texts: _Texts, batch: Batch) -> Case:
     """One case through the workflow: registered on the ledger's date; then, if open, given the due
     date a new case would get (marked as derived) and assigned; or triaged and closed, as the ledger says."""
     v = row.values
-    case = _build_case(v, key=row.key, filename=filename, where=row.where)
-    raised_at = _morning(case.raised_on)
-    batch.register(case, text=_provenance(row, filename, batch.by), at=raised_at)
+    where = row.where
+    case = _build_case(v, key=row.key, texts=texts, where=where)
+    raised_at = texts.morning(case.raised_on)
+    batch.register(case, text=_provenance(row, texts, where), at=raised_at)
     closure = v["closure"]
     if closure == OPEN:
-        case.due_on, case.due_derived = _due_on(case, due_dates), True
+        case.due_on, case.due_derived = texts.due_on(case), True
         if v["responsible"]:
             batch.assign_responsible(case, responsible=v["responsible"], at=raised_at)
         return case
     if closure == Case.Closure.SOLVED:
-        due_on = _due_on(case, due_dates)
+        due_on = texts.due_on(case)
         batch.triage(case, decision=Case.Decision.HANDLE_NOW, responsible=v["responsible"], due_on=due_on, at=raised_at)
     elif closure == Case.Closure.EXPLAINED:
         batch.triage(
@@ -149,14 +181,14 @@ def _write_row(row: RowPlan, filename: str, batch: Batch, due_dates: dict) -> Ca
     elif v["responsible"]:  # solved on the spot: by the cadre the ledger names
         batch.assign_responsible(case, responsible=v["responsible"], at=raised_at)
     if closure != Case.Closure.ON_THE_SPOT:
-        batch.add_progress(case, text=_("台账导入：处理决定按台账的办结方式补记。"), public=False, at=raised_at)
-    result = v["result"] or _("已办结（办理情况见内部记录）。")
+        batch.add_progress(case, text=texts.progress, public=False, at=raised_at)
+    result = v["result"] or texts.closed
     batch.close(
         case,
         closure=closure,
         result=result,
         closed_on=v["closed_on"],
-        at=_morning(v["closed_on"]) if v["closed_on"] else None,
+        at=texts.morning(v["closed_on"]) if v["closed_on"] else None,
     )
     return case
 
@@ -166,17 +198,18 @@ def _morning(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
 
 
-def _build_case(values: dict, *, key: str, filename: str, where: str) -> Case:
+def _build_case(values: dict, *, key: str, texts: _Texts, where: str) -> Case:
     """The case as the ledger writes it. What the board shows (summary, result) was made safe when
     the row was read; the ledger's own words stay in the internal record."""
     description = values["content"]
     if values["handling"] and (values["closure"] == OPEN or values["result"] != values["handling"]):
-        description += "\n\n" + _("办理情况（台账）：%(text)s") % {"text": values["handling"]}
+        description += "\n\n" + texts.handling % {"text": values["handling"]}
     if values["notes"]:
-        description += "\n\n" + _("备注（台账）：%(text)s") % {"text": values["notes"]}
-    if filename:
-        description += "\n\n" + _("（从Excel台账“%(file)s”%(where)s导入）") % {"file": filename, "where": where}
-    return Case(
+        description += "\n\n" + texts.notes % {"text": values["notes"]}
+    if texts.filename:
+        description += "\n\n" + texts.source % {"file": texts.filename, "where": where}
+    return build(
+        Case,
         village=values["village"],
         team=values["team"],
         raised_on=values["raised_on"],

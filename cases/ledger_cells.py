@@ -165,24 +165,31 @@ def _parse_date_text(value: str) -> datetime.date:
         raise ValueError(_("日期“%(text)s”不存在") % {"text": value}) from None
 
 
-def row_key(
+def row_keys(
     village: Village, raised_on: datetime.date, resident: str, content: str, phone: str = "", ledger_number: str = ""
-) -> str:
-    """The stable identity of a ledger row. With a ledger number, the number alone: a row whose
-    number was imported is that case, whatever else was corrected since. Without one, the village,
-    date, content, resident's name and phone together: two residents who raised the same thing on
-    the same day are two cases."""
+) -> tuple[str, str]:
+    """The stable identity of a ledger row, and the one rows had before the phone was part of it.
+
+    With a ledger number, the number alone: a row whose number was imported is that case, whatever
+    else was corrected since (and there is no key of old). Without one, the village, date, content,
+    resident's name and phone together: two residents who raised the same thing on the same day are
+    two cases. Cases imported under the key of old keep it: such a case is the row's only when its
+    phone is the row's too (ledger_read._mark_repeats)."""
     if ledger_number:
-        parts = ["number", fold_name(ledger_number)]
-    else:
-        parts = [village.code, raised_on.isoformat(), fold_name(resident), fold_name(content), phone_digits(phone)]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return _digest(["number", fold_name(ledger_number)]), ""
+    same = [village.code, raised_on.isoformat(), fold_name(resident), fold_name(content)]
+    return _digest([*same, phone_digits(phone)]), _digest(same)
 
 
-def legacy_row_key(village: Village, raised_on: datetime.date, resident: str, content: str) -> str:
-    """The key rows were imported under before the phone was part of it (cases imported then keep
-    it): such a case is the row's only when its phone is the row's too (ledger_read._mark_repeats)."""
-    parts = [village.code, raised_on.isoformat(), fold_name(resident), fold_name(content)]
+def row_key(village, raised_on, resident, content, phone="", ledger_number="") -> str:
+    return row_keys(village, raised_on, resident, content, phone, ledger_number)[0]
+
+
+def legacy_row_key(village, raised_on, resident, content) -> str:
+    return row_keys(village, raised_on, resident, content)[1]
+
+
+def _digest(parts: list[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

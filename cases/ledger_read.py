@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.batch import collector_paused
 from cases.ledger_cells import (
     CHANNEL_LOOKUP,
     CLOSED_LOOKUP,
@@ -29,12 +30,11 @@ from cases.ledger_cells import (
     cell_text,
     column_labels,
     fold_name,
-    legacy_row_key,
     narrow,
     parse_date,
     phone_digits,
     public_title,
-    row_key,
+    row_keys,
 )
 from cases.ledger_files import LedgerFileError, read_sheets
 from cases.ledger_plan import LedgerPlan, RowPlan, SheetPlan, Unresolved
@@ -143,7 +143,8 @@ def read_ledger(
             rows.append((number, sheet_plan.title if several else "", cells))
     # Any resident's name in the ledger is kept off every row's public text.
     names = Names(cell_text(cells.get("resident_name")) for _n, _s, cells in rows)
-    plan.rows = [read_row(number, cells, lookups, today, sheet=title, names=names) for number, title, cells in rows]
+    with collector_paused():
+        plan.rows = [read_row(number, cells, lookups, today, sheet=title, names=names) for number, title, cells in rows]
     _mark_repeats(plan.rows)
     return plan
 
@@ -232,7 +233,7 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date, *
     _read_public_text(text, plan, names or Names([values["resident_name"]]))
 
     if village and isinstance(values["raised_on"], datetime.date) and values["content"]:
-        plan.key = row_key(
+        plan.key, plan.legacy_key = row_keys(
             village,
             values["raised_on"],
             values["resident_name"],
@@ -240,8 +241,6 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date, *
             phone=values["resident_phone"],
             ledger_number=values["ledger_number"],
         )
-        if not values["ledger_number"]:
-            plan.legacy_key = legacy_row_key(village, values["raised_on"], values["resident_name"], values["content"])
     if not problems:
         problems.extend(_model_problems(values))
     if problems or plan.unresolved:

@@ -185,6 +185,14 @@ class CaseQuerySet(models.QuerySet):
         return self.select_related("category", "subcategory", "village").prefetch_related(public_events)
 
 
+def after_today(day: datetime.date) -> bool:
+    """DAY is later than today (timezone.localdate()). Today anywhere is no earlier than the day
+    before today in UTC, far cheaper to tell: an import asks this of thousands of past dates."""
+    if day <= datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1):
+        return False
+    return day > timezone.localdate()
+
+
 class Case(models.Model):
     """One opinion or problem a resident raised: a row of the issue ledger 问题台账."""
 
@@ -409,7 +417,7 @@ class Case(models.Model):
             errors["subcategory"] = _("所选小类不属于所选大类。")
         if self.raised_on and self.raised_on < settings.PROGRAMME_START:
             errors["raised_on"] = _("反映日期早于直联活动开始（%(start)s）。") % {"start": settings.PROGRAMME_START}
-        if self.raised_on and self.raised_on > timezone.localdate():
+        if self.raised_on and after_today(self.raised_on):
             errors["raised_on"] = _("反映日期不能晚于今天。")
         if self.closed_on and self.raised_on and self.closed_on < self.raised_on:
             errors["closed_on"] = _("办结日期不能早于反映日期。")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.deadlines import due_date
 from cases.inserts import build
-from cases.models import Case, CaseEvent, Feedback, Referral
+from cases.models import Case, CaseEvent, Feedback, Referral, after_today
 from cases.numbering import format_number, next_number  # noqa: F401 - the workflow's numbering, re-exported
 from teams.roles import ADMIN, OFFICE, role_of
 
@@ -237,15 +237,6 @@ def _is_choice(value, choices: frozenset) -> bool:
         return False
 
 
-def _after_today(day: datetime.date) -> bool:
-    """DAY is later than today (timezone.localdate()). Whatever the time zone, today there is no
-    earlier than the day before today in UTC, which is far cheaper to tell: an import asks this of
-    thousands of dates, nearly all of them long past."""
-    if day <= datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1):
-        return False
-    return day > timezone.localdate()
-
-
 def check_date(case: Case, value: datetime.date | None, field: str, *, label, allow_future: bool = False) -> None:
     """A date of handling: required, not before the programme nor the day the problem was raised,
     not in the future (unless ALLOW_FUTURE, e.g. a due date)."""
@@ -259,7 +250,7 @@ def check_date(case: Case, value: datetime.date | None, field: str, *, label, al
         raise ValidationError(
             {field: _("%(label)s不能早于反映日期（%(raised)s）。") % {"label": label, "raised": case.raised_on}}
         )
-    if not allow_future and _after_today(value):
+    if not allow_future and after_today(value):
         raise ValidationError({field: _("%(label)s不能晚于今天。") % {"label": label}})
 
 
