@@ -72,6 +72,27 @@ def rate(rows: dict) -> float:
     return rows["import"]["rows_per_second"]
 
 
+def ledger_rate(rows: dict, step: str) -> float:
+    """Rows a second of the office's ledger: STEP is "preview" or "import"."""
+    return rows["ledger"][step]["rows_per_second"]
+
+
+def ledger_line(rows: dict) -> str:
+    led = rows.get("ledger")
+    if not led:
+        return "Office's ledger (`/cases/import/`): not run."
+    pre, imp = led["preview"], led["import"]
+    return (
+        f"Office's ledger (`/cases/import/`, {led['rows']:,} rows written by bench/ledger_file.py): "
+        f"preview (read_ledger, median of {pre['runs']}) {pre['median']:.1f} s, "
+        f"**{pre['rows_per_second']:.0f} rows/s**; "
+        f"import (import_ledger, only the rows without problems, commit included) {imp['seconds']:.1f} s, "
+        f"**{imp['rows_per_second']:.0f} rows/s** ({imp['created']:,} cases created, {imp['refused']:,} rows "
+        f"with problems left out, {imp['skipped']:,} skipped). The confirm step (the file read again, then "
+        f"the import) took {led['confirm_seconds']:.1f} s."
+    )
+
+
 def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
@@ -83,13 +104,15 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
         "",
         "Written by `python -m bench` (`make bench`). Every figure below was measured in that run;",
         f"sizes run: {', '.join(f'{int(s):,}' for s in sizes)} cases. {runs} runs per measurement",
-        "(the xlsx import runs once per size). Times in milliseconds, in-process with Django's test Client",
+        "(the imports run once per size). Times in milliseconds, in-process with Django's test Client",
         "(no network, no gunicorn), each size on a fresh database built by migrate, load_demo and generate_cases,",
         "then VACUUM ANALYZE (what autovacuum does after a bulk load; this server runs with autovacuum off).",
         "DEBUG off (static URLs without collectstatic's manifest). Queries counted with CaptureQueriesContext;",
         "the raw-SQL floor is two statements on its own psycopg2 connection, not seen by Django (shown as 0).",
         "Recording a case is `cases.workflow.register_case` timed directly (not through the cadre's visit form).",
-        "The import is the last step: it runs on the database after the timings and adds its rows to it.",
+        "The imports come after the timings and add their rows to the database: first the office's ledger",
+        "(bench/ledger_file.py writes it; preview and import timed apart, rows/s over the file's data rows),",
+        "then the admin's xlsx import (once per size).",
         "",
         "## Machine",
         "",
@@ -115,6 +138,8 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
             f"Import of {imp['rows']:,} xlsx rows ({imp['how']}): {imp['seconds']:.1f} s, "
             f"**{imp['rows_per_second']:.0f} rows/s** ({imp['created']:,} cases created).",
             "",
+            ledger_line(rows),
+            "",
             f"Summary / floor (raw SQL): {summary_over_floor(rows['items']):.2f}×",
             "",
         ]
@@ -135,6 +160,11 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
         if all("import" in results[s] for s in sizes):
             ratios = " | ".join(f"{rate(results[s]) / rate(results[small]):.2f}×" for s in bigger)
             lines.append(f"| xlsx import rows/s | {ratios} | |")
+        if all("ledger" in results[s] for s in sizes):
+            for step in ("preview", "import"):
+                base = ledger_rate(results[small], step)
+                ratios = " | ".join(f"{ledger_rate(results[s], step) / base:.2f}×" for s in bigger)
+                lines.append(f"| office's ledger {step} rows/s | {ratios} | |")
         lines.append("")
         lines += targets(results, small, big)
     path.write_text("\n".join(lines))
@@ -167,11 +197,21 @@ def targets(results: dict, small: str, big: str) -> list[str]:
             fastest_ratio <= growth / 10,
         ),
         (
-            "imports of at least 1,000 rows a second",
+            "the admin's xlsx import: at least 1,000 rows a second",
             f"{imp['rows_per_second']:.0f} rows/s" if imp else "not run",
             bool(imp) and imp["rows_per_second"] >= 1000,
         ),
     ]
+    for step in ("preview", "import"):
+        measured = [(ledger_rate(results[s], step), s) for s in sorted(results, key=int) if "ledger" in results[s]]
+        slowest = min(measured, default=None)
+        rows.append(
+            (
+                f"the office's ledger: {step} of at least 1,000 rows a second at every size",
+                f"slowest: {slowest[0]:.0f} rows/s at {int(slowest[1]):,}" if slowest else "not run",
+                len(measured) == len(results) and slowest[0] >= 1000,
+            )
+        )
     lines = [f"## Targets at {int(big):,} cases", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {target} | {measured} | {'yes' if met else '**no**'} |" for target, measured, met in rows]
     return [*lines, ""]
@@ -182,6 +222,7 @@ def main():
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument("--ledger-rows", type=int, default=10_000, help="rows of the office's ledger (0: not run)")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument("--from-json", help="only rewrite results.md from a results.json of an earlier run")
@@ -197,7 +238,17 @@ def main():
         env.update(ALLOWED_HOSTS="testserver", HTTPS_ONLY="0", SECURE_SSL_REDIRECT="0")
         build(size, env)
         out = subprocess.run(
-            [sys.executable, "-m", "bench.measure", "--runs", str(args.runs), "--import-rows", str(args.import_rows)],
+            [
+                sys.executable,
+                "-m",
+                "bench.measure",
+                "--runs",
+                str(args.runs),
+                "--import-rows",
+                str(args.import_rows),
+                "--ledger-rows",
+                str(args.ledger_rows),
+            ],
             cwd=ROOT,
             env=env,
             check=True,

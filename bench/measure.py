@@ -7,7 +7,9 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import django
 
@@ -30,13 +32,17 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.ledger_file import write_ledger  # noqa: E402
 from cases import workflow  # noqa: E402
 from cases.formats import FastXLSX  # noqa: E402
+from cases.ledger import import_ledger, read_ledger  # noqa: E402
 from cases.models import Case  # noqa: E402
 from cases.resources import CaseResource  # noqa: E402
 from villages.models import Village  # noqa: E402
 
 IMPORT_ROWS = 10_000
+LEDGER_ROWS = 10_000
+PREVIEW_RUNS = 3  # the preview only reads: timed a few times, the median kept
 
 
 def p95(times: list[float]) -> float:
@@ -142,10 +148,50 @@ def xlsx_import(rows: int = IMPORT_ROWS) -> dict:
     }
 
 
+def ledger_import(rows: int, office) -> dict:
+    """The office's path (cases/views/ledger.py) on a ledger of ROWS rows written as offices write
+    them (bench/ledger_file.py). The preview reads the uploaded file (read_ledger: timed
+    PREVIEW_RUNS times, the median kept); the confirm reads it again and imports it as the office
+    chooses when a few rows have problems, "only the rows without problems" (import_ledger with
+    only_clean=True: its own transaction, the commit included). The import runs once: it adds its
+    cases to the database."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_ledger(Path(folder) / "台账.xlsx", rows, seed=1)
+        previews = []
+        for _ in range(PREVIEW_RUNS):
+            start = time.perf_counter()
+            plan = read_ledger(path)
+            previews.append(time.perf_counter() - start)
+        if plan.problems:
+            raise SystemExit(f"the ledger was refused: {plan.problems}")
+        start = time.perf_counter()
+        plan = read_ledger(path)  # the confirm reads the file again
+        reread = time.perf_counter() - start
+        start = time.perf_counter()
+        result = import_ledger(plan, by=office, only_clean=True)
+        seconds = time.perf_counter() - start
+    read = len(plan.rows)
+    preview = statistics.median(previews)
+    return {
+        "how": "the office's ledger (/cases/import/): cases.ledger.read_ledger, then import_ledger(only_clean=True)",
+        "rows": read,
+        "preview": {"runs": len(previews), "median": preview, "rows_per_second": read / preview},
+        "import": {
+            "seconds": seconds,
+            "rows_per_second": read / seconds,
+            "created": len(result.created),
+            "refused": result.refused,
+            "skipped": result.skipped,
+        },
+        "confirm_seconds": reread + seconds,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS, help="0 skips the import")
+    parser.add_argument("--ledger-rows", type=int, default=LEDGER_ROWS, help="0 skips the office's ledger")
     args = parser.parse_args()
     runs = args.runs
     User = get_user_model()
@@ -178,6 +224,9 @@ def main():
     run("case page /cases/<number>/", get(office_client, f"/cases/{busiest.number}/"))
     run("record a case (workflow.register_case)", record_case(busiest, office))
     figures = {"items": items, "month": month, "urls": [filters, board, f"/reports/?month={month}"]}
+    if args.ledger_rows:
+        print("  office's ledger: preview and import", file=sys.stderr, flush=True)
+        figures["ledger"] = ledger_import(args.ledger_rows, office)
     if args.import_rows:
         print("  xlsx import", file=sys.stderr, flush=True)
         figures["import"] = xlsx_import(args.import_rows)
