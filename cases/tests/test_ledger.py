@@ -1110,9 +1110,25 @@ def test_ledger_preview_query_count_is_constant(town, office_client, count, djan
     rows = [["东联村", "民生保障", "就医难", f"问题{i}", "2015-01-08", "王干部"] for i in range(count)]
     upload(office_client, xlsx(["村", "大类", "小类", "问题内容", "反映时间", "责任人"], rows))
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         body = office_client.get(reverse("cases:ledger_preview")).content.decode()
     assert f"共 {count} 行：{count} 行可导入" in body
+
+
+def test_ledger_preview_pages_read_the_file_once_until_something_it_depends_on_changes(
+    town, office_client, office_user, upload_dir, django_assert_num_queries
+):
+    upload(office_client, ledger_file())
+    office_client.get(reverse("cases:ledger_preview"))
+
+    # The second page view: the session, the user, the name matches and the latest case; no reading.
+    with django_assert_num_queries(6):
+        again = office_client.get(reverse("cases:ledger_preview") + "?show=problems").content.decode()
+    CaseFactory(number="SH-2015-0100", ledger_key=read(ledger_file()).rows[0].key, team=town.dong_team)
+    after = office_client.get(reverse("cases:ledger_preview")).content.decode()
+
+    assert "共 4 行：4 行可导入" in again
+    assert "共 4 行：3 行可导入，0 行有问题，1 行跳过。" in after
 
 
 @pytest.mark.parametrize("phone, skipped", [("13912345678", True), ("13900000000", False)])

@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
-from cases.models import Case, Category, SubCategory
+from cases.models import Case, Category, NameAlias, SubCategory
 from cases.names import fold, save_alias
 from teams.roles import OFFICE, require_role
 from villages.models import Village
@@ -120,7 +121,7 @@ def ledger_preview(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, _("没有待导入的文件，请先上传台账。"))
         return redirect("cases:ledger_upload")
-    plan = read_ledger(_path(stored["token"]), filename=stored["name"])
+    plan = _previewed(stored)
     only_problems = request.GET.get("show") == "problems"
     rows = plan.with_problems if only_problems else plan.rows
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -134,6 +135,30 @@ def ledger_preview(request: HttpRequest) -> HttpResponse:
         "names": _name_choices(plan),
     }
     return render(request, "cases/ledger_preview.html", ctx)
+
+
+# The plans this worker read last, by what they depend on: turning the preview's pages and
+# filtering its rows reads the file once, not on every click (10,000 rows: seconds). The confirm
+# reads the file again whatever is here: a preview is never trusted.
+_PREVIEWS: dict[tuple, object] = {}
+PREVIEWS_KEPT = 2
+
+
+def _previewed(stored: dict):
+    """The plan of the upload waiting in this session, read again only when anything it depends on
+    changed: the file, the name matches, the cases (a row imported meanwhile is a row to skip)."""
+    path = _path(stored["token"])
+    aliases = NameAlias.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    key = (stored["token"], path.stat().st_mtime_ns, aliases["n"], aliases["last"], _latest_case())
+    if key not in _PREVIEWS:
+        while len(_PREVIEWS) >= PREVIEWS_KEPT:
+            _PREVIEWS.pop(next(iter(_PREVIEWS)))
+        _PREVIEWS[key] = read_ledger(path, filename=stored["name"])
+    return _PREVIEWS[key]
+
+
+def _latest_case():
+    return Case.objects.order_by("-pk").values_list("pk", flat=True).first()
 
 
 def _name_choices(plan) -> list[dict]:
@@ -177,6 +202,7 @@ def ledger_aliases(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         for kind, text, target in choices:
             save_alias(kind=kind, text=text, target=target, by=request.user)
+    _PREVIEWS.clear()  # a name matched again to another target counts no new alias
     if choices:
         messages.success(request, _("已保存 %(n)d 个名称对照，以后导入时自动使用。") % {"n": len(choices)})
     else:
