@@ -1,11 +1,12 @@
 """Reading the Excel ledgers 台账 the town already keeps, and importing them as cases.
 
-`read_ledger` (cases/ledger_read.py) turns an .xlsx into a `LedgerPlan`: how every row will be
-read and every problem it has, in Chinese; it writes nothing. `import_ledger` writes a plan
-through the workflow's steps (cases/batch.py) in one transaction; it refuses a plan with
-problems unless told to take only the clean rows. Each row carries a stable key (the sha256 of
-its village, date, resident and content), stored in `Case.ledger_key`, so importing the same
-file again adds nothing.
+`read_ledger` (cases/ledger_read.py) turns an .xlsx, .xls or .csv into a `LedgerPlan`: how every
+row will be read, what the notice board will show of it, every problem it has and every name still
+to be matched, in Chinese; it writes nothing. `import_ledger` writes a plan through the workflow's
+steps (cases/batch.py) in one transaction; it refuses a plan with problems unless told to take only
+the clean rows. Each row carries a stable key (the sha256 of its ledger number, or else of its
+village, date, resident, phone and content: cases/ledger_cells.row_keys), stored in
+`Case.ledger_key`, so importing the same file again adds nothing.
 """
 
 import datetime
