@@ -85,6 +85,15 @@ def _stored(request: HttpRequest) -> dict | None:
     return None
 
 
+def _posted_for(request: HttpRequest) -> dict | None:
+    """The upload waiting in this session, if the form posted is the one of its preview (its token):
+    a stale tab acts on nothing."""
+    stored = _stored(request)
+    if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
+        return None
+    return stored
+
+
 def _discard(request: HttpRequest) -> None:
     stored = request.session.pop(UPLOAD_KEY, None)
     if stored:
@@ -191,8 +200,8 @@ ALIAS_MODELS = {"village": Village, "category": Category, "subcategory": SubCate
 def ledger_aliases(request: HttpRequest) -> HttpResponse:
     """Save what the office says each unmatched name means; every later import reads it so too."""
     require_role(request.user, OFFICE)
-    stored = _stored(request)
-    if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
+    stored = _posted_for(request)
+    if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:ledger_upload")
     choices = _alias_choices(request.POST)
@@ -239,8 +248,8 @@ def _alias_choices(data) -> list[tuple[str, str, object]] | None:
 @login_required
 def ledger_confirm(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    stored = _stored(request)
-    if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
+    stored = _posted_for(request)
+    if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:ledger_upload")
     plan = read_ledger(_path(stored["token"]), filename=stored["name"])
