@@ -295,6 +295,20 @@ class Case(models.Model):
     ledger_number = models.CharField(
         _("台账编号"), max_length=50, blank=True, editable=False, help_text=_("原Excel台账中这一行的编号。")
     )
+    track_code = models.CharField(
+        _("查询码"),
+        max_length=12,
+        blank=True,
+        editable=False,
+        help_text=_("印在回执上的查询码，没有电话的群众凭编号和查询码在网上查询。"),
+    )
+    anonymised_on = models.DateField(
+        _("匿名化日期"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("办结满保存期限后删去反映人的个人信息；统计数字不变。"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -320,6 +334,9 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["number"], name="cases_case_unique_number"),
             models.UniqueConstraint(
                 fields=["ledger_key"], condition=~Q(ledger_key=""), name="cases_case_unique_ledger_key"
+            ),
+            models.UniqueConstraint(
+                fields=["track_code"], condition=~Q(track_code=""), name="cases_case_unique_track_code"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["registered", "in_progress", "closed"]), name="cases_case_status_valid"
@@ -551,3 +568,41 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} → {self.helper}"
+
+
+class ContactAccess(models.Model):
+    """One look at a resident's personal details, as PIPL asks: who, which case, when and what."""
+
+    class What(models.TextChoices):
+        CONTACT = "contact", _("查看联系方式")
+        EXPORT = "export", _("导出个人信息")
+        RESIDENT_EXPORT = "resident_export", _("导出本人全部信息")
+        ANONYMISE = "anonymise", _("匿名化")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too: the log must still say who after an account is deleted.
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("问题"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case_number = models.CharField(_("编号"), max_length=20, blank=True)
+    what = models.CharField(_("内容"), max_length=20, choices=What.choices)
+    fields = models.CharField(_("字段"), max_length=200, blank=True)
+    ip = models.CharField(_("IP地址"), max_length=45, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case_number", "at"], name="cases_contactaccess_case")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.case_number} {self.get_what_display()}"

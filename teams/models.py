@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 THURSDAY = 3  # date.weekday(): the stationed day of every team
@@ -183,3 +184,43 @@ class Helper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name}"
+
+
+class SecurityEvent(models.Model):
+    """The security log (等保 2.0): logins, failures, role changes and exports, kept ≥ 6 months."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED_OUT = "locked_out", _("登录被锁定")
+        LOGOUT = "logout", _("退出")
+        OTP_FAILED = "otp_failed", _("动态口令错误")
+        OTP_CHANGED = "otp_changed", _("双重验证设置变更")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        ROLE_CHANGED = "role_changed", _("角色变更")
+        EXPORT = "export", _("导出")
+        ANONYMISED = "anonymised", _("匿名化")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too: a failed login names no user, and a deleted account must still be named.
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip = models.CharField(_("IP地址"), max_length=45, blank=True)
+    detail = models.CharField(_("详情"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("安全日志")
+        verbose_name_plural = _("安全日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "at"], name="teams_securityevent_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
