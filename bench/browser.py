@@ -23,6 +23,7 @@ class Response:
     headers: http.client.HTTPMessage
     body: str
     seconds: float
+    raw: bytes = b""  # the body as sent (a file download)
 
     @property
     def location(self) -> str:
@@ -160,6 +161,8 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.record = record
         self.language = language
+        # Sent with every request: e.g. the X-Real-IP that nginx would set, to play many addresses.
+        self.extra_headers: dict[str, str] = {}
         self._conn: http.client.HTTPConnection | None = None
 
     def close(self):
@@ -172,12 +175,15 @@ class Browser:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         return self._conn
 
-    def request(self, method: str, path: str, data=None, *, kind: str = "") -> Response:
-        headers = {"Accept-Language": self.language, "Host": f"{self.host}:{self.port}"}
+    def request(self, method: str, path: str, data=None, *, kind: str = "", content_type: str = "") -> Response:
+        """DATA is form pairs (urlencoded), or bytes sent as they are with CONTENT_TYPE (multipart)."""
+        headers = {"Accept-Language": self.language, "Host": f"{self.host}:{self.port}", **self.extra_headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
-        if data is not None:
+        if isinstance(data, bytes):
+            body, headers["Content-Type"] = data, content_type
+        elif data is not None:
             body = urllib.parse.urlencode(data).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
@@ -193,7 +199,7 @@ class Browser:
         if raw.will_close:
             self.close()  # gunicorn's sync workers answer one request per connection
         self._keep_cookies(raw.headers)
-        response = Response(method, path, raw.status, raw.headers, content.decode("utf-8", "replace"), seconds)
+        response = Response(method, path, raw.status, raw.headers, content.decode("utf-8", "replace"), seconds, content)
         if self.record is not None:
             self.record(kind or method, response)
         return response
