@@ -16,6 +16,7 @@ from import_export.formats.base_formats import XLSX
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cases.models import Case
+from sanhe.lib.cells import neutralise_formula
 
 # (column key, header): the workbook's columns in order.
 COLUMNS = (
@@ -45,6 +46,8 @@ COLUMNS = (
 )
 
 XLSX_CONTENT_TYPE = XLSX.CONTENT_TYPE
+
+
 RELATED = ("village", "team", "category", "subcategory", "responsible")
 
 
@@ -68,7 +71,7 @@ class CaseExportResource(resources.Resource):
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
         # Control characters pasted into a description would make openpyxl refuse the whole file.
-        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+        return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
 
     def dehydrate_number(self, case: Case) -> str:
         return case.number
@@ -144,5 +147,5 @@ def export_xlsx(cases: QuerySet) -> bytes:
     """CASES (already filtered and allowed) as an xlsx workbook, in the queryset's order."""
     dataset = CaseExportResource().export(queryset=cases.select_related(*RELATED))
     dataset.title = _("问题台账")
-    # escape: a title typed as "=..." stays text instead of becoming a formula Excel would run.
-    return XLSX().export_data(dataset, escape=True)
+    # Every cell went through neutralise_formula (export_field above).
+    return XLSX().export_data(dataset)

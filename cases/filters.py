@@ -12,11 +12,13 @@ from django.db.models import F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category, SubCategory
+from cases.validators import within_years
 from teams.models import Cadre, Team
 from teams.roles import can_read_all_cases
 from villages.models import Village
 
 ALL = _("全部")
+YEARS = [within_years]
 Q_MAX_LENGTH = 100
 
 # ?sort=KEY or ?sort=-KEY (descending): the only orderings there are. Ties break on the number.
@@ -140,11 +142,12 @@ class CaseFilter(django_filters.FilterSet):
         empty_label=ALL,
         null_label=_("未指定责任人"),
     )
+    # Years 2000–2100 only (cases/validators.py), as every date a form takes.
     raised_from = django_filters.DateFilter(
-        label=_("反映日期从"), field_name="raised_on", lookup_expr="gte", widget=_date_widget()
+        label=_("反映日期从"), field_name="raised_on", lookup_expr="gte", widget=_date_widget(), validators=YEARS
     )
     raised_to = django_filters.DateFilter(
-        label=_("反映日期至"), field_name="raised_on", lookup_expr="lte", widget=_date_widget()
+        label=_("反映日期至"), field_name="raised_on", lookup_expr="lte", widget=_date_widget(), validators=YEARS
     )
     overdue = FlagFilter(label=_("只看逾期"), method="filter_overdue")
     awaiting_feedback = FlagFilter(label=_("只看已办结未反馈"), method="filter_awaiting_feedback")

@@ -1,5 +1,9 @@
 """The dashboard's tables as Excel workbooks (openpyxl) and the meeting pack as a Word document
-(python-docx). Rates are written as the page writes them ("54.92%"), so the files say the same."""
+(python-docx). Rates are written as the page writes them ("54.92%"), so the files say the same.
+
+Names in the tables are typed by people (a category, a village, a team): every xlsx cell goes
+through the staff export's one rule against formulas (cases.export.neutralise_formula). Word does
+not run text as a formula (only field codes, which python-docx never writes), so the pack needs none."""
 
 import io
 from decimal import Decimal
@@ -12,6 +16,7 @@ from openpyxl.styles import Font
 from reports.analysis import Period
 from reports.evaluation import INDICATORS
 from reports.tables import COLUMNS, FIRST_COLUMN, TITLES
+from sanhe.lib.cells import neutralise_formula
 
 TABLES = ("headline", "categories", "villages", "teams", "trend", "ranking")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,7 +65,7 @@ def xlsx_response(table: str, period: Period, data) -> HttpResponse:
     sheet.append([f"{TITLES[table]}（{period.label()}）"])
     sheet["A1"].font = Font(bold=True)
     for row in table_rows(table, data):
-        sheet.append(row)
+        sheet.append([neutralise_formula(value) for value in row])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 34

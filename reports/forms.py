@@ -1,6 +1,5 @@
 import re
 
-import tablib
 from django import forms
 from django.conf import settings
 from django.db.models import F, Q, TextField, Value
@@ -8,20 +7,30 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.ledger_files import LedgerFileError
 from cases.models import Case, Category, SubCategory
+from cases.validators import within_years
 from reports.analysis import Period
 from reports.behind import FIGURE_NAMES
 from reports.evaluation import DEFAULT_WEIGHTS, INDICATORS
 from reports.models import Notice, SpotCheck, SpotCheckDraw, StatedReport, stated_percent
+from reports.reconcile import read_stated_file
 from teams.models import Team
 from villages.models import Village
+
+
+class ReportDateField(forms.DateField):
+    """A date every report form takes: a real date within 2000–2100 (cases/validators.py; beyond,
+    the analysis's date arithmetic would step past year 1 or 9999 and crash)."""
+
+    default_validators = [within_years]
 
 
 class PeriodForm(forms.Form):
     """An optional date range: cases raised from START to END, both inclusive."""
 
-    start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = ReportDateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = ReportDateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
@@ -36,7 +45,7 @@ class PeriodForm(forms.Form):
         return {k: v.isoformat() if v else None for k, v in self.period().items()}
 
 
-class MonthField(forms.DateField):
+class MonthField(ReportDateField):
     """A month typed as YYYY-MM (what <input type=month> sends), or any date in that month."""
 
     input_formats = ["%Y-%m", "%Y-%m-%d"]
@@ -54,27 +63,55 @@ class AnalysisPeriodForm(PeriodForm):
 
     field_order = ["month", "start", "end"]
 
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        # One end alone runs from the programme's start or to today: that range must be in order too.
+        if bool(start) != bool(end) and self._range(start, end).days < 1:
+            raise forms.ValidationError(
+                _("起始日期不能晚于截止日期（只填一个日期时，另一端是%(first)s或今天）。")
+                % {"first": settings.PROGRAMME_START.isoformat()}
+            )
+        return data
+
+    @staticmethod
+    def _range(start, end) -> Period:
+        return Period(start or settings.PROGRAMME_START, end or timezone.localdate())
+
     def analysis_period(self) -> Period:
+        """The period asked for; the last full month when none is, or the query is wrong (the page
+        then shows the form's errors and answers 400)."""
         data = self.cleaned_data if self.is_valid() else {}
         start, end = data.get("start"), data.get("end")
         if start or end:
-            return Period(start or settings.PROGRAMME_START, end or timezone.localdate())
+            return self._range(start, end)
         if data.get("month"):
             return Period.month(data["month"].year, data["month"].month)
         return Period.last_full_month()
+
+    def status(self) -> int:
+        """The page's HTTP status: 400 when the query was given and is wrong."""
+        return 400 if self.is_bound and not self.is_valid() else 200
 
 
 class FigureForm(forms.Form):
     """Which figure's cases to list: /reports/cases/?figure=closed&start=…&end=…[&team=3]."""
 
     figure = forms.ChoiceField(label=_("数字"), choices=[])
-    start = forms.DateField(label=_("起始日期"))
-    end = forms.DateField(label=_("截止日期"))
+    start = ReportDateField(label=_("起始日期"))
+    end = ReportDateField(label=_("截止日期"))
     category = forms.IntegerField(required=False, min_value=1)
     subcategory = forms.IntegerField(required=False, min_value=1)
     unclassified = forms.IntegerField(required=False, min_value=1)
     village = forms.IntegerField(required=False, min_value=1)
     team = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(
+        label=_("页码"),
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), _("页码应为1至100000之间的整数。")),
+    )
 
     DIMS = ("category", "subcategory", "unclassified", "village", "team")
 
@@ -115,7 +152,7 @@ class PackForm(AnalysisPeriodForm):
     """The meeting pack's month, and the day its written summary counts to (截至…; the period's end
     unless given)."""
 
-    as_of = forms.DateField(
+    as_of = ReportDateField(
         label=_("累计数字截至"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -138,6 +175,7 @@ class StatedReportForm(forms.ModelForm):
     class Meta:
         model = StatedReport
         fields = ["title", "published_on", "as_of", "source", "total", "closed", "in_progress", "closure_rate"]
+        field_classes = {"published_on": ReportDateField, "as_of": ReportDateField}
         widgets = {
             "published_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -193,6 +231,7 @@ class StatedImportForm(forms.ModelForm):
     class Meta:
         model = StatedReport
         fields = ["title", "published_on", "as_of", "source"]
+        field_classes = {"published_on": ReportDateField, "as_of": ReportDateField}
         widgets = {
             "published_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -206,11 +245,10 @@ class StatedImportForm(forms.ModelForm):
         if not name.endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("只能导入 .xlsx 或 .csv 文件。"))
         try:
-            content = upload.read()
-            dataset = tablib.Dataset().load(
-                content if name.endswith(".xlsx") else content.decode("utf-8-sig"), format=name.rsplit(".", 1)[1]
-            )
-        except Exception:  # a broken file: tablib and openpyxl raise many kinds
+            dataset = read_stated_file(upload)  # bounded, as every upload (UPLOAD_MAX_* in settings)
+        except LedgerFileError as error:  # past a limit, or broken: its own message
+            raise forms.ValidationError(str(error)) from None
+        except Exception:  # a broken file: tablib raises many kinds
             raise forms.ValidationError(_("无法读取文件，请确认是有效的 .xlsx 或 .csv 文件。")) from None
         self.totals, self.lines = self._parse(dataset)
         return upload
@@ -256,8 +294,8 @@ class StatedImportForm(forms.ModelForm):
 class DrawForm(forms.Form):
     """A random sample of a period's cases: N cases or N percent, optionally at least K per team."""
 
-    start = forms.DateField(label=_("反映日期自"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("反映日期至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = ReportDateField(label=_("反映日期自"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = ReportDateField(label=_("反映日期至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     size_kind = forms.ChoiceField(label=_("抽样方式"), choices=SpotCheckDraw.Size.choices)
     size = forms.IntegerField(label=_("数量（件或%）"), min_value=1, max_value=10000)
     per_team = forms.IntegerField(label=_("每个团队至少（件）"), min_value=0, max_value=50, initial=0, required=False)

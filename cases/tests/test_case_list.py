@@ -289,8 +289,7 @@ GARBAGE = [
     {"sort": "-resident_phone"},
     {"sort": "number; DROP TABLE"},
     {"q": "x" * 101},
-    {"q": "水渠\x00"},
-]
+]  # a NUL byte never reaches the list: sanhe/lib/badrequest.py answers 400 (sanhe/tests/test_bad_input.py)
 
 
 @pytest.mark.parametrize("params", GARBAGE, ids=[repr(g)[:40] for g in GARBAGE])
@@ -302,7 +301,7 @@ def test_case_list_garbage_parameters_give_a_form_error(office_client, world, pa
     assert "<script>alert(1)</script>" not in text(response)
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-3", "1.5", "99999999999999999999", "\x00"])
+@pytest.mark.parametrize("page", ["abc", "0", "-3", "1.5", "99999999999999999999"])
 def test_case_list_garbage_page_gives_a_message_and_the_first_page(office_client, world, page):
     response = office_client.get(LIST, {"page": page})
     assert response.status_code == 200

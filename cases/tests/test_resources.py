@@ -2,7 +2,9 @@
 any bad row rejected with the row's message and nothing written."""
 
 import datetime
+import io
 
+import openpyxl
 import pytest
 import tablib
 from django.core.management import call_command
@@ -13,6 +15,7 @@ from cases.models import Case, CaseEvent, NumberSequence
 from cases.resources import CaseResource, header
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from cases.workflow import next_number
+from sanhe.lib.cells import neutralise_formula, restore_formula_text
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory, VisitFactory
 from villages.tests.factories import VillageFactory
 
@@ -296,3 +299,65 @@ def test_case_import_of_a_file_without_the_required_columns_writes_nothing(ledge
 def test_case_import_header_helper_is_language_independent(db):
     with translation.override("en"):
         assert header("village") == "村（社区）"
+
+
+# Formula injection: every cell the admin exports, in every format, is text where a cadre typed a formula.
+
+FORMULAS = ['=HYPERLINK("http://evil","点此")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("+4", "+4"),  # a signed number computes nothing: the reports' changes stay as the page writes them
+        ("-0.50%", "-0.50%"),
+        ("水渠=坏", "水渠=坏"),
+        ("", ""),
+        (3, 3),
+        (datetime.date(2015, 1, 8), datetime.date(2015, 1, 8)),
+        (None, None),
+    ],
+)
+def test_neutralise_formula_prefixes_only_what_a_spreadsheet_would_run(value, cell):
+    assert neutralise_formula(value) == cell
+
+
+@pytest.mark.parametrize("value", [*FORMULAS, "'quoted", "+4", "水渠"])
+def test_restore_formula_text_undoes_neutralise_formula(value):
+    assert restore_formula_text(neutralise_formula(value)) == value
+
+
+@pytest.mark.parametrize("file_format", [XLSX(), CSV(encoding="utf-8-sig")], ids=["xlsx", "csv"])
+def test_case_export_writes_every_formula_as_text(ledger, file_format):
+    for number, formula in enumerate(FORMULAS, start=1):
+        CaseFactory(number=f"SH-2015-{number:04d}", team=ledger["team"], title=formula, result=formula)
+    data = file_format.export_data(CaseResource().export(force_native_type=isinstance(file_format, XLSX)))
+    rows = file_format.create_dataset(data).dict
+    assert [(row["公示摘要"], row["办理结果"]) for row in rows] == [("'" + f, "'" + f) for f in FORMULAS]
+
+
+def test_admin_export_csv_and_xlsx_write_a_typed_formula_as_text(ledger, admin_client):
+    CaseFactory(number="SH-2015-0001", team=ledger["team"], title='=HYPERLINK("http://evil","点此")')
+    fields = {"caseresource_number": "on", "caseresource_title": "on"}
+    csv_file = admin_client.post("/admin/cases/case/export/", {"format": "1", **fields}).content.decode("utf-8-sig")
+    xlsx_file = admin_client.post("/admin/cases/case/export/", {"format": "0", **fields}).content
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_file)).active
+    assert csv_file.splitlines()[1] == 'SH-2015-0001,"\'=HYPERLINK(""http://evil"",""点此"")"'
+    assert (sheet["B2"].data_type, sheet["B2"].value) == ("s", '\'=HYPERLINK("http://evil","点此")')
+
+
+def test_an_exported_formula_imports_back_as_typed(ledger):
+    CaseFactory(number="SH-2015-0001", team=ledger["team"], title="=1+1", result="-减免")
+    data = CSV(encoding="utf-8-sig").export_data(CaseResource().export())
+    Case.objects.all().delete()
+
+    result = CaseResource().import_data(CSV(encoding="utf-8-sig").create_dataset(data), file_name="台账")
+
+    assert not result.has_errors() and not result.has_validation_errors(), problems(result)
+    assert Case.objects.values_list("title", "result").get() == ("=1+1", "-减免")

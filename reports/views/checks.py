@@ -23,20 +23,21 @@ from teams.roles import OFFICE, SUPERVISOR, require_role
 def checks(request: HttpRequest) -> HttpResponse:
     """The period's draws, pass rates per team, the flagged cases, and the form for a new draw."""
     role = require_role(request.user, OFFICE, SUPERVISOR)
-    period = AnalysisPeriodForm(request.GET).analysis_period()
+    form = AnalysisPeriodForm(request.GET)
+    period = form.analysis_period()
     draws = SpotCheckDraw.objects.filter(start__lte=period.end, end__gte=period.start).select_related("drawn_by")
     flagged = spotchecks.flagged_cases().select_related("team", "village").order_by("number")
     draw_form = DrawForm(initial={"start": period.start, "end": period.end, "size": 10, "per_team": 1})
     ctx = {
         "period": period,
-        "form": AnalysisPeriodForm(request.GET),
+        "form": form,
         "draws": draws[:50],
         "rates": spotchecks.pass_rates(period),
         "flagged": flagged[:100],
         "draw_form": draw_form,
         "can_check": role != OFFICE,
     }
-    return render(request, "reports/checks.html", ctx)
+    return render(request, "reports/checks.html", ctx, status=form.status())
 
 
 @login_required

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from reports import analysis, behind, exports, tables
@@ -32,13 +33,21 @@ def analysis_context(period: Period) -> dict:
     }
 
 
+def refused(form: Form) -> HttpResponse:
+    """A file asked for with a wrong period: 400 and what is wrong (no page to show the form on)."""
+    errors = "\n".join(str(e) for errors in form.errors.values() for e in errors)
+    return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """/reports/: a month (or any range) for office staff and supervisors."""
+    """/reports/: a month (or any range) for office staff and supervisors. A wrong query shows the
+    last full month with the form's errors, as 400."""
     require_role(request.user, OFFICE, SUPERVISOR)
     form = AnalysisPeriodForm(request.GET)
     period = form.analysis_period()
-    return render(request, "reports/dashboard.html", {"form": form, **analysis_context(period)})
+    ctx = {"form": form, **analysis_context(period)}
+    return render(request, "reports/dashboard.html", ctx, status=form.status())
 
 
 @login_required
@@ -62,7 +71,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
         kind = "cases"
         rows = behind.cases_behind(figure, period, dim, pk).select_related("village", "team", "category", "subcategory")
         rows = rows.order_by("raised_on", "number")
-    page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(form.cleaned_data["page"] or 1)
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {"form": form, "kind": kind, "page": page, "period": period, "querystring": query.urlencode()}
@@ -76,7 +85,10 @@ def export_table(request: HttpRequest, table: str) -> HttpResponse:
     require_role(request.user, OFFICE, SUPERVISOR)
     if table not in exports.TABLES:
         raise Http404
-    period = AnalysisPeriodForm(request.GET).analysis_period()
+    form = AnalysisPeriodForm(request.GET)
+    if not form.is_valid():
+        return refused(form)
+    period = form.analysis_period()
     if table == "ranking":
         data = rank_teams(period)
     elif table == "headline":

@@ -6,13 +6,12 @@ from django.shortcuts import render
 
 from reports import analysis, behind, exports
 from reports.forms import PackForm
-from reports.views.dashboard import analysis_context
+from reports.views.dashboard import analysis_context, refused
 from reports.writing import summary_paragraphs
 from teams.roles import OFFICE, SUPERVISOR, require_role
 
 
-def pack_context(request: HttpRequest) -> dict:
-    form = PackForm(request.GET)
+def pack_context(form: PackForm) -> dict:
     period = form.analysis_period()
     as_of = form.summary_date(period)
     ledger = analysis.ledger_as_of(as_of)
@@ -27,10 +26,14 @@ def pack_context(request: HttpRequest) -> dict:
 @login_required
 def pack(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE, SUPERVISOR)
-    return render(request, "reports/pack.html", pack_context(request))
+    form = PackForm(request.GET)
+    return render(request, "reports/pack.html", pack_context(form), status=form.status())
 
 
 @login_required
 def pack_docx(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE, SUPERVISOR)
-    return exports.pack_docx_response(pack_context(request))
+    form = PackForm(request.GET)
+    if not form.is_valid():
+        return refused(form)
+    return exports.pack_docx_response(pack_context(form))

@@ -2,7 +2,6 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 
 from reports.evaluation import INDICATORS
 from reports.figures import summary as summarize_period
@@ -14,7 +13,10 @@ def summary_json(request: HttpRequest) -> HttpResponse:
     """Public aggregates for any period: no login, and nothing about any resident."""
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        return JsonResponse({"error": _("日期格式应为 YYYY-MM-DD。"), "fields": form.errors}, status=400)
+        first = next(iter(form.errors.values()))[0]  # the reason, in a sentence; every one under "fields"
+        return JsonResponse(
+            {"error": first, "fields": form.errors}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
     summary = summarize_period(**form.period())
     return JsonResponse({**form.period_json(), **summary.as_json()}, json_dumps_params={"ensure_ascii": False})
 

@@ -28,7 +28,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "notices": Notice.objects.filter(start=period.start, end=period.end),
         "can_notice": role != OFFICE,
     }
-    return render(request, "reports/ranking.html", ctx)
+    return render(request, "reports/ranking.html", ctx, status=form.status())
 
 
 @login_required
@@ -37,7 +37,8 @@ def notice_draft(request: HttpRequest) -> HttpResponse:
     require_role(request.user, SUPERVISOR)
     form = WeightsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("未能起草通报：%(errors)s") % {"errors": "；".join(form.errors.get("__all__", []))})
+        errors = "；".join(e for es in form.errors.values() for e in es)
+        messages.error(request, _("未能起草通报：%(errors)s") % {"errors": errors})
         return redirect("reports:ranking")
     period, weights = form.analysis_period(), form.weights()
     notice = draft_notice(
