@@ -10,10 +10,13 @@ Everything can be set from the environment; the defaults suit one machine behind
     GUNICORN_MAX_REQUESTS  requests before a worker is replaced (default 2000; 0 never)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none)
     LOG_FORMAT           json (default) or text, like the Django settings
+    WORKER_MEMORY_LIMIT_MB  address space of each worker, in MB (default 1536; 0 none): past it an
+                         allocation fails (MemoryError) in that worker alone, never the machine
 """
 
 import multiprocessing
 import os
+import resource
 
 wsgi_app = "sanhe.wsgi:application"
 bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
@@ -53,6 +56,23 @@ if os.environ.get("LOG_FORMAT", os.environ.get("DJANGO_LOG_FORMAT", "json")) == 
             "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
         },
     }
+
+
+# Defence in depth behind the upload limits (UPLOAD_MAX_* in the settings): a file built to take
+# memory in a way we did not foresee fails one request in one worker, not the server. A worker
+# takes about 100 MB of address space; reading any upload, well under 300 MB more (measured in
+# cases/tests/test_hostile_uploads.py).
+worker_memory_limit_mb = int(os.environ.get("WORKER_MEMORY_LIMIT_MB", "1536"))
+
+
+def post_fork(server, worker):
+    """Cap this worker's address space (RLIMIT_AS), in the worker, just after the master forked it."""
+    if worker_memory_limit_mb > 0:
+        limit = worker_memory_limit_mb * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def post_worker_init(worker):

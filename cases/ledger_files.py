@@ -6,8 +6,9 @@ text in UTF-8 (with or without BOM), GBK/GB18030 (what WPS and older Excel save)
 (Excel's "Unicode text"). Only what the user sees is kept: visible sheets, visible rows with a value,
 visible columns; merged cells carry their top-left value.
 
-An upload is bounded before it is read (size of the file, unpacked size of each part, rows, columns),
-and anything else (an .ods, a Word file, a PDF, a picture, a broken or password-protected workbook)
+An upload is bounded before it is read (size of the file, entries of the zip, unpacked size and ratio of
+each part, styles and shared strings; then rows and columns as read), the limits in settings
+(UPLOAD_MAX_*), and anything else (an .ods, a Word file, a PDF, a picture, a broken or password-protected workbook)
 is refused with a `LedgerFileError` saying what to do, never another exception.
 """
 
@@ -16,11 +17,14 @@ import csv
 import io
 import logging
 import os
+import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import xlrd
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -28,21 +32,30 @@ from cases import xlsx
 
 logger = logging.getLogger(__name__)
 
-MAX_BYTES = 20 * 1024 * 1024  # the upload
+# The limits of every spreadsheet upload, from settings (UPLOAD_MAX_*; the defaults in brackets).
+MAX_BYTES = settings.UPLOAD_MAX_BYTES  # the upload (20 MB)
 # Rows with a value, over all sheets: what the office's confirm reads and imports well within GUNICORN_TIMEOUT.
-MAX_ROWS = 20_000
-MAX_COLUMNS = 200  # cells further right are ignored
-MAX_MEMBER_BYTES = 100 * 1024 * 1024  # one part of an .xlsx, unpacked
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # the parts of an .xlsx read, unpacked, together
+MAX_ROWS = settings.UPLOAD_MAX_ROWS  # (20,000)
+MAX_COLUMNS = settings.UPLOAD_MAX_COLUMNS  # cells further right are ignored (200)
+MAX_CELLS = settings.UPLOAD_MAX_CELLS  # a grid (the admin's import, stated figures): rows × columns (4,000,000)
+MAX_ZIP_ENTRIES = settings.UPLOAD_MAX_ZIP_ENTRIES  # (10,000)
+MAX_MEMBER_BYTES = settings.UPLOAD_MAX_MEMBER_BYTES  # one part of an .xlsx, unpacked (100 MB)
+MAX_UNPACKED_BYTES = settings.UPLOAD_MAX_UNPACKED_BYTES  # the parts of an .xlsx read, unpacked, together (200 MB)
+MAX_COMPRESSION_RATIO = settings.UPLOAD_MAX_COMPRESSION_RATIO  # (200)
+MAX_STYLES_BYTES = settings.UPLOAD_MAX_STYLES_BYTES  # (20 MB)
+MAX_SHARED_STRINGS_BYTES = settings.UPLOAD_MAX_SHARED_STRINGS_BYTES  # (50 MB)
+MAX_SHARED_STRINGS = settings.UPLOAD_MAX_SHARED_STRINGS  # (1,000,000)
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # an .xlsx with a password to open it
 SNIFF_CHARS = 8192
+NEWLINE = re.compile(r"\r\n|\r|\n")
 SEE_OTHER = gettext_noop("请上传 Excel 或 WPS 表格（.xlsx、.xls）或 .csv 文件。")
 
 
-class LedgerFileError(Exception):
-    """The file cannot be read as a ledger; str(error) is a clear message in the user's language (gettext)."""
+class LedgerFileError(ValueError):
+    """The file cannot be read as a ledger (or as any spreadsheet we take: it is past a limit, broken,
+    of another kind); str(error) is a clear message in the user's language (gettext)."""
 
 
 @dataclass
@@ -78,7 +91,7 @@ def _load(source, filename: str) -> tuple[bytes, str]:
     """The file's bytes (refused past MAX_BYTES before they are read) and its name."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        _check_size(path.stat().st_size)
+        check_size(path.stat().st_size)
         return path.read_bytes(), filename or path.name
     if hasattr(source, "seek"):
         source.seek(0)
@@ -87,11 +100,12 @@ def _load(source, filename: str) -> tuple[bytes, str]:
         size = getattr(source, "size", None)
         if size is None and hasattr(source, "seek"):
             size = source.seek(0, io.SEEK_END)
-        _check_size(size or len(data))
+        check_size(size or len(data))
     return data, filename or str(getattr(source, "name", "") or "")
 
 
-def _check_size(size: int):
+def check_size(size: int):
+    """Refuse a file past MAX_BYTES, by its size, before it is read."""
     if size > MAX_BYTES:
         raise LedgerFileError(
             _("文件太大（%(size).1f MB），最大 %(max)d MB。请删去无关的工作表、图片后另存，或分成几个文件导入。")
@@ -104,8 +118,38 @@ def _too_many_rows() -> LedgerFileError:
 
 
 def too_large(error: xlsx.TooLarge) -> LedgerFileError:
+    """What to tell the user of a workbook past one of its limits."""
+    copy = _("请在 WPS 或 Excel 中把表格复制到新文件，另存为 .xlsx 后再上传。")
     if error.what == "rows":
         return _too_many_rows()
+    if error.what == "entries":
+        return LedgerFileError(
+            _("文件是含有 %(max)s 个以上部件的压缩包，不像是一份表格。") % {"max": f"{error.limit:,}"} + copy
+        )
+    if error.what == "ratio":
+        return LedgerFileError(
+            _("文件中有一部分解压后是压缩时的 %(max)d 倍以上，不像是一份表格。") % {"max": error.limit} + copy
+        )
+    if error.what == "styles_bytes":
+        return LedgerFileError(
+            _("文件的格式（styles.xml）解压后超过 %(max)d MB，格式多得异常。") % {"max": error.limit // 1024 // 1024}
+            + copy
+        )
+    if error.what in ("shared_strings_bytes", "shared_strings"):
+        return LedgerFileError(
+            _("文件中的文字（sharedStrings.xml）多得异常（超过 %(mb)d MB 或 %(n)s 条）。")
+            % {"mb": MAX_SHARED_STRINGS_BYTES // 1024 // 1024, "n": f"{MAX_SHARED_STRINGS:,}"}
+            + copy
+        )
+    if error.what in ("cells", "declared_cells"):
+        return LedgerFileError(
+            _(
+                "工作表的范围超过 %(max)s 个单元格（行数乘列数），"
+                "可能有内容或格式远在表格之外（如第 1048576 行或 XFD 列）。"
+            )
+            % {"max": f"{error.limit:,}"}
+            + copy
+        )
     if error.what in ("member_bytes", "total_bytes"):
         return LedgerFileError(
             _(
@@ -128,12 +172,19 @@ def _no_sheets(hidden: int) -> LedgerFileError:
     return LedgerFileError(_("工作簿中没有工作表。"))
 
 
-def _limits() -> xlsx.Limits:
+def limits() -> xlsx.Limits:
+    """The workbook limits of every upload (read at each call, so that a test may lower one)."""
     return xlsx.Limits(
         max_member_bytes=MAX_MEMBER_BYTES,
         max_total_bytes=MAX_UNPACKED_BYTES,
         max_columns=MAX_COLUMNS,
         max_rows=MAX_ROWS,
+        max_cells=MAX_CELLS,
+        max_entries=MAX_ZIP_ENTRIES,
+        max_ratio=MAX_COMPRESSION_RATIO,
+        max_styles_bytes=MAX_STYLES_BYTES,
+        max_shared_strings_bytes=MAX_SHARED_STRINGS_BYTES,
+        max_shared_strings=MAX_SHARED_STRINGS,
     )
 
 
@@ -159,6 +210,8 @@ def _visible(sheet: xlsx.SparseSheet) -> Sheet:
 
 
 def _read_zip(data: bytes) -> list[Sheet]:
+    bounds = limits()
+    xlsx.check_entries(data, bounds)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
@@ -168,7 +221,7 @@ def _read_zip(data: bytes) -> list[Sheet]:
     with archive:
         names = set(archive.namelist())
         if "xl/workbook.xml" in names:
-            book = xlsx.Book(archive, _limits(), visible_only=True)
+            book = xlsx.Book(archive, bounds, visible_only=True)
             sheets = [_visible(book.sheet(title, path, hidden)) for title, path, hidden in book.sheets]
             if not sheets:
                 raise _no_sheets(book.hidden_skipped)
@@ -217,7 +270,7 @@ def _read_ole2(data: bytes) -> list[Sheet]:
             _("文件已损坏或不完整（.xls 无法打开），无法读取。请在 WPS 或 Excel 中打开，另存为 .xlsx 后再上传。")
         ) from error
     try:
-        counts = xlsx.Counts(_limits())
+        counts = xlsx.Counts(limits())
         sheets, hidden = [], 0
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
@@ -323,6 +376,17 @@ def _decode(data: bytes) -> str:
     )
 
 
+def lines(text: str) -> Iterator[str]:
+    """TEXT's lines with their endings, one at a time, for csv.reader: io.StringIO would hold a copy
+    of the whole text at four bytes a character (80 MB for a 20 MB file)."""
+    start = 0
+    for newline in NEWLINE.finditer(text):  # as io.StringIO(newline="") splits: \r\n, \r or \n
+        yield text[start : newline.end()]
+        start = newline.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def _read_text(data: bytes, name: str) -> list[Sheet]:
     try:
         text = _decode(data)
@@ -343,7 +407,7 @@ def _read_text(data: bytes, name: str) -> list[Sheet]:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
     except csv.Error:  # one column, or nothing to tell by
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines(text), delimiter=delimiter)
     rows, width, count = [], 0, 0
     try:
         for number, record in enumerate(reader, 1):

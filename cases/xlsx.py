@@ -8,15 +8,22 @@ format) as datetimes, shared and inline strings as text; merged cells are filled
 top-left value, as a ledger that writes a village once for several rows means them.
 
 An upload can be built to hurt its reader (one cell at XFD1048576, a styles.xml that unpacks to
-gigabytes), so reading is bounded (`Limits`): a zip member is refused by its declared size before
-it is opened and read through a counting reader that stops past the limit (a header can lie);
+gigabytes, a zip of 100,000 entries), so reading is bounded (`Limits`): the zip's entries are counted
+from its end record before its directory is read (`check_entries`); a zip member is refused by its
+declared size (and by how far it claims to unpack, the ratio) before it is opened and read through a
+counting reader that stops past the limit (a header can lie);
 every XML part is streamed, each element dropped once handled, and a stretch of XML with nothing
 to handle longer than `max_gap_bytes` is refused (a row of millions of cells, a heap of unknown
 elements); rows are kept sparse (only those with values, by number), columns past `max_columns`
-ignored, merged ranges clipped to the rows and columns that hold values. Past a limit: `TooLarge`.
+ignored, merged ranges clipped to the rows and columns that hold values. A sheet whose declared
+`<dimension>` is past `max_cells` is refused before its rows are read: a reader that makes a grid
+(`sheets`, openpyxl) would allocate it, and no table of ours is that large. Past a limit: `TooLarge`.
 """
 
+import io
+import os
 import posixpath
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,6 +65,12 @@ class Limits:
     max_merged_cells: int = 2_000_000  # cells filled (or cleared) from merged ranges, over the workbook
     max_shared_strings: int = 5_000_000
     max_sheets: int = 1000
+    max_entries: int = 10_000  # members of the zip (a workbook has tens; one with many pictures, hundreds)
+    max_ratio: int = 200  # how far a part read may unpack (deflate's own limit is about 1,000)
+    min_ratio_bytes: int = MEGABYTE  # smaller parts are not worth a ratio check
+    max_styles_bytes: int = 100 * MEGABYTE  # styles.xml, unpacked
+    max_shared_strings_bytes: int = 100 * MEGABYTE  # sharedStrings.xml, unpacked
+    max_cells: int = 10_000_000  # a grid (`sheets`): its declared dimension and the rows as read
 
 
 class TooLarge(ValueError):
@@ -83,13 +96,14 @@ class SparseSheet:
     last_value_row: int = 0  # the last row with a value
 
 
-def sheets(source) -> Iterator[tuple[str, list[list]]]:
+def sheets(source, limits: Limits = Limits()) -> Iterator[tuple[str, list[list]]]:
     """Each worksheet's title and its rows of values, in the workbook's order: a grid as wide as its
     widest row, as long as its last row, hidden rows and columns included. Raises on a file that is
-    not a workbook (zipfile.BadZipFile, KeyError, lxml's XMLSyntaxError...) or is too large (TooLarge)."""
-    for sheet in read(source, dense=True):
-        if sheet.last_row * sheet.width > 10_000_000:  # 80 MB of empty slots: no table of ours is that
-            raise TooLarge("grid_cells", 10_000_000)
+    not a workbook (zipfile.BadZipFile, KeyError, lxml's XMLSyntaxError...) or is too large (TooLarge),
+    a sheet's declared dimension included (before its rows are read)."""
+    for sheet in read(source, limits, dense=True):
+        if sheet.last_row * sheet.width > limits.max_cells:  # 8 bytes an empty slot: no table of ours is that
+            raise TooLarge("cells", limits.max_cells)
         grid = [[None] * sheet.width for _ in range(sheet.last_row)]
         for number, values in sheet.rows.items():
             if 1 <= number <= sheet.last_row:
@@ -108,10 +122,38 @@ def read(
 ) -> Iterator[SparseSheet]:
     """Each worksheet (only the visible ones if `visible_only`), sparse, merged cells filled and
     clipped to the rows with values (to the last <row> element if `dense`, as a grid of the sheet has)."""
+    check_entries(source, limits)
     with zipfile.ZipFile(source) as archive:
         book = Book(archive, limits, visible_only=visible_only)
         for title, path, hidden in book.sheets:
             yield book.sheet(title, path, hidden, dense=dense)
+
+
+END_OF_DIRECTORY = struct.Struct("<4s4xHHII")  # signature, entries here, entries, directory size, offset
+SMALLEST_ENTRY = 46  # a central directory record with an empty name
+
+
+def check_entries(source, limits: Limits) -> None:
+    """Refuse a zip of too many entries from its end record, before zipfile reads its directory
+    (100,000 entries are 100,000 objects); the directory's size is checked too, as zipfile reads
+    records until that size whatever the count says. SOURCE: a path, bytes or a seekable binary file."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            return check_entries(file, limits)
+    if isinstance(source, bytes | bytearray | memoryview):
+        source = io.BytesIO(source)
+    end = source.seek(0, io.SEEK_END)
+    start = max(0, end - 65536 - END_OF_DIRECTORY.size)  # the end record and its comment (≤ 64 KB)
+    source.seek(start)
+    tail = source.read()
+    source.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < END_OF_DIRECTORY.size:
+        return  # no zip: zipfile says so
+    _signature, _here, entries, size, _offset = END_OF_DIRECTORY.unpack_from(tail, at)
+    # 0xFFFF / 0xFFFFFFFF: a zip64 record holds the real figures, so the limit is passed already.
+    if entries > limits.max_entries or size > limits.max_entries * (SMALLEST_ENTRY + 255):  # names ≤ 255 bytes
+        raise TooLarge("entries", limits.max_entries)
 
 
 class Counts:
@@ -186,11 +228,11 @@ class _Reader:
         self.raw.close()
 
 
-def _stream(book: "Book", path: str, tags: tuple[str, ...]) -> Iterator:
+def _stream(book: "Book", path: str, tags: tuple[str, ...], events=("end",)) -> Iterator:
     """The elements of a part with one of these tags, each dropped (with what came before it) once handled."""
     reader = book.open(path)
     try:
-        for _event, node in etree.iterparse(reader, tag=tags, resolve_entities=False, no_network=True):
+        for _event, node in etree.iterparse(reader, events, tag=tags, resolve_entities=False, no_network=True):
             yield node
             reader.mark = reader.count
             node.clear()
@@ -219,6 +261,8 @@ class Book:
     def __init__(self, archive: zipfile.ZipFile, limits: Limits, *, visible_only: bool = False):
         self.archive = archive
         self.limits = limits
+        if len(archive.filelist) > limits.max_entries:  # past what the end record said
+            raise TooLarge("entries", limits.max_entries)
         self.total = 0  # bytes unpacked so far
         self.names = set(archive.namelist())
         self.counts = Counts(limits)
@@ -247,18 +291,43 @@ class Book:
         self.hidden_skipped = len(worksheets) - len(self.sheets)
         paths = {kind: path for kind, path in targets.values()}
         shared, styles = paths.get("sharedStrings"), paths.get("styles")
-        # Refused by their declared sizes before any is unpacked.
+        # Refused by their declared sizes before any is unpacked (the counting reader holds them to it).
         parts = {path for path in (shared, styles) if path in self.names} | {path for _, path, _ in self.sheets}
+        own = {shared: ("shared_strings_bytes", limits.max_shared_strings_bytes)}
+        own[styles] = ("styles_bytes", limits.max_styles_bytes)
         declared = 0
         for path in parts:
             size = archive.getinfo(path).file_size
-            if size > limits.max_member_bytes:
-                raise TooLarge("member_bytes", limits.max_member_bytes)
+            what, limit = own.get(path, ("member_bytes", limits.max_member_bytes))
+            if limit > limits.max_member_bytes:
+                what, limit = "member_bytes", limits.max_member_bytes
+            if size > limit:
+                raise TooLarge(what, limit)
             declared += size
         if self.total + declared > limits.max_total_bytes:
             raise TooLarge("total_bytes", limits.max_total_bytes)
+        for path in parts:  # within the sizes, but built to unpack far (what deflate does to repeated bytes)
+            info = archive.getinfo(path)
+            if info.file_size > limits.min_ratio_bytes and info.file_size > limits.max_ratio * info.compress_size:
+                raise TooLarge("ratio", limits.max_ratio)
         self.shared = self._shared_strings(shared)
         self.date_styles = self._date_styles(styles)
+
+    def check_dimension(self, path: str) -> None:
+        """Refuse a sheet whose <dimension ref="A1:XFD1048576"> declares more than max_cells: what a
+        reader making a grid (openpyxl's, ours) would allocate. Read up to <sheetData>, where it ends."""
+        for node in _stream(self, path, (MAIN + "dimension", MAIN + "sheetData"), events=("start",)):
+            if node.tag != MAIN + "dimension":
+                return
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(node.get("ref") or "A1")
+            except ValueError:  # a dimension no one can use: readers work without one
+                return
+            if max_row is not None and max_col is not None:
+                cells = (max_row - (min_row or 1) + 1) * (max_col - (min_col or 1) + 1)
+                if cells > self.limits.max_cells:
+                    raise TooLarge("declared_cells", self.limits.max_cells)
+            return
 
     def open(self, path: str) -> _Reader:
         if self.archive.getinfo(path).file_size > self.limits.max_member_bytes:
@@ -320,6 +389,7 @@ class Book:
 
     def sheet(self, title: str, path: str, hidden: bool, *, dense: bool = False) -> SparseSheet:
         """The sheet's values, merged cells filled; which rows and columns are hidden."""
+        self.check_dimension(path)
         limits = self.limits
         max_columns, add_row = limits.max_columns, self.counts.add_row
         sheet = SparseSheet(title, hidden)
