@@ -5,7 +5,7 @@ SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,7 +52,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" + (",testse
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site whose pages ask a second factor of those who set one up (teams/otp.py).
+    "teams.apps.SanheAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +62,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "villages",
     "teams",
     "cases",
@@ -73,12 +78,20 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "sanhe.lib.badrequest.BadRequestMiddleware",  # NUL bytes, over-long values: 400 before any view
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sanhe.lib.nostore.NoStoreMiddleware",  # Cache-Control: private, no-store where residents' data is
+    "django_otp.middleware.OTPMiddleware",
+    "teams.security.SessionIdleMiddleware",
+    "teams.otp.SecondFactorMiddleware",
+    "teams.security.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sanhe.lib.replica.ReportsReplicaMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sanhe.urls"
@@ -124,13 +137,49 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Logins (等保 2.0 level 3). Throttling by django-axes: AXES_FAILURE_LIMIT wrong passwords for one
+# account (from any address) or from one address (for any account) lock it for the cool-off
+# period. The address is the one villages/tracking.py throttles by (CLIENT_IP_HEADER behind nginx).
+AUTHENTICATION_BACKENDS = [
+    "teams.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "teams.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "teams.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# A success must not clear the failures counted from its address: an attacker would interleave
+# logins to an account of their own with guesses at someone else's.
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# Logins are logged once, in the security log (teams/security.py), not again in axes' own table.
+AXES_DISABLE_ACCESS_LOG = True
+# Two-factor login (TOTP, django-otp): anyone may set it up from their security page; with this
+# on, office staff and administrators must, before anything else (off by default: the demo runs
+# without a phone).
+OTP_REQUIRED_FOR_STAFF = envbool("OTP_REQUIRED_FOR_STAFF", "0")
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "三合镇驻点直联")
+# The admin may delete a lost phone's device, never read its key or QR code (that would let an
+# administrator log in as the user).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Sessions end after SESSION_COOKIE_AGE seconds without a request (refreshed at most once a
+# minute, teams/security.py) and when the browser closes.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", "1800")
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", "1")
+# The security log (teams.SecurityEvent) is kept this long; the Cybersecurity Law asks ≥ 6 months.
+SECURITY_LOG_RETENTION_DAYS = envint("SECURITY_LOG_RETENTION_DAYS", "400")
+if SECURITY_LOG_RETENTION_DAYS < 183:
+    raise ImproperlyConfigured("SECURITY_LOG_RETENTION_DAYS must be at least 183 (six months)")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -159,6 +208,9 @@ TOWN_NAME = env("TOWN_NAME", "三合镇")
 TOWN_PHONE = env("TOWN_PHONE", "0750-5524538")
 
 LIST_PAGE_SIZE = envint("LIST_PAGE_SIZE", "50")
+# PIPL: years after a case is closed before `manage.py anonymise_residents` removes its resident's
+# name, phone, address and internal notes (figures stay).
+RESIDENT_DATA_RETENTION_YEARS = envint("RESIDENT_DATA_RETENTION_YEARS", "3")
 
 # Working days allowed to answer each kind of request (Guangdong's hotline rules), counted on
 # China's official calendar; the default due date at triage.
@@ -240,3 +292,22 @@ LOGGING = {
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# Uploads (the office's ledger, the admin's case import, a report's stated figures): every
+# spreadsheet is checked before it is read and read in a bounded way (cases/ledger_files.py,
+# cases/xlsx.py), so that a file built to hurt (one cell at XFD1048576, a styles.xml unpacking
+# to gigabytes, a zip of 100,000 entries) is refused with a message, never a worker's memory.
+# Django keeps an upload past FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary file, not in memory;
+# nginx refuses a request past 64 MB (deploy/nginx.conf).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440  # Django's default, stated: 2.5 MB
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))  # the file
+UPLOAD_MAX_ROWS = envint("UPLOAD_MAX_ROWS", "20000")  # rows with a value, over the workbook
+UPLOAD_MAX_COLUMNS = envint("UPLOAD_MAX_COLUMNS", "200")  # cells further right are ignored
+UPLOAD_MAX_CELLS = envint("UPLOAD_MAX_CELLS", "4000000")  # a grid (admin, figures): declared or as read
+UPLOAD_MAX_ZIP_ENTRIES = envint("UPLOAD_MAX_ZIP_ENTRIES", "10000")  # an .xlsx is a zip of tens of parts
+UPLOAD_MAX_MEMBER_BYTES = envint("UPLOAD_MAX_MEMBER_BYTES", str(100 * 1024 * 1024))  # one part, unpacked
+UPLOAD_MAX_UNPACKED_BYTES = envint("UPLOAD_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024))  # the parts read
+UPLOAD_MAX_COMPRESSION_RATIO = envint("UPLOAD_MAX_COMPRESSION_RATIO", "200")  # a part past 1 MB unpacked
+UPLOAD_MAX_STYLES_BYTES = envint("UPLOAD_MAX_STYLES_BYTES", str(20 * 1024 * 1024))  # styles.xml
+UPLOAD_MAX_SHARED_STRINGS_BYTES = envint("UPLOAD_MAX_SHARED_STRINGS_BYTES", str(50 * 1024 * 1024))
+UPLOAD_MAX_SHARED_STRINGS = envint("UPLOAD_MAX_SHARED_STRINGS", "1000000")  # distinct texts

@@ -1,8 +1,13 @@
+import csv
+
 from django.contrib import admin
 from django.db.models import Count
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Cadre, Helper, Subgroup, Team, Visit
+from sanhe.lib.cells import neutralise_formula
+from teams.models import Cadre, Helper, SecurityEvent, Subgroup, Team, Visit
 
 
 @admin.register(Cadre)
@@ -102,3 +107,40 @@ class HelperAdmin(admin.ModelAdmin):
     list_filter = ["kind", "active", "villages"]
     search_fields = ["name", "organisation", "phone"]
     filter_horizontal = ["villages"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security log: read by the administrator only, never edited, exported as csv."""
+
+    list_display = ["at", "kind", "username", "ip", "detail"]
+    list_filter = ["kind", "at"]
+    search_fields = ["username"]
+    actions = ["export_csv"]
+    list_per_page = 100
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("导出所选日志（csv）"))
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"security-log-{timezone.localdate():%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")  # Excel reads the file as UTF-8
+        writer = csv.writer(response)
+        writer.writerow([_("时间"), _("类型"), _("用户名"), _("IP地址"), _("详情")])
+        for event in queryset.order_by("at", "id").iterator():
+            at = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S")
+            row = [at, event.get_kind_display(), event.username, event.ip, event.detail]
+            writer.writerow([neutralise_formula(str(cell)) for cell in row])
+        return response

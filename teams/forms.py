@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category
 from cases.names import Resolver
-from cases.privacy import check_public_text
+from cases.privacy import check_public_text, public_names
 from teams.models import THURSDAY, Team, Visit
 from villages.models import Village
 
@@ -245,12 +245,13 @@ class ProblemForm(forms.ModelForm):
             self.add_error("result", _("现场解决的问题请写明处理结果。"))
         if not data.get("on_the_spot"):
             data["result"] = ""
-        names = [data.get("resident_name") or ""]
-        for field in ("title", "result"):
-            try:
-                check_public_text(data.get(field) or "", names=names)
-            except forms.ValidationError as error:
-                self.add_error(field, error)
+        # The summary is the model's to check (Case.clean, with the village's residents); the
+        # result on the spot is this form's own field, checked the same way.
+        try:
+            names = public_names(self.instance, data.get("resident_name") or "")
+            check_public_text(data.get("result") or "", names=names)
+        except forms.ValidationError as error:
+            self.add_error("result", error)
         return data
 
     def possible_duplicates(self):
@@ -261,3 +262,33 @@ class ProblemForm(forms.ModelForm):
         cases = Case.objects.open().for_village(self.visit.village)
         cases = cases.filter(subcategory=sub) if sub else cases.filter(category=category, subcategory__isnull=True)
         return cases.select_related("category", "subcategory").order_by("-raised_on", "-number")[:10]
+
+
+class OTPCodeForm(forms.Form):
+    """The second step of a login: a code from the phone app, or one of the recovery codes."""
+
+    token = forms.CharField(
+        label=_("动态口令或恢复码"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "size": "12"}),
+    )
+    pattern = re.compile(r"^(\d{6}|[a-z2-7]{8})$")
+    message = _("请输入手机上显示的6位动态口令，或一个8位恢复码。")
+
+    def clean_token(self) -> str:
+        value = "".join(unicodedata.normalize("NFKC", self.cleaned_data["token"]).split()).lower()
+        if not self.pattern.match(value):
+            raise forms.ValidationError(self.message, code="format")
+        return value
+
+
+class OTPSetupForm(OTPCodeForm):
+    """Confirming a new phone app: only its six-digit code will do."""
+
+    pattern = re.compile(r"^\d{6}$")
+    message = _("请输入手机应用上显示的6位数字动态口令。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].label = _("6位动态口令")
+        self.fields["token"].widget.attrs.update(inputmode="numeric", autofocus=False)

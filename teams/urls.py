@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import views
+from teams import views, views_account
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,10 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/problems/", views.problem_add, name="problem_add"),
+    path("account/security/", views_account.security, name="account_security"),
+    path("account/security/start/", views_account.otp_start, name="account_otp_start"),
+    path("account/security/confirm/", views_account.otp_confirm, name="account_otp_confirm"),
+    path("account/security/recovery-codes/", views_account.otp_recovery, name="account_otp_recovery"),
+    path("account/security/disable/", views_account.otp_disable, name="account_otp_disable"),
+    path("account/verify/", views_account.verify, name="account_verify"),
 ]
