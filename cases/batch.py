@@ -72,6 +72,7 @@ class Batch:
         taken = {year: iter(serials) for year, serials in numbers.items()}
         for case in self.cases:
             case.number = next(taken[case.raised_on.year])
+        numbering.give_track_codes(self.cases)
         insert_all(Case, self.cases)
         insert_all(CaseEvent, self.events)  # each case has its id now: the events take it
         return self.cases

@@ -36,6 +36,7 @@ from cases.inserts import insert_all
 from cases.models import Case, CaseEvent, Category, SubCategory
 from cases.names import Resolver
 from cases.workflow import loaded_relations
+from sanhe.lib.cells import neutralise_formula, restore_formula_text
 from teams.models import Cadre, Team, Visit
 from villages.models import Village
 
@@ -71,7 +72,8 @@ def only_one(matches: list, text: str, not_found, ambiguous):
 
 class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
-        return cell_text(value)
+        # A file this admin exported carries '=… for =… (neutralise_formula): the value comes back whole.
+        return cell_text(restore_formula_text(value) if isinstance(value, str) else value)
 
 
 class LedgerDateWidget(widgets.DateWidget):
@@ -411,6 +413,10 @@ class CaseResource(resources.ModelResource):
             "number"
         )
 
+    def export_field(self, field, instance, **kwargs):
+        """Every cell of every format the admin offers, as text where a cadre typed a formula."""
+        return neutralise_formula(super().export_field(field, instance, **kwargs))
+
     # Import: one transaction, nothing written when any row is bad.
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
@@ -611,6 +617,7 @@ class CaseResource(resources.ModelResource):
         if instance.pk is None:
             if not instance.number:
                 instance.number = self.take_number(instance.raised_on.year)
+            numbering.give_track_codes([instance])
             if user is not None and user.is_authenticated:
                 instance.created_by = user
             if instance.visit_id is None and instance.team_id:

@@ -32,11 +32,15 @@ class TrackForm(forms.Form):
         help_text=_("登记回执上的编号，如 SH-2015-0001。"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
+    # Named last4 from before track codes existed (bookmarks and the browser tests use it); it
+    # takes either the phone's last four digits or the slip's track code.
     last4 = forms.CharField(
-        label=_("电话后四位"),
-        max_length=10,
-        help_text=_("登记时所留电话号码的最后四位数字。"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "size": "6"}),
+        label=_("手机号后四位或查询码"),
+        max_length=20,
+        help_text=_("登记时所留电话号码的最后四位数字；没有留电话的，填登记回执上的8位查询码（不分大小写）。"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "size": "10"}
+        ),
     )
 
     def clean_number(self) -> str:
@@ -45,8 +49,8 @@ class TrackForm(forms.Form):
             raise forms.ValidationError(_("编号的写法应像 SH-2015-0001，请对照回执填写。"))
         return number
 
-    def clean_last4(self) -> str:
-        last4 = tracking.normalize_last4(self.cleaned_data["last4"])
-        if last4 is None:
-            raise forms.ValidationError(_("请填写4位数字。"))
-        return last4
+    def clean_last4(self) -> tracking.Answer:
+        answer = tracking.normalize_answer(self.cleaned_data["last4"])
+        if answer is None:
+            raise forms.ValidationError(_("请填写电话号码的最后4位数字，或登记回执上的8位查询码。"))
+        return answer

@@ -149,19 +149,35 @@ def text_size(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """A resident's own case by its tracking number and the last four digits of their phone."""
+    """A resident's own case by its tracking number and the last four digits of their phone or the
+    track code on their slip; wrong answers are limited per address and per number (villages/tracking.py)."""
     form = TrackForm(request.POST or None)
     found, message, status = None, "", 200
-    if request.method == "POST":
-        ip = tracking.client_ip(request)
-        if tracking.is_throttled(ip):
-            message, status = _("查询错误次数过多，请%(minutes)s分钟后再试，或拨打镇政府电话 %(phone)s 查询。"), 429
-            message %= {"minutes": tracking.WINDOW_SECONDS // 60, "phone": settings.TOWN_PHONE}
-        elif form.is_valid():
-            case = tracking.find_case(form.cleaned_data["number"], form.cleaned_data["last4"])
-            if case is None:
-                tracking.record_failure(ip)
-                message = _("没有查到：编号或电话后四位不对。请对照登记回执再试一次。")
-            else:
-                found = services.public_case(case, own=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = tracking.follow(data["number"], data["last4"], tracking.client_ip(request))
+        if outcome.case is not None:
+            found = services.public_case(outcome.case, own=True)
+        else:
+            message, status = _track_refusal(outcome.result)
     return _public(request, "villages/track.html", {"form": form, "found": found, "message": message}, status)
+
+
+def _track_refusal(result: str) -> tuple[str, int]:
+    """What /track/ says when it shows no case. None of it depends on whether the number exists."""
+    if result == tracking.WRONG:
+        return _("没有查到：编号、电话后四位或查询码不对。请对照登记回执再试一次。"), 200
+    if result == tracking.NUMBER_LOCKED:
+        message = _(
+            "为保护反映人的信息，这个编号近期用电话后四位查询的错误次数过多，已暂停用电话后四位查询。"
+            "请改用登记回执上的8位查询码查询；没有查询码的，请拨打镇政府电话 %(phone)s 查询。"
+        )
+    elif result == tracking.CODES_LOCKED:
+        message = _("查询码错误次数过多，请%(minutes)s分钟后再试，或拨打镇政府电话 %(phone)s 查询。")
+    else:  # ADDRESS_LOCKED
+        message = _(
+            "查询错误次数过多，请%(minutes)s分钟后再试。登记回执上有查询码的，现在就可以用查询码查询；"
+            "也可以拨打镇政府电话 %(phone)s 查询。"
+        )
+    limit = tracking.CODE_ADDRESS if result == tracking.CODES_LOCKED else tracking.ADDRESS
+    return message % {"minutes": limit.seconds // 60, "phone": settings.TOWN_PHONE}, 429

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The elder-friendly rules, measured in the page: see elder_audit.js.
 ELDER_AUDIT = (Path(__file__).parent / "elder_audit.js").read_text()
-NOT_FOUND = "没有查到：编号或电话后四位不对。请对照登记回执再试一次。"
+NOT_FOUND = "没有查到：编号、电话后四位或查询码不对。请对照登记回执再试一次。"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from teams.tests.factories import CadreFactory
 from villages import tracking
 from villages.tests.helpers import add_event, add_feedback
 
-NOT_FOUND = "没有查到：编号或电话后四位不对。请对照登记回执再试一次。"
+NOT_FOUND = "没有查到：编号、电话后四位或查询码不对。请对照登记回执再试一次。"
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def track(client, number, last4, ip="10.0.0.1"):
 def test_track_form_is_public(client, db):
     page = client.get(reverse("track:index")).content.decode()
     assert "问题编号" in page
-    assert "电话后四位" in page
+    assert "手机号后四位或查询码" in page
     assert 'name="csrfmiddlewaretoken"' in page
 
 
@@ -95,11 +95,11 @@ def test_track_case_not_for_posting_shows_only_dates_and_steps(client, db):
 def test_track_malformed_input_explains_the_format(client, db):
     page = track(client, "hello", "12").content.decode()
     assert "编号的写法应像 SH-2015-0001" in page
-    assert "请填写4位数字。" in page
+    assert "请填写电话号码的最后4位数字，或登记回执上的8位查询码。" in page
 
 
 def test_track_is_throttled_per_client_after_repeated_wrong_tries(client, case):
-    for _ in range(tracking.MAX_FAILURES):
+    for _ in range(tracking.ADDRESS.tries):
         assert NOT_FOUND in track(client, case.number, "0000").content.decode()
     blocked = track(client, case.number, "5678")  # even the right answer waits
     assert blocked.status_code == 429
@@ -110,7 +110,7 @@ def test_track_is_throttled_per_client_after_repeated_wrong_tries(client, case):
 
 
 def test_track_right_answers_do_not_count_towards_the_throttle(client, case):
-    for _ in range(tracking.MAX_FAILURES + 2):
+    for _ in range(tracking.ADDRESS.tries + 2):
         assert track(client, case.number, "5678").status_code == 200
 
 

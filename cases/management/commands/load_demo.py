@@ -44,6 +44,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             loader = DemoLoader(data, random.Random(SEED))
             created = loader.load()
+            call_command("fill_track_codes", stdout=self.stdout)  # the codes on the residents' slips
             # The report's own (inconsistent) figures, for the reconciliation page.
             call_command("load_stated_report", stdout=self.stdout)
             if dry_run:
