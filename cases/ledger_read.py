@@ -40,7 +40,7 @@ from cases.ledger_files import LedgerFileError, read_sheets
 from cases.ledger_plan import LedgerPlan, RowPlan, SheetPlan, Unresolved
 from cases.models import Case
 from cases.names import Resolver
-from cases.privacy import Names, sensitive_reason, strip_private
+from cases.privacy import Names, residents_of, sensitive_reason, strip_private
 from teams.models import Cadre, Team
 from villages.models import Village
 
@@ -141,12 +141,28 @@ def read_ledger(
                 plan.blank_rows += any(cell_text(v) for v in cells.values())
                 continue
             rows.append((number, sheet_plan.title if several else "", cells))
-    # Any resident's name in the ledger is kept off every row's public text.
-    names = Names(cell_text(cells.get("resident_name")) for _n, _s, cells in rows)
+    names = PublicNames(Names(cell_text(cells.get("resident_name")) for _n, _s, cells in rows))
     with collector_paused():
         plan.rows = [read_row(number, cells, lookups, today, sheet=title, names=names) for number, title, cells in rows]
     _mark_repeats(plan.rows)
     return plan
+
+
+class PublicNames:
+    """The names kept off a row's public text: every resident the ledger names, and every resident of
+    the row's village the database knows (cases/privacy.py; one query per village, not per row) — so a
+    neighbour's name is stripped in the preview, never found only when the row is saved."""
+
+    def __init__(self, in_file: Names):
+        self.in_file = in_file
+        self.by_village: dict[int, Names] = {}
+
+    def of(self, village) -> Names:
+        if village is None:
+            return self.in_file
+        if village.pk not in self.by_village:
+            self.by_village[village.pk] = self.in_file.plus(residents_of(village.pk))
+        return self.by_village[village.pk]
 
 
 def _read_header(sheet, header_index: int, matched: dict[int, str], lookups: Lookups) -> tuple[SheetPlan, dict]:
@@ -173,9 +189,10 @@ def _mark_repeats(rows: list[RowPlan]):
     imported under the key of old (without the phone) is the row's when its phone is the row's."""
     keys = {r.key for r in rows if r.key} | {r.legacy_key for r in rows if r.key and r.legacy_key}
     existing = {
-        key: (number, phone_digits(phone))
-        for key, number, phone in Case.objects.filter(ledger_key__in=keys).values_list(
-            "ledger_key", "number", "resident_phone"
+        # An anonymised case has no phone left to compare (cases/pipl.py): its key of old decides.
+        key: (number, None if anonymised else phone_digits(phone))
+        for key, number, phone, anonymised in Case.objects.filter(ledger_key__in=keys).values_list(
+            "ledger_key", "number", "resident_phone", "anonymised_on"
         )
     }
     first: dict[str, RowPlan] = {}
@@ -183,7 +200,7 @@ def _mark_repeats(rows: list[RowPlan]):
         if not row.key:
             continue
         legacy = existing.get(row.legacy_key)
-        if legacy and legacy[1] != phone_digits(row.values["resident_phone"]):
+        if legacy and legacy[1] is not None and legacy[1] != phone_digits(row.values["resident_phone"]):
             legacy = None
         if row.key in existing or legacy:
             number = existing[row.key][0] if row.key in existing else legacy[0]
@@ -230,6 +247,8 @@ def read_row(number: int, cells: dict, lookups: Lookups, today: datetime.date, *
     values["handling"] = text.get("handling", "")
     _read_closure(cells, text, values, today, problems)
     _read_handling(text, values, lookups, problems)
+    if isinstance(names, PublicNames):
+        names = names.of(village)
     _read_public_text(text, plan, names or Names([values["resident_name"]]))
 
     if village and isinstance(values["raised_on"], datetime.date) and values["content"]:

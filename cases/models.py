@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.privacy import sensitive_reason
+from cases.privacy import check_case_text, private_text_errors, public_names, sensitive_reason
 
 
 class Category(models.Model):
@@ -438,8 +438,34 @@ class Case(models.Model):
             errors["raised_on"] = _("反映日期不能晚于今天。")
         if self.closed_on and self.raised_on and self.closed_on < self.raised_on:
             errors["closed_on"] = _("办结日期不能早于反映日期。")
+        # Every way of saving a case's record passes here (the forms, the admin, edit_case,
+        # registration and imports): what the board shows is checked once, the same way.
+        texts = {name: getattr(self, name) for name in ("title", "result") if getattr(self, name)}
+        if texts:
+            errors |= private_text_errors(texts, public_names(self))
+        errors |= self._sensitive_posting_errors()
         if errors:
             raise ValidationError(errors)
+
+    def _sensitive_posting_errors(self) -> dict:
+        """Posting the detail of a saved case that touches sensitive personal information is the
+        office's decision on the case page (workflow.edit_case, which records it and sets
+        `posting_decided`); elsewhere (the admin) it is refused, unless it was decided before."""
+        if not (self.pk and self.public_posting) or getattr(self, "posting_decided", False):
+            return {}
+        reason = self.private_reason()
+        if not reason:
+            return {}
+        stored = Case.objects.select_related("category", "subcategory").filter(pk=self.pk).first()
+        if stored is not None and stored.public_posting and stored.private_reason():
+            return {}
+        return {
+            "public_posting": _(
+                "这一问题%(reason)s，涉及敏感个人信息，默认不公示内容。确需公示时，请由党政办在工作台的问题页"
+                "“修改登记内容”中勾选“确认公示”，这一决定会记入办理记录。"
+            )
+            % {"reason": reason}
+        }
 
 
 class CaseEvent(models.Model):
@@ -485,6 +511,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_kind_display()}"
+
+    def clean(self):
+        # A public line of history is on the board: the same check as the case's summary.
+        if self.public and self.text and self.case_id:
+            check_case_text(self.case, "text", self.text)
 
 
 class Feedback(models.Model):

@@ -5,6 +5,11 @@ A public summary, a public progress line, a result: none may carry what identifi
 (（上官家）, 陈某家, 陈伯家), a phone number in any spacing, an 18-digit ID number, a bank card
 number, a house number (东坊8号). Forms refuse such text with a message saying what to take out
 (`check_public_text`); an import strips it (`strip_private`) and the preview shows the result.
+
+Where it runs on saving (issue 11): Case.clean (summary, result: the forms, the admin, edit_case,
+registration and imports), CaseEvent.clean, and the workflow's steps that write a public line
+(progress, closing, reopening, the explaining department); the names are the case's resident's and
+its village's other residents' (`public_names`). The board strips again what older rows hold.
 """
 
 import re
@@ -50,9 +55,10 @@ PATTERNS = (
     ("phone", re.compile(r"(?<![\dA-Za-z])(?:\+?86[\s\-]?)?(?:[(（]0\d{2,3}[)）]\s*)?\d(?:[\s\-]?\d){6,11}(?!\d)")),
     (
         "house_number",
-        # A place and a number: 东坊8号, 北围52号, 新村巷12号之3 — not 3号水闸 or a document's 〔2015〕3号.
+        # A place and a number: 东坊8号, 北围52号, 新村巷12号之3 — not 3号水闸, a document's 〔2015〕3号
+        # or an ordinal (抽查记录第12号).
         re.compile(
-            rf"(?:[{_CJK}]{{1,2}}|门牌)\s*\d{{1,4}}\s*号(?:之\d{{1,3}})?(?:\d{{1,4}}[房室])?(?!{NOT_AN_ADDRESS})"
+            rf"(?:[{_CJK}]{{1,2}}|门牌)(?<!第)\s*\d{{1,4}}\s*号(?:之\d{{1,3}})?(?:\d{{1,4}}[房室])?(?!{NOT_AN_ADDRESS})"
         ),
     ),
     ("household", re.compile(rf"[（(][{_CJK}]{{1,3}}家[)）]")),
@@ -60,6 +66,9 @@ PATTERNS = (
     ("household", re.compile("(?:" + "|".join(COMPOUND_SURNAMES) + ")家")),
 )
 PLACES_AFTER_SURNAME = "村庄围坊巷里湾屯寨塘"  # 陈家村 is a place, not a household
+# Every pattern above needs a digit (full-width ones too: \d is Unicode) or 家: a text with
+# neither, and no name, is clean without running them (the board checks every text it shows).
+MAYBE_PRIVATE = re.compile(r"[\d家]")
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,15 @@ class Names:
     @classmethod
     def of(cls, names) -> "Names":
         return names if isinstance(names, Names) else cls(names)
+
+    def plus(self, names) -> "Names":
+        """These names and NAMES: set unions, not a rebuild (a village's thousands stay as they are)."""
+        extra = Names(names)
+        both = Names()
+        both.names, both.households = self.names | extra.names, self.households | extra.households
+        both.lengths = sorted(set(self.lengths) | set(extra.lengths), reverse=True)
+        both.starts = self.starts | extra.starts
+        return both
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, kind) of every name and household in TEXT, longest first, not overlapping."""
@@ -179,6 +197,69 @@ def check_public_text(text: str, *, names=()) -> None:
             _("这段文字会在村公开栏公开，请删去其中的%(what)s。") % {"what": "、".join(str(f) for f in findings)},
             code="private",
         )
+
+
+# -- The names a case's public text must not carry -----------------------------------------------
+
+# A check reads at most this many names of one village's residents: one bounded query per save.
+VILLAGE_NAMES_LIMIT = 5000
+# Another resident's name counts when it reads as a person's name (a surname and one to three
+# characters): ledgers write "村民", "群众" or "多户" in the resident's column, words no summary could avoid.
+PERSONAL_NAME = re.compile(rf"{_SURNAME}[{_CJK}]{{1,3}}")
+# Where the village's names are kept for the rest of a request or an import (on the Village object
+# when the case holds it, shared by every case of that village; otherwise on the case).
+_MEMO = "_privacy_residents"
+
+
+def residents_of(village_id: int) -> frozenset[str]:
+    """The names of the residents of village VILLAGE_ID who raised a case: one bounded query.
+    Other villages' residents are not looked for: nobody reading this village's board knows them by
+    name, and the whole town's names would refuse ordinary words far more often."""
+    from cases.models import Case  # cases.models imports this module
+
+    rows = (
+        Case.objects.filter(village_id=village_id)
+        .exclude(resident_name="")
+        .order_by()
+        .values_list("resident_name", flat=True)
+        .distinct()[:VILLAGE_NAMES_LIMIT]
+    )
+    return frozenset(name.strip() for name in rows if PERSONAL_NAME.fullmatch(name.strip()))
+
+
+def public_names(case, *extra: str) -> Names:
+    """The names CASE's public text must not carry: its resident's (and EXTRA, e.g. the name being
+    typed on a form), and every other resident of its village. Run on saving only (a query the first
+    time per village and request); a case without a village has only its own."""
+    own = {n.strip() for n in (case.resident_name, *extra) if n and n.strip()}
+    if not case.village_id:
+        return Names(own)
+    holder = case.village if type(case).village.is_cached(case) else case
+    memo = holder.__dict__.get(_MEMO)
+    if memo is None or memo[0] != case.village_id:
+        residents = residents_of(case.village_id)
+        memo = (case.village_id, residents, Names(residents))
+        holder.__dict__[_MEMO] = memo
+    _village, residents, names = memo
+    return names if own <= residents else names.plus(own)
+
+
+def private_text_errors(texts: dict[str, str], names) -> dict[str, ValidationError]:
+    """{field: the refusal} for each of TEXTS (field → text bound for a public page) that carries
+    something private; {} when all may be posted. The message lists what was found; nothing is logged."""
+    errors = {}
+    for field, text in texts.items():
+        try:
+            check_public_text(text, names=names)
+        except ValidationError as error:
+            errors[field] = error
+    return errors
+
+
+def check_case_text(case, field: str, text: str) -> None:
+    """Refuse TEXT, bound for a public page as CASE's FIELD, when it carries something private."""
+    if text and (errors := private_text_errors({field: text}, public_names(case))):
+        raise ValidationError(errors)
 
 
 # Words that make a case's detail sensitive whatever its category (PIPL: financial hardship, health,

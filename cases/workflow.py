@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 from cases.deadlines import due_date
 from cases.inserts import build
 from cases.models import Case, CaseEvent, Feedback, Referral, after_today
-from cases.numbering import format_number, next_number  # noqa: F401 - the workflow's numbering, re-exported
+from cases.numbering import format_number, give_track_codes, next_number  # noqa: F401 - the workflow's numbering, re-exported
+from cases.privacy import check_case_text
 from teams.roles import ADMIN, OFFICE, role_of
 
 
@@ -57,6 +58,7 @@ def register_case(*, case: Case, by=None, text: str = "") -> Case:
     event = registration_event(case, by=by, text=text)  # refused before a number is taken
     with transaction.atomic():
         case.number = next_number(case.raised_on.year)
+        give_track_codes([case])
         case.save(force_insert=True)
         event.case = case
         event.save(force_insert=True)
@@ -164,6 +166,8 @@ def _lock(case: Case, expected_version=None) -> Case:
     )
     if expected_version is not None and str(expected_version) != str(locked.version):
         raise Conflict(locked, expected_version)
+    if Case.village.is_cached(case) and case.village_id == locked.village_id:
+        locked.village = case.village  # the village's residents' names, looked up once (cases/privacy.py)
     return locked
 
 
@@ -319,6 +323,8 @@ def triage_change(
     else:
         _required(policy_basis, "policy_basis", gettext_lazy("请填写政策依据。"))
         _required(explaining_department, "explaining_department", gettext_lazy("请填写负责解释的部门。"))
+        # The department is named in the history line the board shows.
+        check_case_text(locked, "explaining_department", explaining_department)
     if due_on is not None:
         check_date(locked, due_on, "due_on", label=gettext_lazy("办理期限"), allow_future=True)
 
@@ -368,6 +374,8 @@ def progress_change(locked: Case, *, text: str, public: bool, by) -> Change:
     """add_progress's rules, in memory: only updated_at is saved (the board's freshness follows it)."""
     _check_action(locked, "add_progress")
     text = _required(text, "text", gettext_lazy("请填写进展内容。"))
+    if public:
+        check_case_text(locked, "text", text)
     return Change([], False, _new_event(locked, CaseEvent.Kind.PROGRESS, by, text, public=bool(public)))
 
 
@@ -438,6 +446,7 @@ def close_change(locked: Case, *, closure: str, result: str, closed_on: datetime
     if locked.status == S.IN_PROGRESS and closure == C.ON_THE_SPOT:
         raise TransitionNotAllowed(_("“现场解决”只用于登记时当场解决的问题。"))
     result = _required(result, "result", gettext_lazy("办结须填写办理结果。"))
+    check_case_text(locked, "result", result)
     check_date(locked, closed_on, "closed_on", label=gettext_lazy("办结日期"))
 
     status_from = locked.status
@@ -500,6 +509,7 @@ def reopen(*, case: Case, reason: str, by, expected_version=None) -> Case:
     locked = _lock(case, expected_version)
     _check_transition(locked, S.IN_PROGRESS, "reopen")
     reason = _required(reason, "reason", gettext_lazy("请填写重新办理的原因。"))
+    check_case_text(locked, "reason", reason)  # the board shows why a case was taken up again
     status_from = locked.status
     locked.status, locked.closure, locked.result, locked.closed_on = S.IN_PROGRESS, "", "", None
     locked.fed_back_on = None
@@ -599,6 +609,7 @@ def edit_case(*, case: Case, changes: dict, by, expected_version, confirm_sensit
     decision = _sensitive_posting(case, locked, by=by, confirmed=confirm_sensitive_posting)
     if decision:
         lines.append(decision)
+        locked.posting_decided = True  # Case.clean: decided here, on purpose
     locked.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
     _save(locked, case, changed, bump=True)
     _event(locked, CaseEvent.Kind.EDITED, by, "；".join(str(line) for line in lines), public=False)

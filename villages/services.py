@@ -2,7 +2,8 @@
 
 Privacy by construction: public templates never receive a Case. They receive a PublicCase,
 built here from a whitelist of fields; a resident appears at most as a masked surname (陈**),
-and a case that is not for public posting keeps only its category, status and dates.
+and a case that is not for public posting keeps only its category, status and dates. Every text
+it does show passes the public-text checker once more (`checked`), for rows older than the rule.
 
 Freshness: a village's board is cached under a key that holds the latest `updated_at` and the
 number of the village's cases (every function of cases/workflow.py touches `updated_at`), so a
@@ -27,11 +28,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from cases.models import Case, CaseEvent
+from cases.privacy import MAYBE_PRIVATE, strip_private
 from reports.models import CaseTally
 from villages.models import Village
 
 # Bump when the public templates change, so no cached page or ETag outlives a deploy.
-BOARD_REVISION = "5"
+BOARD_REVISION = "6"
 # Case changes show at once (they change the key); this only bounds how long a renamed village
 # or category, or a deleted case's absence from the town count, can take to show.
 CACHE_SECONDS = 10 * 60
@@ -93,8 +95,17 @@ class PublicCase:
         return next((entry for entry in reversed(self.entries) if entry.text), None)
 
 
-def _entry(event: CaseEvent, *, with_text: bool) -> PublicEntry:
-    text = event.text if with_text and event.kind in EVENT_TEXT_SHOWN else ""
+def checked(text: str, name: str) -> str:
+    """TEXT as the board may show it. Every save path refuses private text (cases/privacy.py);
+    rows written before that rule, by SQL or by an old import still pass through here: a phone, an
+    ID or house number, a household marker or the resident's NAME is taken out, never shown."""
+    if not text or not (MAYBE_PRIVATE.search(text) or (name and name in text)):
+        return text or ""
+    return strip_private(text, names=[name] if name else ())[0]
+
+
+def _entry(event: CaseEvent, *, with_text: bool, name: str) -> PublicEntry:
+    text = checked(event.text, name) if with_text and event.kind in EVENT_TEXT_SHOWN else ""
     return PublicEntry(on=timezone.localdate(event.at), kind=event.get_kind_display(), text=text)
 
 
@@ -105,8 +116,9 @@ def public_case(case: Case, *, own: bool = False) -> PublicCase:
     CASE needs category, subcategory and `public_events` (Case.objects.public()); with OWN also
     `feedback` prefetched."""
     posted = case.public_posting
+    name = case.resident_name.strip()
     if posted or own:
-        entries = tuple(_entry(e, with_text=posted) for e in case.public_events)
+        entries = tuple(_entry(e, with_text=posted, name=name) for e in case.public_events)
     else:
         entries = ()
     feedback = ()
@@ -124,9 +136,9 @@ def public_case(case: Case, *, own: bool = False) -> PublicCase:
         status_label=case.get_status_display(),
         closure_label=case.get_closure_display() if case.closure else "",
         posted=posted,
-        title=case.title if posted else "",
+        title=checked(case.title, name) if posted else "",
         entries=entries,
-        result=case.result if posted and case.is_closed else "",
+        result=checked(case.result, name) if posted and case.is_closed else "",
         closed_on=case.closed_on,
         fed_back_on=case.fed_back_on,
         resident=mask_surname(case.resident_name) if own else "",

@@ -161,8 +161,9 @@ def test_import_ledger_queries_do_not_grow_with_rows(town, office_user, count, d
 
     events = sum((1, 4, 4, 2)[i % 4] for i in range(count))
     # Lock the year, look for rows imported meanwhile, create the year's sequence, take the
-    # numbers, the savepoints; then the INSERTs.
-    with django_assert_max_num_queries(10 + inserts(Case, count) + inserts(CaseEvent, events)):
+    # numbers, the savepoints; the village's residents' names for the public-text check (once per
+    # village: cases/privacy.py); then the INSERTs.
+    with django_assert_max_num_queries(11 + inserts(Case, count) + inserts(CaseEvent, events)):
         result = import_ledger(plan, by=office_user)
 
     assert len(result.created) == Case.objects.count() == count
@@ -274,15 +275,16 @@ def new_case(at_team, **changes) -> Case:
     return Case(**(values | changes))
 
 
-def test_register_case_takes_six_queries(town, office_user):
+def test_register_case_takes_seven_queries(town, office_user):
     NumberSequence.objects.create(year=2015, last=8)
     case = new_case(town)
 
     with CaptureQueriesContext(connection) as queries:
         workflow.register_case(case=case, by=office_user, text="入户走访收集")
 
-    # savepoint, lock the year's sequence, move it on, the case, its first event, release
-    assert len(queries) == 6, [q["sql"] for q in queries]
+    # the village's residents' names (the public-text check, cases/privacy.py), savepoint, lock the
+    # year's sequence, move it on, the case, its first event, release
+    assert len(queries) == 7, [q["sql"] for q in queries]
     assert (case.number, case.events.get().text) == ("SH-2015-0009", "入户走访收集")
 
 
