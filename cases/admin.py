@@ -5,15 +5,28 @@ cases/workflow.py; here the state fields are read-only and the history is shown,
 """
 
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats import base_formats
 
-from cases.formats import FastXLSX
-from cases.models import Case, CaseEvent, Category, Feedback, NameAlias, NumberSequence, Referral, SubCategory
+from cases.formats import BoundedCSV, BoundedImportMixin, FastXLSX
+from cases.models import (
+    Case,
+    CaseEvent,
+    Category,
+    ContactAccess,
+    Feedback,
+    NameAlias,
+    NumberSequence,
+    Referral,
+    SubCategory,
+)
+from cases.pipl import log_csv_rows
 from cases.resources import CaseResource
 from cases.workflow import register_case
 
@@ -140,9 +153,10 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ImportExportModelAdmin):
+class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [CaseResource]
-    formats = [FastXLSX, base_formats.CSV]
+    # Import and export; an upload is bounded before it is read (cases/formats.py, UPLOAD_MAX_*).
+    formats = [FastXLSX, BoundedCSV]
     # With a byte-order mark, so that Excel opens the Chinese of a csv file correctly.
     to_encoding = "utf-8-sig"
 
@@ -252,3 +266,47 @@ def import_errors(result, limit: int = 10) -> list[str]:
         for error in errors:
             lines.append(gettext("第%(row)s行：%(error)s") % {"row": number, "error": error.error})
     return lines[:limit]
+
+
+@admin.register(ContactAccess)
+class ContactAccessAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """PIPL's access log (cases/pipl.py): who looked at or took away a resident's details. Nobody
+    adds, changes or deletes a row; only the administrator reads it and exports it as csv."""
+
+    list_display = ["at", "username", "case_number", "what", "fields", "ip"]
+    list_filter = ["what", "at"]
+    search_fields = ["username", "case_number"]
+    date_hierarchy = "at"
+    actions = ["export_selected"]
+    change_list_template = "admin/cases/contactaccess/change_list.html"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [path("export.csv", export, name="cases_contactaccess_export"), *super().get_urls()]
+
+    def export_view(self, request):
+        """The rows the list shows (its filters and search), all pages, as csv."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            rows = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            messages.error(request, gettext("筛选条件有误，未能导出。"))
+            return HttpResponseRedirect(reverse("admin:cases_contactaccess_changelist"))
+        return self._csv(rows)
+
+    @admin.action(description=_("导出所选记录（CSV）"))
+    def export_selected(self, request, queryset):
+        return self._csv(queryset)
+
+    def _csv(self, rows):
+        response = StreamingHttpResponse(log_csv_rows(rows), content_type="text/csv; charset=utf-8")
+        filename = f"contact-access-{timezone.localdate():%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

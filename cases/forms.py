@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.deadlines import due_date
 from cases.models import Case, Category, Feedback, Referral, SubCategory
-from cases.privacy import check_public_text
+from cases.privacy import check_public_text, public_names
 from teams.models import Cadre, Helper
 
 TEXT_MAX = 2000
@@ -104,12 +104,13 @@ class CaseForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
     def refuse_private(self, name: str, *names: str) -> None:
-        """FIELD is shown on the public notice board: refuse what identifies a resident (cases/privacy.py)."""
+        """FIELD is shown on the public notice board: refuse what identifies a resident — the case's
+        own, NAMES, and the other residents of its village (cases/privacy.py)."""
         text = self.cleaned_data.get(name)
         if not text:
             return
         try:
-            check_public_text(text, names=[self.case.resident_name, *names])
+            check_public_text(text, names=public_names(self.case, *names))
         except ValidationError as error:
             self.add_error(name, error)
 
@@ -179,6 +180,8 @@ class TriageForm(CaseForm):
                 self.add_error("explaining_department", _("请填写负责解释的部门。"))
         self.check_after_raised("due_on", _("办理期限"))
         self.check_after_raised("planned_on", _("计划完成日期"))
+        if decision == D.EXPLAIN:
+            self.refuse_private("explaining_department")  # named in the history line the board shows
         return data
 
 
@@ -318,6 +321,15 @@ class FeedbackForm(CaseForm):
 class ReopenForm(CaseForm):
     reason = text_field(_("重新办理的原因"), max_length=500, rows=2)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = _("公示在村公开栏，不写姓名、电话、住址。")
+
+    def clean(self):
+        data = super().clean()
+        self.refuse_private("reason")  # the board shows why a case was taken up again
+        return data
+
 
 class AssignForm(CaseForm):
     responsible = CadreChoiceField(
@@ -420,7 +432,11 @@ class EditForm(CaseForm):
         "public_posting",
     )
 
-    def __init__(self, *args, **kwargs):
+    CONTACT_FIELDS = ("resident_phone", "resident_address")
+
+    def __init__(self, *args, contact: bool = False, **kwargs):
+        """CONTACT: the form carries the resident's phone and address — only once they are shown
+        (each look is logged, cases/pipl.py); without them the record is edited and they stay."""
         case = kwargs["case"]
         initial = kwargs.setdefault("initial", {})
         for name in self.FIELDS:
@@ -429,7 +445,11 @@ class EditForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["raised_on"].error_messages["required"] = _("请填写反映日期。")
         self.fields["subcategory"].choices = self.fields["subcategory"].grouped_choices()
-        self.fields["resident_phone"].widget.input_type = "tel"
+        if contact:
+            self.fields["resident_phone"].widget.input_type = "tel"
+        else:
+            for name in self.CONTACT_FIELDS:
+                del self.fields[name]
 
     def clean_resident_phone(self) -> str:
         phone = self.cleaned_data["resident_phone"].strip()
@@ -456,6 +476,6 @@ class EditForm(CaseForm):
 
     def arguments(self) -> dict:
         return {
-            "changes": {name: self.cleaned_data[name] for name in self.FIELDS},
+            "changes": {name: self.cleaned_data[name] for name in self.FIELDS if name in self.fields},
             "confirm_sensitive_posting": self.cleaned_data.get("confirm_sensitive_posting", False),
         }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import detail, ledger, lists
+from cases.views import detail, ledger, lists, residents
 
 app_name = "cases"
 
@@ -17,8 +17,12 @@ urlpatterns = [
     path("import/confirm/", ledger.ledger_confirm, name="ledger_confirm"),
     path("import/cancel/", ledger.ledger_cancel, name="ledger_cancel"),
     path("import/done/", ledger.ledger_result, name="ledger_result"),
+    # -- cases/views/residents.py: one resident's data (PIPL), looked up and exported by the office
+    path("residents/", residents.resident_lookup, name="residents"),
+    path("residents/export.json", residents.resident_export, name="resident_export"),
     # -- cases/views/detail.py: one case and its actions (must stay last: <number>/ catches the rest)
     path("<str:number>/", detail.case_detail, name="detail"),
+    path("<str:number>/contact/", detail.reveal_contact, name="contact"),
     path("<str:number>/triage/", detail.triage, name="triage"),
     path("<str:number>/progress/", detail.add_progress, name="progress"),
     path("<str:number>/refer/", detail.refer, name="refer"),

@@ -5,7 +5,13 @@ Who may act (the rules of the case itself are in cases/workflow.py):
 - a cadre, on their own team's cases only: add progress, edit the record, ask a helper and
   record the reply — the team's own work; triage, close, feedback, reopen, responsible person
   and due date are the office's (the monthly meeting's decisions and the ledger's closing);
-- supervisors read everything and act on nothing (403 on every POST).
+- supervisors read everything and act on nothing (403 on every POST), except asking to see the
+  resident's contact details (their spot-checks telephone residents).
+
+The resident's phone and address are masked on the page; "查看联系方式" (a POST, so that a link or
+a prefetch never reveals them) shows them in full to the roles of cases.pipl.can_reveal_contact and
+logs the look. The form that edits the record carries them only after that look; without them
+it edits the rest of the record and leaves them as they are.
 """
 
 from collections.abc import Callable
@@ -21,9 +27,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import forms, workflow
+from cases import forms, pipl, workflow
 from cases.access import get_case_for_user
-from cases.models import Case, CaseEvent, Feedback, Referral
+from cases.models import Case, CaseEvent, ContactAccess, Feedback, Referral
 from teams.roles import ADMIN, CADRE, OFFICE, role_of
 
 TEAM_ACTIONS = frozenset({"add_progress", "edit_case", "refer", "record_reply"})
@@ -86,13 +92,29 @@ PANELS = (
 )
 
 
-def _form(action: str, case: Case, user, data=None) -> forms.CaseForm:
+def _form(action: str, case: Case, user, data=None, *, contact: bool = False) -> forms.CaseForm:
+    """ACTION's form; the edit form carries the contact details only when they are CONTACT (shown
+    to the user, the look logged) or posted back by such a form."""
     extra = {"user": user} if action == "record_feedback" else {}
+    if action == "edit_case":
+        posted = data is not None and any(name in data for name in forms.EditForm.CONTACT_FIELDS)
+        extra["contact"] = (contact or posted) and pipl.can_reveal_contact(user, case)
     return ACTIONS[action].form(data, case=case, auto_id=f"id_{action}_%s", **extra)
 
 
-def _page(request: HttpRequest, case: Case, *, bound=None, conflict=False, status: int = 200) -> HttpResponse:
-    """The case page; BOUND is (action, form) of a refused submission, shown with its messages."""
+def _page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    bound=None,
+    conflict=False,
+    status: int = 200,
+    contact: bool = False,
+    opened: str = "",
+) -> HttpResponse:
+    """The case page; BOUND is (action, form) of a refused submission, shown with its messages;
+    CONTACT shows the resident's contact details in full (the caller has logged the look);
+    OPENED names a panel to show open."""
     prefetch_related_objects(
         [case],
         Prefetch("events", queryset=CaseEvent.objects.select_related("author__cadre").order_by("at", "id")),
@@ -100,7 +122,7 @@ def _page(request: HttpRequest, case: Case, *, bound=None, conflict=False, statu
         Prefetch("feedback", queryset=Feedback.objects.select_related("given_by", "recorded_by__cadre")),
     )
     allowed = actions_for(request.user, case)
-    action_forms = {action: _form(action, case, request.user) for action in allowed}
+    action_forms = {action: _form(action, case, request.user, contact=contact) for action in allowed}
     if bound:
         action_forms[bound[0]] = bound[1]
     panels = [
@@ -112,11 +134,15 @@ def _page(request: HttpRequest, case: Case, *, bound=None, conflict=False, statu
         "case": case,
         "panels": panels,
         "reply_form": action_forms.get("record_reply"),
-        "open_action": bound[0] if bound else "",
+        "open_action": bound[0] if bound else opened,
         "conflict": conflict,
         "can_act": bool(allowed),
         # A refused reply whose referral is not one waiting on this page: its messages go on top.
         "reply_orphan_errors": _orphan_reply_errors(bound, case),
+        "contact_shown": contact,
+        "can_reveal": pipl.can_reveal_contact(request.user, case),
+        "masked_phone": pipl.mask_phone(case.resident_phone),
+        "masked_address": pipl.mask_address(case.resident_address),
     }
     return render(request, "cases/case_detail.html", ctx, status=status)
 
@@ -134,6 +160,18 @@ def _orphan_reply_errors(bound, case: Case) -> list[str]:
 @require_GET
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, get_case_for_user(request.user, number))
+
+
+@login_required
+@require_POST
+def reveal_contact(request: HttpRequest, number: str) -> HttpResponse:
+    """The page with the resident's phone and address in full, and the look in the access log."""
+    case = get_case_for_user(request.user, number)
+    if not pipl.can_reveal_contact(request.user, case):
+        raise PermissionDenied
+    pipl.log_access(request, ContactAccess.What.CONTACT, case=case, fields=pipl.CONTACT_FIELDS)
+    opened = "edit_case" if request.POST.get("open") == "edit_case" else ""
+    return _page(request, case, contact=True, opened=opened)
 
 
 def _perform(request: HttpRequest, number: str, action: str) -> HttpResponse:
