@@ -354,14 +354,19 @@ def track(audit: Audit) -> None:
         if 'class="tracked"' in ask_track(browser, number, guess).body:
             found = i + 1
             break
-    other, other_phone = audit.sql(
-        "SELECT number, resident_phone FROM cases_case WHERE length(resident_phone) >= 8 AND number <> %s "
-        "ORDER BY id LIMIT 1",
-        [number],
-    )[0]
-    shared = audit.browser(address="10.66.0.1")  # a village's shared connection: someone guessed here
-    for guess in ("1111", "2222", "3333", "4444", "5555", "6666", "7777"):
-        ask_track(shared, number, guess)
+    numbers = [
+        row[0]
+        for row in audit.sql(
+            "SELECT number FROM cases_case WHERE length(resident_phone) >= 8 AND number <> %s ORDER BY id LIMIT 8",
+            [number],
+        )
+    ]
+    other = numbers.pop()
+    other_phone = audit.sql("SELECT resident_phone FROM cases_case WHERE number = %s", [other])[0][0]
+    # A village's shared address: someone missed seven other numbers from it, past its limit of five.
+    shared = audit.browser(address="10.66.0.1")
+    for guessed in numbers:
+        ask_track(shared, guessed, "0000")
     resident = ask_track(audit.browser(address="10.66.0.1"), other, last4(other_phone))
     let_in = 'class="tracked"' in resident.body
     audit.check(

@@ -6,7 +6,7 @@ tries when only each address was limited. So wrong answers are limited per addre
 tracking number, across all addresses:
 
 - The four digits are checked only while the address has made fewer than ADDRESS.tries (5) wrong
-  tries in the last 15 minutes and the number has had fewer than NUMBER.tries (10) wrong
+  tries in the last 15 minutes (past that: see PAIR below) and the number has had fewer than NUMBER.tries (10) wrong
   four-digit answers in the last 30 days, from all addresses together. However many addresses an
   attacker has, one number gets at most 10 guesses every 30 days: finding its four digits takes
   5,000 guesses on average (half of 10,000), i.e. 500 × 30 = 15,000 days (about 41 years); the
@@ -22,11 +22,17 @@ tracking number, across all addresses:
   its answer is checked, and a right answer gives its places back. An address that has made no
   wrong tries is never blocked, and a resident's right answers never count against anyone.
 
+- Someone else's guessing does not block a resident at the same address (a village's wifi, a
+  carrier's shared address): an address past its limit still gets one try (PAIR) at each number
+  it has not answered wrongly in the window — the resident's own number, typically — counted
+  against that number like any other. A guesser gains nothing by it: their next try at a number
+  they already missed is refused, and every number's own limit holds whatever the address.
+
 Trade-offs, chosen on purpose:
-- A right four-digit answer from a locked address, or for a locked number, is refused like any
-  other try there: answering it (a page rather than a refusal) would let whoever caused the lock
-  go on testing answers, from one address or from fresh ones. A resident who shares an address
-  with a guesser (a village's wifi) uses the code on the slip at once, or waits 15 minutes.
+- A right four-digit answer for a locked number, or from an address at a number it has already
+  answered wrongly in the window, is refused like any other try there: answering it (a page rather
+  than a refusal) would let whoever caused the lock go on testing answers. The resident then uses
+  the code on the slip at once, or waits.
 - Anyone can lock a number's four-digit route with 10 wrong tries (numbers are on the boards):
   the price of a limit per number. The code and the town's phone still work, and the page says so.
   A limit on the whole town's wrong answers would stop the untargeted guesser too, but would lock
@@ -68,6 +74,7 @@ class Limit:
 
 
 ADDRESS = Limit("address", 5, 15 * 60)
+PAIR = Limit("address-number", 1, 15 * 60)  # past ADDRESS: one try per number not yet missed
 NUMBER = Limit("number", 10, 30 * 24 * 3600)
 CODE_ADDRESS = Limit("code-address", 20, 15 * 60)
 
@@ -157,6 +164,10 @@ def take_slot(limit: Limit, subject: str) -> str | None:
     return None
 
 
+def _has_room(limit: Limit, subject: str) -> bool:
+    return len(cache.get_many(_slot_keys(limit, subject))) < limit.tries
+
+
 def give_back(slots: list[str]) -> None:
     cache.delete_many(slots)
 
@@ -166,7 +177,9 @@ def follow(number: str, answer: Answer, ip: str) -> Outcome:
     if answer.kind == CODE:
         limits = [(CODE_ADDRESS, ip, CODES_LOCKED)]
     else:
-        limits = [(ADDRESS, ip, ADDRESS_LOCKED), (NUMBER, number, NUMBER_LOCKED)]
+        address = ADDRESS if _has_room(ADDRESS, ip) else PAIR
+        limits = [(address, ip if address is ADDRESS else f"{ip} {number}", ADDRESS_LOCKED)]
+        limits.append((NUMBER, number, NUMBER_LOCKED))
     taken = []
     for limit, subject, locked in limits:
         slot = take_slot(limit, subject)
@@ -176,6 +189,8 @@ def follow(number: str, answer: Answer, ip: str) -> Outcome:
         taken.append(slot)
     case = find_case(number, answer)
     if case is None:
+        if answer.kind != CODE and limits[0][0] is ADDRESS:
+            take_slot(PAIR, f"{ip} {number}")  # a number this address has missed: no second try past its limit
         return Outcome(WRONG)  # the places stay taken for their window
     give_back(taken)
     return Outcome(FOUND, case)

@@ -103,8 +103,27 @@ def test_right_answers_give_their_places_back(client, case):
 def test_an_address_is_blocked_after_its_wrong_answers_at_any_numbers(client, case):
     for n in range(tracking.ADDRESS.tries):
         assert NOT_FOUND in page(track(client, f"SH-2015-{n + 100:04d}", "1234"))
-    blocked = track(client, "SH-2015-0200", "1234")
-    assert (blocked.status_code, ADDRESS_LOCK in page(blocked)) == (429, True)
+    for n in range(tracking.ADDRESS.tries):  # past its limit: no second try at a number it missed
+        blocked = track(client, f"SH-2015-{n + 100:04d}", "4321")
+        assert (blocked.status_code, ADDRESS_LOCK in page(blocked)) == (429, True)
+
+
+def test_past_its_limit_an_address_gets_one_try_at_a_number_it_has_not_missed(client, case):
+    for n in range(tracking.ADDRESS.tries):
+        track(client, f"SH-2015-{n + 100:04d}", "1234")
+
+    assert NOT_FOUND in page(track(client, "SH-2015-0200", "1234"))
+    again = track(client, "SH-2015-0200", "5678")
+    assert (again.status_code, ADDRESS_LOCK in page(again)) == (429, True)
+
+
+def test_the_resident_at_an_address_someone_else_guessed_from_follows_their_case(client, case):
+    # A village's shared address: a guesser missed other numbers from it, past the address's limit.
+    for n in range(2 * tracking.ADDRESS.tries):
+        track(client, f"SH-2015-{n + 100:04d}", "1234", ip="10.0.0.66")
+
+    resident = track(client, case.number, "5678", ip="10.0.0.66")
+    assert (resident.status_code, found(resident, case)) == (200, True)
 
 
 def test_the_right_answer_from_a_clean_address_works_while_another_address_is_blocked(client, case):
