@@ -30,7 +30,6 @@ import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from pathlib import Path
 
 import psycopg2
@@ -38,6 +37,8 @@ import psycopg2
 from bench.browser import Browser, Response, find_form
 from bench.load import build, free_port, manage, server_env, source_tree, start_gunicorn, stop_gunicorn
 from bench.pg import PG, admin_sql
+from cases.tests import hostile_files
+from cases.tests.hostile_files import GIGABYTE
 
 PASSWORD = "sanhe-2015"
 MEMORY_CAP_MB = 600
@@ -179,73 +180,6 @@ def cache_control(audit: Audit) -> None:
 # -- hostile uploads ----------------------------------------------------------------------------
 
 
-def dimension_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WORKBOOK)
-        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        z.writestr(
-            "xl/worksheets/sheet1.xml",
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<dimension ref="A1:XFD1048576"/><sheetData><row r="1048576"><c r="XFD1048576" t="inlineStr">'
-            "<is><t>x</t></is></c></row></sheetData></worksheet>",
-        )
-    return out.getvalue()
-
-
-def styles_bomb(gib: int = 4) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS)):
-            z.writestr(name, text)
-        z.writestr("xl/workbook.xml", _WORKBOOK)
-        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", _SHEET)
-        with z.open("xl/styles.xml", "w", force_zip64=True) as styles:
-            styles.write(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><!--')
-            block = b" " * (1 << 20)
-            for _ in range(gib << 10):
-                styles.write(block)
-            styles.write(b"--></styleSheet>")
-    return out.getvalue()
-
-
-_CONTENT_TYPES = (
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
-)
-_RELS = (
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-_WORKBOOK = (
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="台账" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'styles" Target="styles.xml"/></Relationships>'
-)
-_SHEET = (
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1"/>'
-    '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>编号</t></is></c></row></sheetData></worksheet>'
-)
-
-
 def multipart(fields: list[tuple[str, str]], file_field: str, filename: str, content: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     parts = [
@@ -295,7 +229,8 @@ def _rss_mb(pid: int) -> int:
 
 
 def uploads(audit: Audit) -> None:
-    bombs = {"dimension bomb": dimension_bomb(), "styles bomb": styles_bomb()}
+    # The files the audit sent: one cell at XFD1048576, and a styles.xml that unpacks to 4 GiB.
+    bombs = {"dimension bomb": hostile_files.dimension_bomb(), "styles bomb": hostile_files.styles_bomb(4 * GIGABYTE)}
     office, admin = audit.browser("office"), audit.browser("admin")
     outcomes, peak = [], PeakMemory(audit.server.pid)
     peak.start()
