@@ -2,19 +2,20 @@
 
 The programme began in 2014. Outside 2000–2100 a date is a typo or a probe, and date arithmetic on
 it (the month before, the next Thursday, the admin's date hierarchy adding a month) steps past
-year 1 or 9999 and raises OverflowError. Here, on the cases floor, so the case list's filters, the
-reports' forms (reports/forms.py) and the request check (sanhe/lib/badrequest.py) share it.
+year 1 or 9999 and raises OverflowError. The bounds live in sanhe/lib/years.py (shared with the
+request check, sanhe/lib/badrequest.py); this is their validator for the case list's filters and
+the reports' forms (reports/forms.py).
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+from sanhe.lib.years import FIRST_YEAR, LAST_YEAR, in_years
 
 
 def within_years(value) -> None:
     """A validator for a date field: its year within FIRST_YEAR–LAST_YEAR."""
-    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+    if value is not None and not in_years(value.year):
         raise ValidationError(
             _("日期应在%(first)d年至%(last)d年之间。"), code="year", params={"first": FIRST_YEAR, "last": LAST_YEAR}
         )

@@ -147,7 +147,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Logins (等保 2.0 level 3). Throttling by django-axes: AXES_FAILURE_LIMIT wrong passwords for one
 # account (from any address) or from one address (for any account) lock it for the cool-off
-# period. The address is the one villages/tracking.py throttles by (CLIENT_IP_HEADER behind nginx).
+# period. The address is counted as /track/ counts it (CLIENT_IP_HEADER behind nginx; an IPv6 by its /64).
 AUTHENTICATION_BACKENDS = [
     "teams.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -155,7 +155,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "teams.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "sanhe.lib.clientip.client_key"
 AXES_LOCKOUT_CALLABLE = "teams.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # A success must not clear the failures counted from its address: an attacker would interleave

@@ -1,8 +1,8 @@
 """The security log (等保 2.0): who logged in, failed, was locked out, logged out, changed a
 password, a second factor or a role, and who downloaded a file — one row each in SecurityEvent.
 
-Also the login throttle's glue to django-axes (the backend, the client's address, the lockout
-page) and the idle-session timer. Receivers are connected by TeamsConfig.ready().
+Also the login throttle's glue to django-axes (the backend, the lockout page; the address it
+counts by is sanhe.lib.clientip.client_key) and the idle-session timer. Receivers are connected by TeamsConfig.ready().
 """
 
 import contextvars
@@ -21,8 +21,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanhe.lib.clientip import client_ip
 from teams.models import SecurityEvent
-from villages.tracking import client_ip as _tracking_client_ip
 
 Kind = SecurityEvent.Kind
 
@@ -36,11 +36,6 @@ WATCHED_FLAGS = {
     "is_staff": gettext_lazy("可进入管理后台"),
     "is_active": gettext_lazy("账号启用"),
 }
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address, by the rule /track/ throttles with (settings.CLIENT_IP_HEADER)."""
-    return _tracking_client_ip(request)
 
 
 def _user_of(request: HttpRequest | None):

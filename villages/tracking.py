@@ -47,7 +47,8 @@ Slots, not counters: each wrong answer is its own cache entry living for its win
 window slides), taken with cache.add, which is atomic on every shared backend (locmem, db://,
 redis://). cache.incr is a get-then-set on db:// that also resets the entry's timeout, and
 checking a counter before recording a failure would let 247 simultaneous tries all pass. Keys are
-HMACs (SECRET_KEY) of the address and the number: the cache holds neither.
+HMACs (SECRET_KEY) of the address and the number: the cache holds neither. An IPv6 address counts
+by its /64 (sanhe/lib/clientip.py address_key), the block one subscriber holds.
 """
 
 import hmac
@@ -55,13 +56,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from cases.models import Case
 from cases.numbering import TRACK_CODE_ALPHABET, TRACK_CODE_LENGTH
+from sanhe.lib.clientip import address_key
+from sanhe.lib.clientip import client_ip as client_ip  # the /track/ view reads it from here
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,6 @@ def phone_last4(phone: str) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind a reverse proxy every client shares the proxy's REMOTE_ADDR:
-    settings.CLIENT_IP_HEADER names the header the proxy sets (e.g. "HTTP_X_REAL_IP")."""
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    forwarded = request.META.get(header, "") if header else ""
-    return forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR") or "unknown"
-
-
 # --- The limits ------------------------------------------------------------------------------
 
 
@@ -173,7 +166,10 @@ def give_back(slots: list[str]) -> None:
 
 
 def follow(number: str, answer: Answer, ip: str) -> Outcome:
-    """A try at case NUMBER with ANSWER from address IP, within the limits (module docstring)."""
+    """A try at case NUMBER with ANSWER from address IP, within the limits (module docstring).
+    IP is counted by address_key(): an IPv6 client by its /64, which it could otherwise rotate
+    through, one fresh address per try."""
+    ip = address_key(ip)
     if answer.kind == CODE:
         limits = [(CODE_ADDRESS, ip, CODES_LOCKED)]
     else:

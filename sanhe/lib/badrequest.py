@@ -13,7 +13,7 @@ escapes) would reach the sessions table on every page; it is refused and deleted
 
 One more rule guards the admin: its date hierarchy (?raised_on__year=9999&raised_on__month=12)
 adds a month to the date it builds and crashes past year 9999, so a *__year parameter must lie in
-the years every form accepts (cases/validators.py).
+the years every form accepts (sanhe/lib/years.py).
 """
 
 import re
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
-from cases.validators import FIRST_YEAR, LAST_YEAR
+from sanhe.lib.years import FIRST_YEAR, LAST_YEAR, in_years
 
 # The longest path and query value any page builds (a case number is at most 20 characters, an
 # admin object id a number); far above that is a probe.
@@ -53,7 +53,7 @@ def refusal(request: HttpRequest) -> str | None:
 
 
 def _in_years(text: str) -> bool:
-    return text.isascii() and text.isdigit() and FIRST_YEAR <= int(text) <= LAST_YEAR
+    return text.isascii() and text.isdigit() and in_years(int(text))
 
 
 def bad_cookies(request: HttpRequest) -> list[str]:

@@ -345,3 +345,36 @@ def test_the_cadre_sees_the_code_under_the_number_just_saved(cadre_client, team)
 def test_the_case_page_shows_the_code_to_staff(office_client, case):
     text = page(office_client.get(reverse("cases:detail", args=[case.number])))
     assert '<code class="track-code"' in text and f">{case.track_code}</code>" in text
+
+
+# -- An IPv6 client counts by its /64 ----------------------------------------------------------
+
+
+def test_an_ipv6_client_cannot_rotate_through_its_64_to_escape_the_address_limit(client, case):
+    """A subscriber holds a whole /64: a fresh address per try must not mean a fresh limit."""
+    for n in range(tracking.ADDRESS.tries):
+        assert NOT_FOUND in page(track(client, f"SH-2015-{n + 100:04d}", "1234", ip=f"2001:db8:1:2::{n + 1:x}"))
+
+    blocked = track(client, "SH-2015-0100", "4321", ip="2001:db8:1:2:ffff::9")
+
+    assert (blocked.status_code, ADDRESS_LOCK in page(blocked)) == (429, True)
+    # Another /64 is another subscriber.
+    assert NOT_FOUND in page(track(client, "SH-2015-0100", "4321", ip="2001:db8:1:3::1"))
+
+
+def test_an_ipv6_client_cannot_rotate_through_its_64_to_escape_the_code_ceiling(client, case):
+    for n in range(tracking.CODE_ADDRESS.tries):
+        assert NOT_FOUND in page(track(client, case.number, "ABCDEFGH", ip=f"2001:db8:1:2::{n + 1:x}"))
+
+    locked = track(client, case.number, case.track_code, ip="2001:db8:1:2::ffff")
+
+    assert (locked.status_code, CODES_LOCK in page(locked)) == (429, True)
+
+
+def test_an_ipv4_mapped_address_counts_as_its_ipv4(client, case):
+    for n in range(tracking.ADDRESS.tries):
+        track(client, f"SH-2015-{n + 100:04d}", "1234", ip="10.0.0.7")
+
+    blocked = track(client, "SH-2015-0100", "4321", ip="::ffff:10.0.0.7")
+
+    assert (blocked.status_code, ADDRESS_LOCK in page(blocked)) == (429, True)
