@@ -292,3 +292,13 @@ class OTPSetupForm(OTPCodeForm):
         super().__init__(*args, **kwargs)
         self.fields["token"].label = _("6位动态口令")
         self.fields["token"].widget.attrs.update(inputmode="numeric", autofocus=False)
+
+
+class OTPCurrentForm(OTPCodeForm):
+    """Before disabling two-factor login, replacing its phone or making new recovery codes: the
+    code the phone shows now, or an unused recovery code (the phone lost)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].label = _("当前动态口令或恢复码")
+        self.fields["token"].widget.attrs.update(autofocus=False)

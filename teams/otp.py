@@ -4,7 +4,8 @@ After a correct password, a user with a confirmed device holds a session that is
 second factor*: SecondFactorMiddleware sends every request of that session to the code page
 until a code is given. With settings.OTP_REQUIRED_FOR_STAFF, office staff and administrators
 without a device are sent to set one up first. Both states are flags in the session, set once at
-login, so that pages pay no query for them.
+login, so that pages pay no query for them; a role given mid-session is caught on the next
+request (SecondFactorMiddleware, _newly_required).
 """
 
 from base64 import b32encode
@@ -12,6 +13,7 @@ from base64 import b32encode
 import segno
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
@@ -21,7 +23,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user, user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -108,6 +110,25 @@ def renew_recovery_codes(request: HttpRequest) -> None:
     log_event(Kind.OTP_CHANGED, request=request, detail=_("重新生成恢复码"))
 
 
+def has_second_factor(user) -> bool:
+    """Has USER a confirmed device (the phone app or recovery codes)?"""
+    return user_has_device(user)
+
+
+def check_current(request: HttpRequest, token: str, action: str) -> bool:
+    """Before ACTION (disabling two-factor, replacing its phone, new recovery codes): a current
+    code from the phone, or an unused recovery code (then spent). A verified session alone will
+    not do: whoever steals one must not be able to remove, move or copy the second factor.
+    A user without a confirmed device has nothing to protect. Wrong codes are logged; django-otp
+    makes each next try on the device wait longer."""
+    if not has_second_factor(request.user):
+        return True
+    if _matching_device(request.user, token) is not None:
+        return True
+    log_event(Kind.OTP_FAILED, request=request, detail=_("%(action)s时动态口令或恢复码错误") % {"action": action})
+    return False
+
+
 def disable(request: HttpRequest) -> None:
     user = request.user
     with transaction.atomic():
@@ -137,19 +158,7 @@ def normalise_token(raw: str) -> str:
 
 def verify(request: HttpRequest, token: str) -> bool:
     """Check a TOTP code or a recovery code (each works once) for the pending session."""
-    token = normalise_token(token)
-    user = request.user
-    device = None
-    if token:
-        with transaction.atomic():
-            # The TOTP device for six digits, the recovery codes otherwise; each counts its own
-            # failures and makes the next try wait longer (django-otp's throttling).
-            for candidate in devices_for_user(user, for_verify=True):
-                if isinstance(candidate, TOTPDevice) != token.isdigit():
-                    continue
-                if candidate.verify_token(token):
-                    device = candidate
-                    break
+    device = _matching_device(request.user, token)
     if device is None:
         request.session[FAILURES] = request.session.get(FAILURES, 0) + 1
         log_event(Kind.OTP_FAILED, request=request, detail=_("登录时动态口令或恢复码错误"))
@@ -158,6 +167,22 @@ def verify(request: HttpRequest, token: str) -> bool:
     how = _("恢复码") if isinstance(device, StaticDevice) else _("动态口令")
     log_event(Kind.LOGIN, request=request, detail=_("双重验证通过（%(how)s）") % {"how": how})
     return True
+
+
+def _matching_device(user, token: str):
+    """USER's confirmed device that TOKEN (a TOTP code or a recovery code) verifies, or None."""
+    token = normalise_token(token)
+    if not token:
+        return None
+    with transaction.atomic():
+        # The TOTP device for six digits, the recovery codes otherwise; each counts its own
+        # failures and makes the next try wait longer (django-otp's throttling).
+        for candidate in devices_for_user(user, for_verify=True):
+            if isinstance(candidate, TOTPDevice) != token.isdigit():
+                continue
+            if candidate.verify_token(token):
+                return candidate
+    return None
 
 
 def too_many_failures(request: HttpRequest) -> bool:
@@ -189,6 +214,9 @@ class SecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not _exempt(request.path):
             session = request.session
+            flag = _newly_required(request)
+            if flag:
+                session[flag] = True
             if session.get(PENDING) and request.path not in _allowed_paths("account_verify", "logout"):
                 return redirect(f"{reverse('account_verify')}?{urlencode({'next': request.get_full_path()})}")
             if session.get(SETUP_REQUIRED) and request.path not in _allowed_paths(
@@ -196,6 +224,21 @@ class SecondFactorMiddleware:
             ):
                 return redirect("account_security")
         return self.get_response(request)
+
+
+def _newly_required(request: HttpRequest) -> str | None:
+    """The flag (SETUP_REQUIRED, or PENDING for a device added by someone else) a session needs
+    though it was not required at login: the office role or the staff flag given since. Asked
+    only while the setting is on, of a logged-in session that has neither given a code nor been
+    flagged; it reads the user's row and role (teams.roles caches it on the user), which the page
+    itself reads next, so ordinary pages pay no extra query. Only a session that is then found to
+    need a device pays one, once: the flag set ends the asking."""
+    session = request.session
+    if not settings.OTP_REQUIRED_FOR_STAFF or SESSION_KEY not in session or DEVICE_ID_SESSION_KEY in session:
+        return None
+    if session.get(PENDING) or session.get(SETUP_REQUIRED) or not required_for(request.user):
+        return None
+    return PENDING if has_second_factor(request.user) else SETUP_REQUIRED
 
 
 def _exempt(path: str) -> bool:

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from teams import otp
-from teams.forms import OTPCodeForm, OTPSetupForm
+from teams.forms import OTPCodeForm, OTPCurrentForm, OTPSetupForm
 
 
-def _security_context(request: HttpRequest, form: OTPSetupForm) -> dict:
+def _security_context(request: HttpRequest, form: OTPSetupForm, current_form: OTPCurrentForm | None = None) -> dict:
     user = request.user
     pending = otp.unconfirmed_device(user)
     ctx = {
@@ -28,6 +28,7 @@ def _security_context(request: HttpRequest, form: OTPSetupForm) -> dict:
         "must_set_up": bool(request.session.get(otp.SETUP_REQUIRED)),
         "codes_left": otp.recovery_codes_left(user),
         "form": form,
+        "current_form": current_form or OTPCurrentForm(),
     }
     if pending is not None:
         ctx |= {"qr": otp.qr_svg(pending.config_url), "secret": otp.secret_text(pending)}
@@ -42,9 +43,25 @@ def security(request: HttpRequest) -> HttpResponse:
     return render(request, "teams/account_security.html", ctx)
 
 
+def _current_code_refused(request: HttpRequest, action: str) -> HttpResponse | None:
+    """The security page again (400) unless the POST carries a current code or an unused
+    recovery code (otp.check_current); None when it does, or there is no device to protect."""
+    if not otp.has_second_factor(request.user):
+        return None
+    form = OTPCurrentForm(request.POST)
+    if form.is_valid() and otp.check_current(request, form.cleaned_data["token"], action):
+        return None
+    if form.is_valid():
+        form.add_error("token", _("动态口令或恢复码不对，未作更改。恢复码每个只能用一次；输错后请稍等几秒再试。"))
+    return render(request, "teams/account_security.html", _security_context(request, OTPSetupForm(), form), status=400)
+
+
 @login_required
 @require_POST
 def otp_start(request: HttpRequest) -> HttpResponse:
+    refused = _current_code_refused(request, _("更换手机"))
+    if refused is not None:
+        return refused
     otp.start_setup(request.user)
     return redirect("account_security")
 
@@ -72,6 +89,9 @@ def otp_recovery(request: HttpRequest) -> HttpResponse:
     if otp.confirmed_device(request.user) is None:
         messages.error(request, _("尚未启用双重验证，无需恢复码。"))
         return redirect("account_security")
+    refused = _current_code_refused(request, _("重新生成恢复码"))
+    if refused is not None:
+        return refused
     otp.renew_recovery_codes(request)
     messages.success(request, _("已生成新的恢复码，旧的恢复码作废。"))
     return redirect("account_security")
@@ -82,6 +102,9 @@ def otp_recovery(request: HttpRequest) -> HttpResponse:
 def otp_disable(request: HttpRequest) -> HttpResponse:
     if otp.required_for(request.user):
         raise PermissionDenied(_("您的岗位必须使用双重验证，不能停用。"))
+    refused = _current_code_refused(request, _("停用双重验证"))
+    if refused is not None:
+        return refused
     otp.disable(request)
     messages.success(request, _("双重验证已停用。"))
     return redirect("account_security")

@@ -10,6 +10,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -18,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from teams import otp
 from teams.models import SecurityEvent
+from teams.roles import OFFICE
 from teams.security import IDLE_KEY
 from teams.tests.factories import PASSWORD, CadreFactory, UserFactory
 
@@ -108,6 +111,19 @@ def test_login_counts_by_the_proxys_client_address(client, office, settings):
     allowed = login(client, "cadre", ip="127.0.0.1", HTTP_X_REAL_IP="203.0.113.10")
 
     assert (refused.status_code, allowed.status_code) == (429, 302)
+
+
+def test_login_lock_holds_for_the_ipv6_64_across_its_addresses(client, office):
+    """A subscriber holds a whole /64: rotating through it gives no fresh tries."""
+    for n in range(5):
+        login(client, f"someone{n}", "wrong-password", ip=f"2001:db8:1:2::{n + 1:x}")
+
+    refused = login(client, "office", ip="2001:db8:1:2:ffff::9")
+    allowed = login(client, "office", ip="2001:db8:1:3::1")
+
+    assert (refused.status_code, allowed.status_code) == (429, 302)
+    # The security log keeps the full address: it records, it does not limit.
+    assert SecurityEvent.objects.filter(ip="2001:db8:1:2:ffff::9", kind=Kind.LOGIN_FAILED).exists()
 
 
 def test_admin_login_is_throttled_too(client, db):
@@ -293,6 +309,152 @@ def test_otp_required_cannot_be_turned_off(client, office_with_phone, settings):
 
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=office).exists()
+
+
+# Changing the second factor needs a current code: a stolen session must not remove, move or copy it.
+
+CHANGE_REFUSED = "动态口令或恢复码不对，未作更改。"
+
+
+def sign_in(client, device: TOTPDevice) -> None:
+    """Log in with the password and the code of a step ago, so that the code shown now is unused."""
+    login(client, device.user.username)
+    assert client.post(VERIFY, {"token": code_for(device, steps_ahead=-1)}).status_code == 302
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    return f"{(int(code_for(device)) + 1) % 1000000:06d}"
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong"])
+def test_disabling_two_factor_needs_a_current_code(client, office_with_phone, token):
+    office, device, _codes = office_with_phone
+    sign_in(client, device)
+    data = {} if token is None else {"token": wrong_code(device) if token == "wrong" else token}
+
+    response = client.post(reverse("account_otp_disable"), data)
+
+    assert response.status_code == 400
+    assert TOTPDevice.objects.filter(user=office, confirmed=True).count() == 1
+    assert StaticToken.objects.filter(device__user=office).count() == 10
+    if token == "wrong":
+        assert CHANGE_REFUSED in response.content.decode()
+        assert kinds()[-1] == Kind.OTP_FAILED
+    else:
+        assert 'class="errorlist' in response.content.decode()
+
+
+def test_disabling_two_factor_with_the_current_code_works(client, office_with_phone):
+    office, device, _codes = office_with_phone
+    sign_in(client, device)
+
+    response = client.post(reverse("account_otp_disable"), {"token": code_for(device)})
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=office).exists()
+    assert kinds()[-1] == Kind.OTP_CHANGED
+
+
+def test_replacing_the_phone_needs_a_current_code(client, office_with_phone):
+    office, device, _codes = office_with_phone
+    sign_in(client, device)
+
+    refused = client.post(reverse("account_otp_start"), {"token": wrong_code(device)})
+
+    assert refused.status_code == 400
+    assert CHANGE_REFUSED in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=office, confirmed=False).exists()
+    assert kinds()[-1] == Kind.OTP_FAILED
+
+
+def test_replacing_a_lost_phone_works_with_an_unused_recovery_code_once(client, office_with_phone):
+    office, device, codes = office_with_phone
+    sign_in(client, device)
+
+    first = client.post(reverse("account_otp_start"), {"token": codes[0]})
+    again = client.post(reverse("account_otp_start"), {"token": codes[0]})
+
+    assert (first.status_code, again.status_code) == (302, 400)
+    assert TOTPDevice.objects.filter(user=office, confirmed=False).count() == 1
+    assert StaticToken.objects.filter(device__user=office).count() == 9
+
+
+def test_new_recovery_codes_need_a_current_code(client, office_with_phone):
+    office, device, codes = office_with_phone
+    sign_in(client, device)
+
+    refused = client.post(reverse("account_otp_recovery"), {"token": wrong_code(device)})
+    kept = set(StaticToken.objects.filter(device__user=office).values_list("token", flat=True))
+    time.sleep(1.1)  # django-otp makes the try after a wrong one wait a second
+    done = client.post(reverse("account_otp_recovery"), {"token": code_for(device)})
+
+    assert (refused.status_code, done.status_code) == (400, 302)
+    assert kept == set(codes)
+    assert not set(codes) & set(StaticToken.objects.filter(device__user=office).values_list("token", flat=True))
+
+
+def test_first_setup_needs_no_code(client, office):
+    client.force_login(office)
+
+    response = client.post(reverse("account_otp_start"))
+
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=office, confirmed=False).exists()
+
+
+def test_the_security_page_asks_the_current_code_before_changes(client, office_with_phone):
+    _office, device, _codes = office_with_phone
+    sign_in(client, device)
+
+    page = client.get(SECURITY).content.decode()
+
+    assert "当前动态口令或恢复码" in page
+    assert page.count('name="token"') == 1  # one field for the three buttons (formaction: no script)
+
+
+def test_otp_required_catches_the_office_role_given_mid_session(client, settings, team):
+    settings.OTP_REQUIRED_FOR_STAFF = True
+    user = UserFactory(username="cadre", role="cadre")
+    CadreFactory(user=user, team=team)
+    login(client, "cadre")
+    assert client.get("/my-team/").status_code == 200
+
+    user.groups.set([Group.objects.get_or_create(name=OFFICE)[0]])
+    response = client.get("/my-team/")
+
+    assert (response.status_code, response["Location"]) == (302, SECURITY)
+
+
+def test_otp_required_asks_the_code_of_a_device_given_mid_session(client, office, settings):
+    settings.OTP_REQUIRED_FOR_STAFF = False
+    login(client, "office")
+    TOTPDevice.objects.create(user=office, name="phone", confirmed=True)
+    settings.OTP_REQUIRED_FOR_STAFF = True
+
+    response = client.get("/triage/")
+
+    assert response["Location"] == f"{VERIFY}?next=%2Ftriage%2F"
+
+
+@pytest.mark.parametrize("username", ["cadre", "office"])
+def test_otp_required_costs_no_query_on_ordinary_pages(client, settings, team, office, username):
+    """The role check per request reads only what the page reads anyway (the user, its role)."""
+    cadre = UserFactory(username="cadre", role="cadre")
+    CadreFactory(user=cadre, team=team)
+    url = "/my-team/" if username == "cadre" else "/triage/"
+    if username == "office":
+        device = TOTPDevice.objects.create(user=office, name="phone", confirmed=True)
+    login(client, username)
+    if username == "office":
+        client.post(VERIFY, {"token": code_for(device)})
+    counts = []
+    for required in (False, True, True):
+        settings.OTP_REQUIRED_FOR_STAFF = required
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1] == counts[2]
 
 
 def test_admin_asks_the_code_of_a_superuser_with_a_device(client, db):
