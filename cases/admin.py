@@ -7,7 +7,7 @@ cases/workflow.py; here the state fields are read-only and the history is shown,
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -26,7 +26,7 @@ from cases.models import (
     Referral,
     SubCategory,
 )
-from cases.pipl import log_csv_rows
+from cases.pipl import CONTACT_FIELDS, log_access, log_csv_rows, log_export
 from cases.resources import CaseResource
 from cases.workflow import register_case
 
@@ -225,6 +225,20 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # The ledger keeps every case; a mistaken one is closed with an explanation.
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change form shows the resident's contact in full: each look goes in the access log."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and case is not None:
+            log_access(request, ContactAccess.What.CONTACT, case=case, fields=CONTACT_FIELDS)
+        return response
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """The admin's csv/xlsx carry every resident's contact: each case's log says so."""
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        log_export(request, queryset, QueryDict(mutable=True))
+        return data
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -12,19 +12,21 @@ own export, and anonymisation after the retention period.
 import csv
 import datetime
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import F, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
+from cases import ledger_cells
 from cases.models import Case, CaseEvent, ContactAccess, Feedback, Referral
 from sanhe.lib.cells import neutralise_formula
+from sanhe.lib.clientip import client_ip
 from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, role_of
-from villages.tracking import client_ip
 
 # --- masking ----------------------------------------------------------------------------------
 
@@ -92,9 +94,38 @@ def log_access(request, what: str, *, case: Case | None = None, fields: str = ""
 CONTACT_FIELDS = "resident_name,resident_phone,resident_address"
 
 
-def log_export(request, count: int, query: str) -> ContactAccess:
-    """One row for a whole staff export: how many cases, with which filters (not one per case)."""
-    return log_access(request, ContactAccess.What.EXPORT, fields=f"{CONTACT_FIELDS}; n={count}; {query}")
+# Filters a log row must not repeat: the free-text search may be a resident's phone or name.
+UNLOGGED_FILTERS = ("q",)
+
+
+def log_export(request, cases: QuerySet, filters) -> int:
+    """One row per case of a file that leaves with its residents' details (a staff or admin
+    export), so that each case's own log shows who took them away, and when; FILTERS (a QueryDict:
+    how the list was chosen) with it, less the free-text search. The number of rows."""
+    chosen = filters.copy()
+    for name in UNLOGGED_FILTERS:
+        chosen.pop(name, None)
+    fields = f"{CONTACT_FIELDS}; {chosen.urlencode()}"
+    template = _entry(request, ContactAccess.What.EXPORT, None, fields)
+    written = 0
+    rows = cases.order_by().values_list("pk", "number").iterator(chunk_size=2000)
+    while batch := list(itertools.islice(rows, 2000)):
+        ContactAccess.objects.bulk_create([_copy(template, pk, number) for pk, number in batch])
+        written += len(batch)
+    return written
+
+
+def _copy(template: ContactAccess, case_id: int, number: str) -> ContactAccess:
+    return ContactAccess(
+        at=template.at,
+        user=template.user,
+        username=template.username,
+        case_id=case_id,
+        case_number=number,
+        what=template.what,
+        fields=template.fields,
+        ip=template.ip,
+    )
 
 
 # --- the log as csv (the administrator's export) -----------------------------------------------
@@ -125,24 +156,43 @@ def log_csv_rows(entries: QuerySet) -> Iterator[str]:
 
 
 def phone_digits(phone: str) -> str:
-    """13912345678 from +86 139 1234-5678: what two spellings of one number share."""
-    digits = re.sub(r"\D", "", phone or "")
+    """13912345678 from +86 139 1234-5678 or full-width digits: what two spellings of one number share."""
+    digits = ledger_cells.phone_digits(phone)
     return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
 
 
+# Between two numbers in one phone field, as ledgers write them: "139… / 0750-…", "139…、…", "…转…".
+SEVERAL_NUMBERS = re.compile(r"[/／、，,;；]|转|或")
+
+
+def phone_numbers(stored: str) -> set[str]:
+    """Each number a phone field holds, as phone_digits gives it."""
+    return {digits for part in SEVERAL_NUMBERS.split(stored or "") if (digits := phone_digits(part))}
+
+
 def resident_cases(*, phone: str = "", name: str = "", village=None) -> QuerySet:
-    """A resident's cases, by their phone in any spacing, or by their name within one village."""
+    """A resident's cases, by their phone however it was written, or by their name within one village.
+    The database narrows by the number's last four digits; phone_numbers() decides."""
     cases = Case.objects.select_related("village", "team", "category", "subcategory", "responsible")
     if phone:
         digits = phone_digits(phone)
-        stored = Replace(Replace(Replace("resident_phone", Value(" "), Value("")), Value("-"), Value("")), Value("+"))
-        stored_digits = cases.annotate(phone_digits=stored)
-        return stored_digits.filter(Q(phone_digits=digits) | Q(phone_digits="86" + digits)).order_by("raised_on")
+        candidates = Case.objects.filter(resident_phone__contains=digits[-4:]).values_list("pk", "resident_phone")
+        matching = [pk for pk, stored in candidates.iterator(chunk_size=2000) if digits in phone_numbers(stored)]
+        return cases.filter(pk__in=matching).order_by("raised_on")
     return cases.filter(resident_name=name.strip(), village=village).order_by("raised_on")
 
 
 def _date(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+# Apps above this one keep personal data about cases too (reports: what a resident told a
+# supervisor's spot-check call). They add theirs to a resident's export and blank it with the rest
+# through these, since cases/ may not import them: RESIDENT_DATA_COLLECTED(cases=…) receivers
+# return {case pk: {key: value}} to add to each case's entry; CASES_ANONYMISED(ids=…) receivers
+# blank their rows of those cases, in the same transaction.
+resident_data_collected = Signal()
+cases_anonymised = Signal()
 
 
 def resident_data(cases: Iterable[Case]) -> dict:
@@ -152,7 +202,7 @@ def resident_data(cases: Iterable[Case]) -> dict:
     events = _by_case(CaseEvent.objects.filter(case__in=cases).order_by("at", "id"))
     feedback = _by_case(Feedback.objects.filter(case__in=cases).order_by("given_on", "id"))
     referrals = _by_case(Referral.objects.filter(case__in=cases).select_related("helper").order_by("asked_on", "id"))
-    return {
+    data = {
         "exported_at": timezone.localtime().isoformat(timespec="seconds"),
         "town": settings.TOWN_NAME,
         "cases": [
@@ -212,6 +262,11 @@ def resident_data(cases: Iterable[Case]) -> dict:
             for case in cases
         ],
     }
+    entries = {case.pk: entry for case, entry in zip(cases, data["cases"], strict=True)}
+    for _receiver, parts in resident_data_collected.send(sender=Case, cases=cases):
+        for pk, extra in parts.items():
+            entries[pk].update(extra)
+    return data
 
 
 def _by_case(rows) -> dict:
@@ -236,7 +291,8 @@ def log_resident_export(request, cases: Iterable[Case]) -> None:
 # and department (they cite policies, not people), and ledger_key (a ledger row imported again must
 # find its case, not become a new one). Blanked: the resident's details and every internal free
 # text — written at the door, it names families, illnesses and 低保 (description, plan, private
-# history lines, feedback notes, the requests to helpers and their replies).
+# history lines, feedback notes, the requests to helpers and their replies, and what other apps
+# hold through cases_anonymised: the spot-check calls' notes).
 CASE_FIELDS = ("resident_name", "resident_phone", "resident_address", "description", "plan")
 
 
@@ -304,3 +360,4 @@ def _anonymise_batch(ids: list[int], today: datetime.date) -> None:
     CaseEvent.objects.filter(case_id__in=ids, public=False).exclude(text="").update(text="")
     Feedback.objects.filter(case_id__in=ids).exclude(notes="").update(notes="")
     Referral.objects.filter(case_id__in=ids).update(request="", reply="")
+    cases_anonymised.send(sender=Case, ids=ids)

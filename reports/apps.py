@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计报表")
 
     def ready(self):
+        from reports import pipl  # noqa: F401 (its receivers: the spot checks' share of a resident's data)
         from reports.tally import ensure_triggers
 
         post_migrate.connect(ensure_triggers, sender=self)

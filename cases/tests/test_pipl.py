@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -228,16 +229,18 @@ def test_lists_and_export_page_never_show_a_full_phone_or_the_name(office_client
     assert all("SH-2015-" in page for page in pages.values())  # the rows are there
 
 
-def test_export_keeps_full_phones_and_writes_one_log_row(office_client, office_user, team):
-    for _ in range(3):
-        CaseFactory(team=team)
+def test_export_keeps_full_phones_and_writes_a_log_row_for_each_case(office_client, office_user, team):
+    cases = [CaseFactory(team=team) for _ in range(3)]
+    CaseFactory(team=team, status="in_progress")
 
-    response = office_client.get("/cases/export.xlsx?status=registered")
+    response = office_client.get("/cases/export.xlsx?status=registered&q=13912345678")
 
     assert response.status_code == 200
-    entry = ContactAccess.objects.get()
-    assert (entry.what, entry.user, entry.case) == ("export", office_user, None)
-    assert entry.fields == "resident_name,resident_phone,resident_address; n=3; status=registered"
+    entries = ContactAccess.objects.order_by("case_number")
+    assert [(e.case, e.case_number) for e in entries] == [(c, c.number) for c in sorted(cases, key=lambda c: c.number)]
+    assert {(e.what, e.user, e.fields) for e in entries} == {
+        ("export", office_user, "resident_name,resident_phone,resident_address; status=registered")
+    }  # the search (a phone, a name) is not repeated in the log
 
 
 # --- the access log in the admin --------------------------------------------------------------
@@ -601,9 +604,9 @@ def test_resident_lookup_query_count_is_constant(office_client, team, django_ass
     for _ in range(n):
         CaseFactory(team=team)
 
-    # session, user, groups, the cases with their relations, the user's cadre (the header's name),
-    # the villages (the form's choices).
-    with django_assert_num_queries(6):
+    # session, user, groups, the phones ending in the same four digits, the cases with their
+    # relations, the user's cadre (the header's name), the villages (the form's choices).
+    with django_assert_num_queries(7):
         page = html(office_client.post("/cases/residents/", {"phone": PHONE}))
 
     assert f"找到 {n} 个问题" in page
@@ -622,3 +625,41 @@ def test_admin_access_log_csv_export_with_a_bad_filter_says_so(admin_client):
 
     assert response.redirect_chain == [("/admin/cases/contactaccess/", 302)]
     assert "筛选条件有误，未能导出。" in html(response)
+
+
+# --- the admin: its case form and its export show contact details in full ----------------------
+
+
+def test_the_admins_case_form_logs_each_look(admin_client, admin_user, team):
+    case = CaseFactory(team=team)
+
+    page = admin_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    assert page.status_code == 200 and PHONE in page.content.decode()
+    entry = ContactAccess.objects.get()
+    assert (entry.what, entry.user, entry.case) == ("contact", admin_user, case)
+
+
+def test_the_admins_export_logs_each_case(admin_client, team):
+    cases = [CaseFactory(team=team) for _ in range(2)]
+    page = admin_client.get("/admin/cases/case/export/")
+    csv_format = re.search(r'<option value="(\d+)"[^>]*>\s*csv', page.content.decode()).group(1)
+    fields = {"caseresource_number": "on", "caseresource_resident_phone": "on"}
+
+    response = admin_client.post("/admin/cases/case/export/", {"format": csv_format, **fields})
+
+    assert response.status_code == 200 and PHONE in response.content.decode("utf-8-sig")
+    logged = ContactAccess.objects.filter(what="export").values_list("case_number", flat=True)
+    assert sorted(logged) == sorted(c.number for c in cases)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["+86 139-1234-5678", "（139）1234 5678", "13912345678/0750-5524538", "0750-5524538、13912345678"],
+)
+def test_resident_lookup_finds_the_phone_however_the_ledger_wrote_it(stored):
+    mine = CaseFactory(resident_phone=stored)
+    CaseFactory(resident_phone="13912340000")
+    CaseFactory(resident_phone="139123456789")  # a longer number ending the same: not theirs
+
+    assert list(pipl.resident_cases(phone="139 1234 5678")) == [mine]
