@@ -1,5 +1,6 @@
 """gunicorn.conf.py: the app served by gunicorn with the production settings, logging JSON lines."""
 
+import contextlib
 import json
 import os
 import secrets
@@ -25,7 +26,11 @@ def get(url: str, host: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def test_gunicorn_serves_health_and_logs_json_lines(tmp_path):
+@contextlib.contextmanager
+def gunicorn_serving(tmp_path, **settings):
+    """gunicorn from this checkout with the production settings (and SETTINGS), on a free port,
+    once it answers /health/; yields (the master process, /health/'s status and body, its log).
+    Waits for the answer or the process's exit, not for a fixed time: a busy machine boots slowly."""
     port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")}
     env.update(
@@ -35,23 +40,30 @@ def test_gunicorn_serves_health_and_logs_json_lines(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
-        LOG_FORMAT="json",
+        **settings,
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = (tmp_path / "gunicorn.log").open("w+")
     server = subprocess.Popen([str(gunicorn)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
+        while True:
             try:
-                status, body = get(f"http://127.0.0.1:{port}/health/", "sanhe.example.org")
+                answer = get(f"http://127.0.0.1:{port}/health/", "sanhe.example.org")
                 break
             except OSError:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(f"gunicorn stopped before answering: {log.read()[-2000:]}") from None
                 time.sleep(0.1)
-        else:
-            raise AssertionError("gunicorn did not answer")
+        yield server, answer, log
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+
+
+def test_gunicorn_serves_health_and_logs_json_lines(tmp_path):
+    with gunicorn_serving(tmp_path, LOG_FORMAT="json") as (_server, (status, body), log):
+        pass
 
     assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok", "cache": "ok"})
     log.seek(0)

@@ -4,13 +4,11 @@ the server."""
 
 import os
 import resource
-import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from sanhe.tests.test_gunicorn import ROOT, free_port, get
+from sanhe.tests.test_gunicorn import ROOT, gunicorn_serving
 
 CONF = ROOT / "gunicorn.conf.py"
 MEGABYTE = 1024 * 1024
@@ -47,30 +45,8 @@ def test_post_fork_with_0_sets_no_cap():
 
 
 def test_gunicorn_worker_runs_the_app_under_its_cap(tmp_path):
-    port = free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")}
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="sanhe.example.org",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-        LOG_FORMAT="text",
-        WORKER_MEMORY_LIMIT_MB="900",
-    )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = (tmp_path / "gunicorn.log").open("w+")
-    server = subprocess.Popen([str(gunicorn)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(100):
-            try:
-                status, _body = get(f"http://127.0.0.1:{port}/health/", "sanhe.example.org")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("gunicorn did not answer")
+    with gunicorn_serving(tmp_path, LOG_FORMAT="text", WORKER_MEMORY_LIMIT_MB="900") as (server, answer, _log):
+        status, _body = answer
         workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
         limits = [
             line.split()[3:5]  # "Max address space  <soft>  <hard>  bytes"
@@ -78,9 +54,6 @@ def test_gunicorn_worker_runs_the_app_under_its_cap(tmp_path):
             for line in Path(f"/proc/{worker}/limits").read_text().splitlines()
             if line.startswith("Max address space")
         ]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     assert status == 200
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
