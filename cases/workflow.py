@@ -34,8 +34,10 @@ def _case_relations() -> list:
 
 
 def check_new_case(case: Case) -> None:
-    """The checks of a case about to be registered, without a query: loaded related objects are
-    not looked up again, and the database enforces the unique number and the model's constraints."""
+    """The checks of a case about to be registered: loaded related objects are not looked up again,
+    and the database enforces the unique number and the model's constraints. The one query is the
+    public-text check's residents of the village (cases/privacy.py), kept on the Village object, so a
+    batch sharing its villages asks once per village."""
     exclude = ["number", *loaded_relations(case)]
     case.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
