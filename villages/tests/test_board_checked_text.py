@@ -1,8 +1,6 @@
 """The board renders only checked text (issue 11): rows written before the rule — by SQL, by an old
 import — still show nothing private on the board, its print page, /track/ or the public JSON."""
 
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -79,16 +77,14 @@ def test_a_clean_board_keeps_its_text_unchanged(client, team):
     assert "村口水渠年久失修，2015-01-08已清淤，3号水闸待修" in body
 
 
-def test_checking_twenty_cases_costs_little(team):
-    # The board is cached; a cold build checks every text of its 20 rows: a few milliseconds.
+def test_a_page_of_twenty_older_rows_shows_none_of_their_phones(team):
+    # A cold build checks every text of its rows (its cost is the benchmark's, bench/: not timed here).
     for index in range(20):
         case = CaseFactory(team=team, title=f"村道{index}破损，电话137 0000 {index:04d}", closed=True, result="已修复")
         add_event(case, "已报镇交通办")
     cases = list(Case.objects.for_village(team.village).public())
 
-    started = time.perf_counter()
     rows = [services.public_case(case) for case in cases]
-    elapsed = time.perf_counter() - started
 
+    assert len(rows) == 20
     assert [row.title for row in rows if "137" in row.title] == []
-    assert elapsed < 0.1
