@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "django_htmx",
     "import_export",
     "axes",
     "django_otp",
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "teams.otp.SecondFactorMiddleware",
     "teams.security.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: a panel's form fetched into the page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sanhe.lib.replica.ReportsReplicaMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
