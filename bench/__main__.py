@@ -16,6 +16,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_CASES = 142
 SUMMARY = "summary.json (all time)"
 FLOOR = "FLOOR raw SQL aggregates (psycopg2)"  # load_demo brings these; generate_cases adds the rest
+TRIVIAL = "FLOOR trivial view /health/"
+# Issue 12's targets: the words that name a page in the results (as the acceptance check finds
+# it), its median in ms, and for the case page its most queries.
+PAGE_TARGETS = [
+    (("case page",), 40, 10),
+    (("case list",), 60, None),
+    (("triage",), 60, None),
+    (("my-team",), 60, None),
+    (("notice board", "cold"), 30, None),
+    (("notice board", "cached"), 5, None),
+    (("dashboard",), 150, None),
+    (("meeting pack",), 400, None),
+    (("summary.json",), 40, None),
+]
 
 
 def manage(env: dict, *args: str):
@@ -97,6 +111,28 @@ def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
 
+def page_target(name: str) -> tuple[int, int | None] | None:
+    """Issue 12's (ms, most queries) for the page NAME, None for a measurement without one."""
+    words = name.lower()
+    return next((t[1:] for t in PAGE_TARGETS if all(w in words for w in t[0])), None)
+
+
+def target_cell(name: str, r: dict) -> str:
+    """The page's target and whether this run met it: "40 ms, ≤ 10 queries ✓"."""
+    target = page_target(name)
+    if target is None:
+        return ""
+    most_ms, most_queries = target
+    met = r["median"] * 1000 <= most_ms and (most_queries is None or r["queries"] <= most_queries)
+    text = f"{most_ms} ms" + (f", ≤ {most_queries} queries" if most_queries is not None else "")
+    return f"{text} {'✓' if met else '✗'}"
+
+
+def page_row(name: str, r: dict, trivial: dict | None) -> str:
+    times = f"{r['median'] / trivial['median']:.1f}×" if trivial else ""
+    return f"| {name} | {ms(r['median'])} | {ms(r['p95'])} | {r['queries']} | {times} | {target_cell(name, r)} |"
+
+
 def write_results(path: Path, info: dict, results: dict, runs: int):
     sizes = sorted(results, key=int)
     lines = [
@@ -109,6 +145,11 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
         "then VACUUM ANALYZE (what autovacuum does after a bulk load; this server runs with autovacuum off).",
         "DEBUG off (static URLs without collectstatic's manifest). Queries counted with CaptureQueriesContext;",
         "the raw-SQL floor is two statements on its own psycopg2 connection, not seen by Django (shown as 0).",
+        "Staff pages are fetched as the user whose page it is: the office (case list and page, triage, dashboard,",
+        "meeting pack), the demo's cadre (`/my-team/`, the visit form); public pages without a login. /track/ is",
+        "a resident's POST of a real case's number and its phone's last four digits, checked to find the case.",
+        "× the trivial view: the median over that of /health/ in the same run. Targets: issue 12's, per page",
+        "(median ms; the case page also at most 10 queries), ✓ met / ✗ missed at that size.",
         "Recording a case is `cases.workflow.register_case` timed directly (not through the cadre's visit form).",
         "The imports come after the timings and add their rows to the database: first the office's ledger",
         "(bench/ledger_file.py writes it; preview and import timed apart, rows/s over the file's data rows),",
@@ -126,12 +167,14 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
         lines += [
             f"## {int(size):,} cases",
             "",
-            "| measurement | median ms | p95 ms | queries |",
-            "|---|---:|---:|---:|",
+            "| measurement | median ms | p95 ms | queries | × the trivial view | target (issue 12) |",
+            "|---|---:|---:|---:|---:|---|",
         ]
         lines.insert(len(lines) - 2, "URLs: " + ", ".join(f"`{u}`" for u in rows["urls"]) + "\n")
+        trivial = rows["items"].get(TRIVIAL)
         for name, r in rows["items"].items():
-            lines.append(f"| {name} | {ms(r['median'])} | {ms(r['p95'])} | {r['queries']} |")
+            lines.append(page_row(name, r, trivial))
+        lines += ["", targets_line(rows["items"])]
         imp = rows.get("import", {"how": "not run", "rows": 0, "seconds": 0, "rows_per_second": 0, "created": 0})
         lines += [
             "",
@@ -168,6 +211,16 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
         lines.append("")
         lines += targets(results, small, big)
     path.write_text("\n".join(lines))
+
+
+def targets_line(items: dict) -> str:
+    """One line: how many of issue 12's page targets this size met, and which it missed."""
+    cells = {name: target_cell(name, r) for name, r in items.items() if page_target(name)}
+    missed = [name for name, cell in cells.items() if cell.endswith("✗")]
+    absent = [" + ".join(t[0]) for t in PAGE_TARGETS if not any(all(w in n.lower() for w in t[0]) for n in items)]
+    line = f"Issue 12's page targets: {len(cells) - len(missed)} of {len(cells)} met"
+    line += f"; missed: {', '.join(missed)}" if missed else ""
+    return line + (f"; not measured: {', '.join(absent)}" if absent else "") + "."
 
 
 def targets(results: dict, small: str, big: str) -> list[str]:

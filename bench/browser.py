@@ -8,6 +8,7 @@ is one Browser with its own session, like one person at one phone.
 import http.client
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -148,6 +149,42 @@ def find_form(page: "Response", action_ends: str) -> Form:
         if urllib.parse.urlsplit(form.action).path.endswith(action_ends):
             return form
     raise LookupError(f"no form posting to …{action_ends} on {page.path} ({page.status})")
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def find_link(page: "Response", path_ends: str) -> str | None:
+    """The path of PAGE's first link (<a href>) whose path ends with PATH_ENDS, query kept; None if none."""
+    parser = _LinkParser()
+    parser.feed(page.body)
+    parser.close()
+    for href in parser.hrefs:
+        url = urllib.parse.urldefrag(urllib.parse.urljoin(page.path, href))[0]
+        if urllib.parse.urlsplit(url).path.endswith(path_ends):
+            return url
+    return None
+
+
+def find_form_or_follow(page: "Response", action_ends: str, get: Callable[[str], "Response"]) -> Form:
+    """The form posting to …ACTION_ENDS on PAGE or, when PAGE only links to it (the case page's
+    closed panels, whose forms are fetched when opened), on the page that link leads to, fetched
+    with GET(path): what a browser without JavaScript does. LookupError when neither has it."""
+    try:
+        return find_form(page, action_ends)
+    except LookupError:
+        link = find_link(page, action_ends)
+        if link is None:
+            raise
+        return find_form(get(link), action_ends)
 
 
 class Browser:

@@ -38,7 +38,9 @@ from cases.formats import FastXLSX  # noqa: E402
 from cases.ledger import import_ledger, read_ledger  # noqa: E402
 from cases.models import Case  # noqa: E402
 from cases.resources import CaseResource  # noqa: E402
+from teams.roles import team_of  # noqa: E402
 from villages.models import Village  # noqa: E402
+from villages.tracking import phone_last4  # noqa: E402
 
 IMPORT_ROWS = 10_000
 LEDGER_ROWS = 10_000
@@ -72,6 +74,21 @@ def get(client: Client, url: str):
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
         response.content  # noqa: B018 - render streaming content too
+
+    return fetch
+
+
+def track(client: Client, case: Case):
+    """A resident's lookup on /track/: the case's number and its phone's last four digits, as the
+    form asks. A right answer gives back the places it took in /track/'s limits
+    (villages/tracking.py), so however many runs, the bench is never throttled; each answer is
+    checked to be the case found, not a refusal or the limit's page."""
+    data = {"number": case.number, "last4": phone_last4(case.resident_phone)}
+
+    def fetch():
+        response = client.post("/track/", data)
+        if response.status_code != 200 or b'class="tracked"' not in response.content:
+            raise SystemExit(f"/track/ did not show {case.number} (answered {response.status_code})")
 
     return fetch
 
@@ -187,6 +204,20 @@ def ledger_import(rows: int, office) -> dict:
     }
 
 
+def logged_in(username: str) -> Client:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def tracked_case() -> Case:
+    """The newest case whose phone has four digits to answer /track/ with."""
+    for case in Case.objects.exclude(resident_phone="").order_by("-id")[:100]:
+        if phone_last4(case.resident_phone):
+            return case
+    raise SystemExit("no case with a phone to look up on /track/")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
@@ -194,11 +225,12 @@ def main():
     parser.add_argument("--ledger-rows", type=int, default=LEDGER_ROWS, help="0 skips the office's ledger")
     args = parser.parse_args()
     runs = args.runs
-    User = get_user_model()
-    office = User.objects.get(username="office")
-    office_client, supervisor_client, public = Client(), Client(), Client()
-    office_client.force_login(office)
-    supervisor_client.force_login(User.objects.get(username="supervisor"))
+    office = get_user_model().objects.get(username="office")
+    # Each page as the user whose page it is: the office's casework, triage and reports; the
+    # demo's cadre (a member of a team) for the cadre's home and visit form; no login on public pages.
+    office_client, cadre_client, public = logged_in("office"), logged_in("cadre"), Client()
+    if team_of(get_user_model().objects.get(username="cadre")) is None:
+        raise SystemExit("the demo's cadre has no team: /my-team/ would show nothing to measure")
 
     latest = Case.objects.order_by("-raised_on").values_list("raised_on", flat=True).first()
     month = latest.strftime("%Y-%m")
@@ -216,12 +248,16 @@ def main():
     run("FLOOR raw SQL aggregates (psycopg2)", floor_sql(str(Case.Status.CLOSED)))
     run("FLOOR trivial view /health/", get(public, "/health/"))
     run("summary.json (all time)", get(public, "/reports/summary.json"))
-    run("dashboard /reports/?month=M", get(supervisor_client, f"/reports/?month={month}"))
-    run("meeting pack /reports/pack/?month=M", get(supervisor_client, f"/reports/pack/?month={month}"))
+    run("dashboard /reports/?month=M", get(office_client, f"/reports/?month={month}"))
+    run("meeting pack /reports/pack/?month=M", get(office_client, f"/reports/pack/?month={month}"))
     run("notice board /notice/<code>/ cold", get(public, board), before=cache.clear)
     run("notice board /notice/<code>/ cached", get(public, board))
     run("case list /cases/ status+village", get(office_client, filters))
     run("case page /cases/<number>/", get(office_client, f"/cases/{busiest.number}/"))
+    run("office's triage /triage/", get(office_client, "/triage/"))
+    run("cadre's home /my-team/", get(cadre_client, "/my-team/"))
+    run("cadre's visit form /visits/new/ (GET)", get(cadre_client, "/visits/new/"))
+    run("resident's lookup /track/ (POST number + phone's last 4)", track(public, tracked_case()))
     run("record a case (workflow.register_case)", record_case(busiest, office))
     figures = {"items": items, "month": month, "urls": [filters, board, f"/reports/?month={month}"]}
     if args.ledger_rows:

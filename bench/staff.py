@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
-from bench.browser import Browser, Response, find_form
+from bench.browser import Browser, Response, find_form, find_form_or_follow
 
 PASSWORD = "sanhe-2015"  # load_demo's logins
 PROBLEMS_PER_VISIT = 10  # then the cadre starts the next visit, as after a Thursday's round
@@ -212,10 +212,11 @@ class OfficeClient:
         if page.status != 200:
             raise Unexpected("case page", page)
         action = self.rng.choice(self.ACTIONS)
+        opened = lambda path: self.browser.get(path, kind="GET page")  # noqa: E731
         try:
-            form = find_form(page, f"/{action}/")
+            form = find_form_or_follow(page, f"/{action}/", opened)
         except LookupError:  # e.g. a closed case has no due date form: add progress instead
-            action, form = "progress", find_form(page, "/progress/")
+            action, form = "progress", find_form_or_follow(page, "/progress/", opened)
         self.done += 1
         changes = change_for(action, form, f"{self.name}-{self.done}", self.rng.randrange(1000))
         answer = self.browser.submit(form, changes)
@@ -323,7 +324,7 @@ def race(
             for r in range(rounds):
                 action = ("edit", "due", "progress")[r % 3]
                 page = browser.get(f"/cases/{number}/", kind="GET page")
-                form = find_form(page, f"/{action}/")
+                form = find_form_or_follow(page, f"/{action}/", lambda path: browser.get(path, kind="GET page"))
                 changes = change_for(action, form, f"{run}r{r}c{i}", 1 + r * clients + i)
                 barrier.wait()  # everyone holds the same version now
                 answer = browser.submit(form, changes)

@@ -7,13 +7,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from sanhe.tests.test_gunicorn import free_port, get
+from sanhe.tests.servers import first_answer, free_port, get, held_connection, start_gunicorn, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -75,43 +74,19 @@ def test_nginx_site_is_valid(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def start_gunicorn(tmp_path, **extra: str) -> tuple[subprocess.Popen, int, Path]:
-    port = free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")}
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="sanhe.example.org",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        LOG_FORMAT="json",
-        **extra,
-    )
-    log = tmp_path / "gunicorn.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn)], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    return server, port, log
-
-
 def test_gunicorn_warns_once_when_workers_do_not_share_a_cache(tmp_path):
-    server, port, log = start_gunicorn(tmp_path, WEB_CONCURRENCY="2", CACHE_URL="locmem://")
+    port = free_port()
+    server, log = start_gunicorn(tmp_path, port, LOG_FORMAT="json", WEB_CONCURRENCY="2", CACHE_URL="locmem://")
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if "per-process cache" in log.read_text():
-                break
-            time.sleep(0.1)
-        # Both workers are up and have had the time to warn, were they to.
-        for _ in range(100):
-            try:
-                get(f"http://127.0.0.1:{port}/health/", "sanhe.example.org")
-                break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1)
+        # A worker accepts connections only after post_worker_init, where the warning is: once
+        # both workers have answered, both have had their chance to warn. The first connection
+        # sends nothing yet, so it holds the worker that takes it while the other answers.
+        with held_connection(server, log, port) as held:
+            assert first_answer(server, log, f"http://127.0.0.1:{port}/health/")[0] == 200
+            held.sendall(b"GET /health/ HTTP/1.0\r\nHost: sanhe.example.org\r\n\r\n")
+            assert held.makefile("rb").readline().split()[1] == b"200"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
     text = log.read_text()
     assert text.count("Booting worker") == 2, text
@@ -152,40 +127,22 @@ def test_gunicorn_reload_serves_the_new_settings(tmp_path):
     shutil.copytree(ROOT, checkout, ignore=skip)
     settings = checkout / "sanhe" / "settings.py"
     port = free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")}
-    env.update(
-        DEBUG="1",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-    )
-    env.pop("TOWN_PHONE", None)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen([str(gunicorn)], cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server, log = start_gunicorn(tmp_path, port, cwd=checkout, DEBUG="1", TOWN_PHONE=None)
+    url = f"http://127.0.0.1:{port}/track/"
 
-    def town_phone() -> str:
-        for _ in range(100):
-            try:
-                _, body = get(f"http://127.0.0.1:{port}/track/", "127.0.0.1")
-                return re.search(r"0750-\d+", body.decode()).group()
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("gunicorn did not answer")
+    def town_phone(answer: tuple[int, bytes]) -> str:
+        return re.search(r"0750-\d+", answer[1].decode()).group()
 
     try:
-        before = town_phone()
+        before = town_phone(first_answer(server, log, url))
         # What a `git pull` does to the checkout: a setting's default changes.
         new = settings.read_text().replace('"TOWN_PHONE", "0750-5524538"', '"TOWN_PHONE", "0750-1111111"')
         settings.write_text(new)
         server.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 20
-        after = before
-        while after == before and time.monotonic() < deadline:
-            time.sleep(0.2)
-            after = town_phone()
+        # The old worker may answer until the new one has booted: ask until the new one does.
+        wait_for(lambda: town_phone(get(url, "sanhe.example.org")) != before, server, log, "new settings served")
+        after = town_phone(get(url, "sanhe.example.org"))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
     assert (before, after) == ("0750-5524538", "0750-1111111")

@@ -7,7 +7,8 @@ import urllib.parse
 import pytest
 from django.db import connection
 
-from bench.browser import Response, find_form
+from bench.browser import Response, find_form, find_form_or_follow
+from bench.load_report import target_lines
 from bench.staff import Attempt, CadreClient, Days, Tally, check_ledger, check_race, race, run_clients
 from cases.models import Case
 from cases.tests.factories import CaseFactory
@@ -87,6 +88,23 @@ def test_race_check_catches_a_lost_progress_line_and_a_wrong_version():
     assert not race_check(final={"title": "另一标题", "due_on": "2027-03-02"}).ok
 
 
+# -- The report's throughput target (issue 12) --------------------------------------------------
+
+
+def share_row(reads_rps: float, baseline_rps: float) -> str:
+    results = {"reads": {"rps": reads_rps}, "baseline": {"rps": baseline_rps}, "board_shares": [0.61, 0.58]}
+    return next(line for line in target_lines(results) if "`/health/`'s" in line)
+
+
+@pytest.mark.parametrize("reads_rps, share, met", [(120.0, "0.600", "✓"), (100.0, "0.500", "✓"), (99.0, "0.495", "✗")])
+def test_report_sets_the_boards_share_of_health_against_one_half(reads_rps, share, met):
+    row = share_row(reads_rps, 200.0)
+
+    assert row.endswith(f"| {met} |")
+    assert f"| {share} (" in row
+    assert "each repeat: 0.610, 0.580" in row
+
+
 # -- The browser against the real forms ----------------------------------------------------------
 
 
@@ -121,7 +139,12 @@ def test_the_problem_form_as_the_load_test_fills_it_registers_once(cadre_client,
 def test_the_case_page_forms_as_the_load_test_fills_them_refuse_a_stale_version(office_client):
     case = CaseFactory()
     path = f"/cases/{case.number}/"
-    form = find_form(as_response(office_client.get(path), path), "/edit/")
+
+    def get(link: str) -> Response:
+        return as_response(office_client.get(link), link)
+
+    # On the case page, or on the action's own page its panel links to (bench/staff.py follows it).
+    form = find_form_or_follow(as_response(office_client.get(path), path), "/edit/", get)
 
     assert post_pairs(office_client, form, form.values({"title": "新标题"})).status_code == 302
     assert post_pairs(office_client, form, form.values({"title": "又一个标题"})).status_code == 409
@@ -160,9 +183,9 @@ def test_office_sessions_racing_on_one_case_over_http(live_server):
 
     attempts = race(live_server.url, case.number, clients=2, rounds=3, tally=tally, login=("office-load", PASSWORD))
 
+    assert tally.errors == []
     case.refresh_from_db()
     events = list(case.events.order_by("id").values_list("kind", "text"))
     final = {"title": case.title, "due_on": case.due_on.isoformat()}
     check = check_race(attempts, clients=2, rounds=3, events=events, versions=(1, case.version), final=final)
-    assert tally.errors == []
     assert check.ok, check.problems
