@@ -12,6 +12,15 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_roster():
+    """Each test's rows are rolled back but the cache is not: a select cached by an earlier test
+    (teams/roster.py) must not show its cadres and villages in the next."""
+    from teams.roster import bump_roster
+
+    bump_roster()
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory()

@@ -15,6 +15,7 @@ from cases.models import Case, Category, SubCategory
 from cases.validators import within_years
 from teams.models import Cadre, Team
 from teams.roles import can_read_all_cases
+from teams.roster import RosterSelect
 from villages.models import Village
 
 ALL = _("全部")
@@ -60,6 +61,20 @@ def normalise_text(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
+def subcategory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Sub-categories grouped by category (an <optgroup> each). A callable: read only when the
+    select is rendered afresh (teams/roster.py) or a sub-category is asked for."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for sub in SubCategory.objects.select_related("category"):
+        groups.setdefault(sub.category.label, []).append((str(sub.pk), sub.label))
+    return list(groups.items())
+
+
+def roster_select(name: str) -> RosterSelect:
+    """The filter's select NAME, its options cached per roster version (teams/roster.py)."""
+    return RosterSelect(f"cases.filter.{name}")
+
+
 class CaseFilterForm(forms.Form):
     """Rules across fields: a sub-category of the chosen category, a date range in order."""
 
@@ -71,12 +86,12 @@ class CaseFilterForm(forms.Form):
         data = super().clean()
         category, subcategory = data.get("category"), data.get("subcategory")
         if category and subcategory:
-            parent = self.subcategory_parents.get(int(subcategory))
-            if parent and parent[0] != category.pk:
+            sub = SubCategory.objects.select_related("category").filter(pk=subcategory).first()
+            if sub and sub.category_id != category.pk:
                 self.add_error(
                     "subcategory",
                     _("小类“%(sub)s”不属于大类“%(category)s”，它属于“%(parent)s”。")
-                    % {"sub": parent[2], "category": category.label, "parent": parent[1]},
+                    % {"sub": sub.label, "category": category.label, "parent": sub.category.label},
                 )
         start, end = data.get("raised_from"), data.get("raised_to")
         if start and end and start > end:
@@ -119,28 +134,43 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_status",
         choices=[("open", _("未办结（已登记和处理中）")), *Case.Status.choices],
         empty_label=ALL,
+        widget=roster_select("status"),
     )
-    category = django_filters.ModelChoiceFilter(label=_("问题大类"), queryset=Category.objects.all(), empty_label=ALL)
-    # Its choices (grouped by category) are read once per request in __init__.
+    category = django_filters.ModelChoiceFilter(
+        label=_("问题大类"), queryset=Category.objects.all(), empty_label=ALL, widget=roster_select("category")
+    )
     subcategory = django_filters.ChoiceFilter(
-        label=_("问题小类"), field_name="subcategory_id", choices=[], empty_label=ALL
+        label=_("问题小类"),
+        field_name="subcategory_id",
+        choices=subcategory_choices,
+        empty_label=ALL,
+        widget=roster_select("subcategory"),
     )
     village = django_filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=Village.objects.order_by("code"), empty_label=ALL
+        label=_("村（社区）"),
+        queryset=Village.objects.order_by("code"),
+        empty_label=ALL,
+        widget=roster_select("village"),
     )
-    team = django_filters.ModelChoiceFilter(label=_("驻点团队"), queryset=Team.objects.all(), empty_label=ALL)
-    kind = django_filters.ChoiceFilter(label=_("诉求类型"), choices=Case.Kind.choices, empty_label=ALL)
+    team = django_filters.ModelChoiceFilter(
+        label=_("驻点团队"), queryset=Team.objects.all(), empty_label=ALL, widget=roster_select("team")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("诉求类型"), choices=Case.Kind.choices, empty_label=ALL, widget=roster_select("kind")
+    )
     decision = django_filters.ChoiceFilter(
         label=_("处理决定"),
         method="filter_decision",
         choices=[*Case.Decision.choices, ("none", _("尚未分办"))],
         empty_label=ALL,
+        widget=roster_select("decision"),
     )
     responsible = ResponsibleFilter(
         label=_("责任人"),
         queryset=Cadre.objects.select_related("team"),
         empty_label=ALL,
         null_label=_("未指定责任人"),
+        widget=roster_select("responsible"),
     )
     # Years 2000–2100 only (cases/validators.py), as every date a form takes.
     raised_from = django_filters.DateFilter(
@@ -152,7 +182,11 @@ class CaseFilter(django_filters.FilterSet):
     overdue = FlagFilter(label=_("只看逾期"), method="filter_overdue")
     awaiting_feedback = FlagFilter(label=_("只看已办结未反馈"), method="filter_awaiting_feedback")
     sort = django_filters.ChoiceFilter(
-        label=_("排序"), method="filter_sort", choices=sort_choices, empty_label=_("最新反映在前")
+        label=_("排序"),
+        method="filter_sort",
+        choices=sort_choices,
+        empty_label=_("最新反映在前"),
+        widget=roster_select("sort"),
     )
 
     class Meta:
@@ -166,18 +200,6 @@ class CaseFilter(django_filters.FilterSet):
         if user is not None and not can_read_all_cases(user):
             # A cadre's list is their own team's already: no team to choose.
             del self.filters["team"]
-        subs = list(SubCategory.objects.select_related("category"))
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for sub in subs:
-            groups.setdefault(sub.category.label, []).append((str(sub.pk), sub.label))
-        self.filters["subcategory"].extra["choices"] = list(groups.items())
-        self.subcategory_parents = {sub.pk: (sub.category_id, sub.category.label, sub.label) for sub in subs}
-
-    @property
-    def form(self):
-        form = super().form
-        form.subcategory_parents = self.subcategory_parents
-        return form
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         text = normalise_text(value)

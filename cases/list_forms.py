@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from teams.models import Cadre
+from teams.roster import RosterSelect
 
 MAX_PAGE = 100_000
 
@@ -56,7 +57,11 @@ class BulkForm(forms.Form):
     )
     action = forms.ChoiceField(label=_("批量操作"), choices=ACTIONS)
     responsible = forms.ModelChoiceField(
-        label=_("责任人"), queryset=Cadre.objects.select_related("team"), required=False, empty_label=_("请选择")
+        label=_("责任人"),
+        queryset=Cadre.objects.select_related("team"),
+        required=False,
+        empty_label=_("请选择"),
+        widget=RosterSelect("cases.bulk.responsible"),  # its options cached per roster version
     )
     due_on = forms.DateField(
         label=_("办理期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -9,7 +9,9 @@ class TeamsConfig(AppConfig):
     verbose_name = _("驻点团队")
 
     def ready(self) -> None:
-        from teams import security  # noqa: F401 — connects the security log's receivers
+        from teams import roster, security  # noqa: F401 — security connects the security log's receivers
+
+        roster.connect_signals()  # cached <select>s are rendered again after a roster change
 
 
 class SanheAdminConfig(admin_apps.AdminConfig):

@@ -1,6 +1,7 @@
 """Bulk actions on the case list: assign a responsible person or set a due date, all or nothing."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -110,9 +111,11 @@ def test_bulk_changes_nothing_when_one_case_refuses(office_client, cases, helper
     assert "问题 SH-2015-0700 无法修改（“已办结”的问题不能指定责任人。），本次批量操作未作任何修改。" in body(response)
     assert set(responsibles().values()) == {None}
     assert not CaseEvent.objects.filter(kind=CaseEvent.Kind.ASSIGNED).exists()
-    # The ticks survive, the list keeps its filters.
+    # The ticks survive, the list keeps its filters, the chosen person stays chosen.
     assert 'value="SH-2015-0701:1" checked' in body(response)
     assert 'value="status=open&amp;page=1"' in body(response)
+    bulk = body(response)[body(response).index('id="bulk"') :]
+    assert re.findall(r"<option [^>]*selected>([^<]*)</option>", bulk) == [f"黄跟进（{helper.team.name}）"]
 
 
 def test_bulk_changes_nothing_when_a_due_date_breaks_a_rule(office_client, cases):

@@ -5,12 +5,14 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from teams.tests.factories import PASSWORD, CadreFactory, TeamFactory, UserFactory
+from villages.tests.factories import VillageFactory
 
 LIST = reverse("cases:list")
 ROW_NUMBER = re.compile(r'<th scope="row" class="number"[^>]*><a href="([^"]+)">([^<]+)</a>')
@@ -23,6 +25,18 @@ def numbers(response) -> list[str]:
 
 def text(response) -> str:
     return response.content.decode()
+
+
+def select(response, name: str, form: str = "list-filters") -> str:
+    """The options of the select NAME in the filter form (or the bulk form: form="list-bulk")."""
+    body = text(response)
+    body = body[body.index(f'class="{form}"') :]
+    return re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
+
+
+def selected(response, name: str, form: str = "list-filters") -> list[str]:
+    """The labels of the options shown selected in the select NAME."""
+    return re.findall(r"<option [^>]*selected>([^<]*)</option>", select(response, name, form))
 
 
 @pytest.fixture
@@ -360,6 +374,18 @@ def test_case_list_flags_overdue_and_awaiting_feedback_in_words_and_a_mark(offic
     assert "已办结未反馈 1 件" in body
 
 
+def test_case_list_row_carries_its_tick_and_flag_classes(office_client, world):
+    body = text(office_client.get(LIST))
+    case = world.cases.B
+    assert (
+        f'<tr class="status-in_progress is-overdue">\n  <td class="pick"><label><input type="checkbox" name="case" '
+        f'value="{case.number}:{case.version}"> <span class="visually-hidden">选择 {case.number}</span></label></td>'
+    ) in body
+    assert '<tr class="status-closed is-awaiting">' in body
+    assert '<td class="due" data-label="办理期限">—</td>' in body  # A has no due date
+    assert '<td class="status" data-label="状态">已办结（已解决）</td>' in body
+
+
 def test_case_list_shows_the_count_and_links_the_filtered_export(office_client, world):
     body = text(office_client.get(LIST, {"status": "closed", "page": "1"}))
     assert "共 2 件问题" in body
@@ -407,8 +433,9 @@ def test_case_list_query_count_is_constant_for_office(office_client, db, count, 
         status=Case.Status.IN_PROGRESS,
         due_on=datetime.date(2015, 2, 1),
     )
-    # session, user, groups, cadre (header), sub-categories, page count, overdue count, awaiting count,
-    # the page's rows, and the selects: category, village, team, responsible, bulk responsible.
+    # session, user, groups, cadre (header), page count, overdue count, awaiting count, the page's
+    # rows, and the selects rendered afresh (the factories just changed the roster): category,
+    # sub-category, village, team, responsible, bulk responsible.
     with django_assert_num_queries(14):
         response = office_client.get(LIST, {"status": "open"})
     assert len(numbers(response)) == count
@@ -417,10 +444,109 @@ def test_case_list_query_count_is_constant_for_office(office_client, db, count, 
 @pytest.mark.parametrize("count", [5, 50])
 def test_case_list_query_count_is_constant_for_a_cadre(cadre_client, team, count, django_assert_num_queries):
     CaseFactory.create_batch(count, team=team, category=SubCategoryFactory().category)
-    # As for office staff, plus the cadre's team, minus the team select and the bulk form's responsible.
+    # As for office staff, plus the cadre's team, minus the team select and the bulk form's responsible
+    # (the selects rendered afresh: the factories just changed the roster).
     with django_assert_num_queries(13):
         response = cadre_client.get(LIST, {"q": "水渠"})
     assert len(numbers(response)) == count
+
+
+@pytest.mark.parametrize("count", [10, 100])
+def test_case_list_query_count_once_the_selects_are_cached(office_client, db, count, django_assert_max_num_queries):
+    team = TeamFactory()
+    sub = SubCategoryFactory()
+    CaseFactory.create_batch(count, team=team, category=sub.category, subcategory=sub, status=Case.Status.IN_PROGRESS)
+    office_client.get(LIST)  # renders the selects once for this roster
+    # session, user, groups, cadre (header), the village asked for, page count, overdue count,
+    # awaiting count, the page's rows: no select reads the database.
+    with django_assert_max_num_queries(9):
+        response = office_client.get(LIST, {"status": "in_progress", "village": team.village.pk})
+    assert len(numbers(response)) == min(count, django_settings.LIST_PAGE_SIZE)
+
+
+# --- The cached selects (teams/roster.py) ---------------------------------------------------
+
+
+def test_case_list_selects_show_the_chosen_values(office_client, world):
+    office_client.get(LIST)  # the selects cached with nothing chosen
+    response = office_client.get(
+        LIST,
+        {
+            "status": "in_progress",
+            "category": world.water.pk,
+            "subcategory": world.lining.pk,
+            "village": world.team.village.pk,
+            "team": world.team.pk,
+            "responsible": world.li.pk,
+            "kind": "suggestion",
+            "decision": "handle_now",
+            "sort": "-due",
+        },
+    )
+    assert numbers(response) == [world.cases.B.number]
+    assert selected(response, "status") == ["处理中"]
+    assert selected(response, "category") == ["农田水利建设"]
+    assert selected(response, "subcategory") == ["水渠硬底化"]
+    assert selected(response, "village") == [world.team.village.short_name]
+    assert selected(response, "team") == [world.team.name]
+    assert selected(response, "responsible") == [f"李责任（{world.team.name}）"]
+    assert selected(response, "kind") == ["建议"]
+    assert selected(response, "decision") == ["即时办理"]
+    assert selected(response, "sort") == ["办理期限（降序）"]
+    assert selected(response, "responsible", form="list-bulk") == ["请选择"]
+
+
+def test_case_list_select_without_a_choice_shows_all(office_client, world):
+    response = office_client.get(LIST, {"responsible": "null"})
+    assert selected(response, "village") == ["全部"]
+    assert selected(response, "responsible") == ["未指定责任人"]
+
+
+@pytest.mark.parametrize("value", ["99999", "abc", '"><b>x</b>'])
+def test_case_list_unknown_choice_selects_nothing_and_is_a_form_error(office_client, world, value):
+    office_client.get(LIST)
+    response = office_client.get(LIST, {"village": value})
+    assert "筛选条件有误，请更正后再查询" in text(response)
+    assert selected(response, "village") == []
+    assert "<b>x</b>" not in text(response)
+
+
+def test_case_list_shows_a_village_and_a_cadre_added_since_the_last_render(office_client, world):
+    before = office_client.get(LIST)
+    assert "新建村" not in select(before, "village")
+    village = VillageFactory(short_name="新建村")
+    cadre = CadreFactory(name="新干部", team=world.team)
+    response = office_client.get(LIST, {"village": world.team.village.pk})
+    assert f'<option value="{village.pk}">新建村</option>' in select(response, "village")
+    assert f'<option value="{cadre.pk}">新干部（{world.team.name}）</option>' in select(response, "responsible")
+    assert f'<option value="{cadre.pk}">新干部（{world.team.name}）</option>' in select(
+        response, "responsible", form="list-bulk"
+    )
+
+
+def test_case_list_shows_a_category_renamed_since_the_last_render(office_client, world):
+    office_client.get(LIST)
+    world.lining.label = "水渠三面光"
+    world.lining.save()
+    world.water.label = "水利"
+    world.water.save()
+    response = office_client.get(LIST)
+    assert '<optgroup label="水利">' in select(response, "subcategory")
+    assert f'<option value="{world.lining.pk}">水渠三面光</option>' in select(response, "subcategory")
+    assert f'<option value="{world.water.pk}">水利</option>' in select(response, "category")
+
+
+def test_case_list_selects_speak_the_pages_language(office_client, world):
+    chinese = office_client.get(LIST)
+    office_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = office_client.get(LIST)
+    office_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese_again = office_client.get(LIST)
+    assert selected(chinese, "status") == ["全部"] == selected(chinese_again, "status")
+    assert selected(english, "status") == ["All"]
+    assert selected(english, "responsible", form="list-bulk") == ["Please choose"]
+    assert selected(english, "sort") == ["Newest first"]
+    assert "最新反映在前" not in text(english)
 
 
 # --- In a browser ---------------------------------------------------------------------------
