@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psycopg2
 
-from bench.browser import Browser, Response, find_form
+from bench.browser import Browser, Response, find_form, find_form_or_follow
 from bench.load import build, free_port, manage, server_env, source_tree, start_gunicorn, stop_gunicorn
 from bench.pg import PG, admin_sql
 from cases.tests import hostile_files
@@ -117,7 +117,7 @@ def privacy_by_edit(audit: Audit) -> None:
     refused = []
     for action, field in (("edit", "title"), ("progress", "text")):
         page = office.get(f"/cases/{number}/")
-        form = find_form(page, f"/{action}/")
+        form = find_form_or_follow(page, f"/{action}/", office.get)
         changes = {field: PRIVATE_TEXT}
         if "public" in form.names:
             changes["public"] = "on"

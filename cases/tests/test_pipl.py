@@ -159,7 +159,7 @@ def test_can_reveal_contact_refuses_a_cadre_of_another_team(team, other_team):
 def test_edit_form_carries_the_contact_only_after_the_reveal(cadre_client, team):
     case = CaseFactory(team=team)
 
-    plain = html(cadre_client.get(f"/cases/{case.number}/"))
+    plain = html(cadre_client.get(f"/cases/{case.number}/edit/"))  # the edit form's own page
     revealed = html(cadre_client.post(f"/cases/{case.number}/contact/", {"open": "edit_case"}))
 
     assert 'name="title"' in plain and 'name="resident_phone"' not in plain

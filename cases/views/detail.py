@@ -1,4 +1,11 @@
-"""One case: everything about it, its timeline, and a small form for each action.
+"""One case: everything about it, its timeline, and a closed panel for each action.
+
+The page renders no action form it does not show: each panel is a link to the action's own page
+(GET on the action's URL: the case's header and that one form), and with JavaScript htmx fetches
+the form alone into the panel when it is opened (the same URL, answered with the partial when the
+request comes from htmx). Posting goes to that URL; a refused form comes back on the case page,
+its panel open and its messages inline. The panels shown open at load carry their form: the
+refused one, triage for a case just registered, and the record's edit after revealing the contact.
 
 Who may act (the rules of the case itself are in cases/workflow.py):
 - office staff (and administrators): every action the case's status allows;
@@ -16,16 +23,20 @@ it edits the rest of the record and leaves them as they are.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from cases import forms, pipl, workflow
 from cases.access import get_case_for_user
@@ -71,11 +82,15 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def actions_of(user) -> frozenset[str]:
+    """The actions USER's role may take on the cases they may change (any status)."""
+    role = role_of(user)
+    return OFFICE_ACTIONS if role in (OFFICE, ADMIN) else TEAM_ACTIONS if role == CADRE else frozenset()
+
+
 def actions_for(user, case: Case) -> set[str]:
     """The actions USER may take on CASE now: their role's, and of those what the status allows."""
-    role = role_of(user)
-    mine = OFFICE_ACTIONS if role in (OFFICE, ADMIN) else TEAM_ACTIONS if role == CADRE else frozenset()
-    return set(mine) & workflow.allowed_actions(case)
+    return set(actions_of(user)) & workflow.allowed_actions(case)
 
 
 # The action panels of the page, in this order: (action, heading, URL name).
@@ -122,19 +137,26 @@ def _page(
         Prefetch("feedback", queryset=Feedback.objects.select_related("given_by", "recorded_by__cadre")),
     )
     allowed = actions_for(request.user, case)
-    action_forms = {action: _form(action, case, request.user, contact=contact) for action in allowed}
-    if bound:
-        action_forms[bound[0]] = bound[1]
+    open_action = bound[0] if bound else opened or _opened_at_load(case, allowed)
+    inline = {bound[0]: bound[1]} if bound else _inline_forms(request.user, case, allowed, open_action, contact=contact)
+    shown = allowed | inline.keys()  # a refused action the status no longer allows keeps its panel
     panels = [
-        {"action": action, "heading": heading, "url": reverse(url, args=[case.number]), "form": action_forms[action]}
+        {
+            "action": action,
+            "heading": heading,
+            "url": reverse(url, args=[case.number]),
+            "form": inline.get(action),
+            "open": action == open_action,
+        }
         for action, heading, url in PANELS
-        if action in action_forms
+        if action in shown
     ]
     ctx = {
         "case": case,
         "panels": panels,
-        "reply_form": action_forms.get("record_reply"),
-        "open_action": bound[0] if bound else opened,
+        # Unbound, the reply form renders no field of its own (the referrals template writes them).
+        "reply_form": inline.get("record_reply")
+        or (_form("record_reply", case, request.user) if "record_reply" in allowed else None),
         "conflict": conflict,
         "can_act": bool(allowed),
         # A refused reply whose referral is not one waiting on this page: its messages go on top.
@@ -145,6 +167,19 @@ def _page(
         "masked_address": pipl.mask_address(case.resident_address),
     }
     return render(request, "cases/case_detail.html", ctx, status=status)
+
+
+def _opened_at_load(case: Case, allowed: set[str]) -> str:
+    """A case just registered waits for the office's decision: its triage panel is open."""
+    return "triage" if case.status == Case.Status.REGISTERED and "triage" in allowed else ""
+
+
+def _inline_forms(user, case: Case, allowed: set[str], open_action: str, *, contact: bool) -> dict:
+    """The forms rendered on the case page itself: the open panel's and, once the contact details
+    are shown, the edit form that carries them (a GET of the edit page never does). Every other
+    panel's form is fetched when opened."""
+    wanted = {open_action} | ({"edit_case"} if contact else set())
+    return {action: _form(action, case, user, contact=contact) for action in wanted & allowed}
 
 
 def _orphan_reply_errors(bound, case: Case) -> list[str]:
@@ -174,13 +209,70 @@ def reveal_contact(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, case, contact=True, opened=opened)
 
 
+def _login_required(view):
+    """login_required; but htmx asking for a panel's form after the session ended sends the whole
+    window to the login page (back to the case page after), not the login page into the panel."""
+    guarded = login_required(view)
+
+    @wraps(view)
+    def check(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            back = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return guarded(request, *args, **kwargs)
+
+    return check
+
+
+def _action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """GET: ACTION's form on its own page, or alone for htmx to put in the case page's panel;
+    POST: do it."""
+    if request.method == "POST":
+        return _perform(request, number, action)
+    return _action_page(request, number, action)
+
+
+def _case_to_act_on(request: HttpRequest, number: str, action: str) -> Case:
+    """The case NUMBER if the user may take ACTION on it: 404 to outsiders (cases/access.py), 403 to
+    those who only read and to a role that does not take ACTION (the same rule for GET and POST)."""
+    case = get_case_for_user(request.user, number, for_update=True)
+    if action not in actions_of(request.user):
+        raise PermissionDenied
+    return case
+
+
+def _action_page(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """ACTION's form: a full page (without JavaScript the panel's link leads here) or, asked by
+    htmx, the form alone. An action the case's status does not allow (the case moved on since the
+    page was loaded) is refused with 403 and the reason, on the page and not in the panel."""
+    case = _case_to_act_on(request, number, action)
+    heading, url = next((heading, url) for name, heading, url in PANELS if name == action)
+    ctx = {
+        "case": case,
+        "action": action,
+        "heading": heading,
+        "url": reverse(url, args=[case.number]),
+        "can_reveal": pipl.can_reveal_contact(request.user, case),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    if action not in workflow.allowed_actions(case):
+        ctx["refused"] = gettext("“%(status)s”的问题不能%(action)s。") % {
+            "status": case.get_status_display(),
+            "action": workflow.ACTION_LABELS[action],
+        }
+        response = render(request, "cases/action_page.html", ctx, status=403)
+    else:
+        ctx["form"] = _form(action, case, request.user)
+        response = render(request, "cases/_action_form.html" if partial else "cases/action_page.html", ctx)
+    # One URL, two answers: a cache must not give the partial to a browser loading the page.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def _perform(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """Validate ACTION's form and run its workflow function; the page again with the message when
     refused (400), or with the fresh case and a conflict message when the case moved on (409)."""
-    case = get_case_for_user(request.user, number, for_update=True)
-    role = role_of(request.user)
-    if action not in (OFFICE_ACTIONS if role in (OFFICE, ADMIN) else TEAM_ACTIONS):
-        raise PermissionDenied
+    case = _case_to_act_on(request, number, action)
     form = _form(action, case, request.user, request.POST)
     if not form.is_valid():
         return _page(request, case, bound=(action, form), status=400)
@@ -204,22 +296,22 @@ def _perform(request: HttpRequest, number: str, action: str) -> HttpResponse:
     return redirect("cases:detail", number=case.number)
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def triage(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "triage")
+    return _action(request, number, "triage")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def add_progress(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "add_progress")
+    return _action(request, number, "add_progress")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "refer")
+    return _action(request, number, "refer")
 
 
 @login_required
@@ -228,37 +320,37 @@ def record_reply(request: HttpRequest, number: str) -> HttpResponse:
     return _perform(request, number, "record_reply")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "close")
+    return _action(request, number, "close")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def record_feedback(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "record_feedback")
+    return _action(request, number, "record_feedback")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def reopen(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "reopen")
+    return _action(request, number, "reopen")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def assign_responsible(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "assign_responsible")
+    return _action(request, number, "assign_responsible")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def set_due_date(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "set_due_date")
+    return _action(request, number, "set_due_date")
 
 
-@login_required
-@require_POST
+@_login_required
+@require_http_methods(["GET", "POST"])
 def edit_case(request: HttpRequest, number: str) -> HttpResponse:
-    return _perform(request, number, "edit_case")
+    return _action(request, number, "edit_case")
