@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +10,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from reports import pipl  # noqa: F401 (its receivers: the spot checks' share of a resident's data)
-        from reports.tally import ensure_triggers
+        from reports.tally import ensure_triggers, take_down_triggers
 
+        pre_migrate.connect(take_down_triggers, sender=self)
         post_migrate.connect(ensure_triggers, sender=self)

@@ -46,3 +46,29 @@ class Village(models.Model):
 
     def __str__(self) -> str:
         return self.short_name
+
+
+class BoardVersion(models.Model):
+    """The version of a village's public notice board: database triggers (villages/board_sql.py)
+    advance it in the same transaction as every write to what the board shows, so the board's cache
+    key and ETag change with every write, whatever time the rows say they were written."""
+
+    # No database constraint: on SQLite a flush empties the villages before the cases whose
+    # deletions the triggers count here; reports.tally.ensure_triggers clears what that leaves.
+    village = models.OneToOneField(
+        Village,
+        verbose_name=_("村（社区）"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="board",
+    )
+    version = models.BigIntegerField(_("版本"), default=0)
+    changed_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("公开栏版本")
+        verbose_name_plural = _("公开栏版本")
+
+    def __str__(self) -> str:
+        return f"{self.village_id}: {self.version}"

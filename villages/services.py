@@ -5,9 +5,10 @@ built here from a whitelist of fields; a resident appears at most as a masked su
 and a case that is not for public posting keeps only its category, status and dates. Every text
 it does show passes the public-text checker once more (`checked`), for rows older than the rule.
 
-Freshness: a village's board is cached under a key that holds the latest `updated_at` and the
-number of the village's cases (every function of cases/workflow.py touches `updated_at`), so a
-change shows at once; the same key gives the ETag that lets a phone re-fetch nothing unchanged.
+Freshness: a village's board is cached under a key that holds its version (villages.models.BoardVersion),
+which database triggers advance with every write the board shows, in the write's own transaction
+(villages/board_sql.py), so a change shows at once, whatever time the rows say they were written;
+the same key gives the ETag that lets a phone re-fetch nothing unchanged.
 """
 
 import datetime
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 import segno
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -30,12 +31,12 @@ from django.utils.translation import get_language
 from cases.models import Case, CaseEvent
 from cases.privacy import MAYBE_PRIVATE, strip_private
 from reports.models import CaseTally
-from villages.models import Village
+from villages.models import BoardVersion, Village
 
 # Bump when the public templates change, so no cached page or ETag outlives a deploy.
 BOARD_REVISION = "6"
-# Case changes show at once (they change the key); this only bounds how long a renamed village
-# or category, or a deleted case's absence from the town count, can take to show.
+# Every write the board shows changes the key; this only bounds what no write makes: a new rule
+# of the public-text checker (`checked`) reaching a page cached before the deploy.
 CACHE_SECONDS = 10 * 60
 # Events whose text was written for the public; other public events show their kind only
 # (registration notes may name the resident; a closing's text is the result, shown apart).
@@ -151,34 +152,39 @@ def public_case(case: Case, *, own: bool = False) -> PublicCase:
 
 @dataclass(frozen=True)
 class Freshness:
-    """The latest change and the number of cases of a village (or the town): the version of its board."""
+    """The version of a village's board (or the town's) and when it last changed; COUNT, a village's
+    number of cases."""
 
+    version: str
     latest: datetime.datetime | None
-    count: int
+    count: int = 0
 
-    @property
-    def version(self) -> str:
-        return f"{self.latest.isoformat() if self.latest else '-'}/{self.count}"
+
+def _version(number: int | None, changed_at: datetime.datetime | None) -> str:
+    # With the time: a version number of a restored or recreated database names another page.
+    return f"{number or 0}/{changed_at.isoformat() if changed_at else '-'}"
 
 
 def village_for_board(code: str) -> tuple[Village, Freshness]:
-    """The village CODE (404 if none) and its freshness, in one query that reads no case but the
-    latest: the newest updated_at from the end of the index cases_case_village_updated, the number
-    of cases from the tally of months (reports.models.CaseTally), which a deletion lowers."""
-    latest = Case.objects.filter(village=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+    """The village CODE (404 if none) and its freshness, in one query that reads no case: its board's
+    version, and its number of cases from the tally of months (reports.models.CaseTally)."""
     village = get_object_or_404(
-        Village.objects.annotate(latest=Subquery(latest), case_count=_tallied("raised", village_id=OuterRef("pk"))),
+        Village.objects.annotate(
+            board_version=F("board__version"),
+            board_changed=F("board__changed_at"),
+            case_count=_tallied("raised", village_id=OuterRef("pk")),
+        ),
         code=code,
     )
-    return village, Freshness(village.latest, village.case_count)
+    version = _version(village.board_version, village.board_changed)
+    return village, Freshness(version, village.board_changed, village.case_count)
 
 
 def town_freshness() -> Freshness:
-    """The town's freshness in one query: the newest updated_at (index cases_case_updated_at) and
-    the number of cases from the tally."""
-    latest = Case.objects.order_by("-updated_at").values("updated_at")[:1]
-    row = CaseTally.objects.aggregate(latest=Max(Subquery(latest)), count=Sum("raised"))
-    return Freshness(row["latest"], row["count"] or 0)
+    """The town's freshness in one query over the villages' versions: their sum grows with every
+    write to any board, and the number of villages changes it when a village goes."""
+    row = BoardVersion.objects.aggregate(total=Sum("version"), villages=Count("pk"), latest=Max("changed_at"))
+    return Freshness(f"{row['villages']}/{_version(row['total'], row['latest'])}", row["latest"])
 
 
 def _tallied(column: str, **where) -> Coalesce:
