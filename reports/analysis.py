@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import ExtractIsoYear, ExtractWeek
+from django.db.models import CharField, Count, DateField, F, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -564,3 +564,103 @@ def _ledger_counts(got: dict) -> dict:
         "open_at_end": got["raised_to_date"] - got["closed_to_date"],
         "overdue": got["due_passed"] + got["raised_after"] - got["closed_due_passed"] - got["closed_after"],
     }
+
+
+# -- The meeting pack's decisions, team by team ---------------------------------------------------
+
+
+def decisions_by_team(p: Period, listed: int | None = None) -> list:
+    """reports.behind.needing_decision(P) team by team (behind.Decisions): each team's counts by
+    reason and its LISTED oldest cases (behind.DECISIONS_LISTED by default). Two queries, neither of
+    which reads every open case's row, however many there are.
+
+    A case needs a decision only if it was open at the end of P: it is open now, or it was closed
+    after the end. The first kind comes from the partial index on open cases by team and date
+    (reports_case_open_team_raised in Case.Meta, which holds every column the conditions read): counted from the index
+    alone, and each team's oldest read off it in order. The second, cases closed since the end, come
+    from the index on closed_on, one row each: few for the month just ended that a meeting discusses
+    (for a month long past, every case closed since is looked at, as the window query before did)."""
+    from reports import behind  # behind reads this module
+
+    listed = behind.DECISIONS_LISTED if listed is None else listed
+    reasons = _decision_reasons(p)
+    deciding = Q(raised_on__lte=p.end) & (reasons["new"] | reasons["overdue"] | reasons["plan_due"])
+    cases = Case.objects.annotate(plan_date=Coalesce("planned_on", "due_on")).filter(deciding).order_by()
+    open_now = cases.filter(status__in=[Case.Status.REGISTERED, Case.Status.IN_PROGRESS])
+    closed_since = cases.filter(status=Case.Status.CLOSED, closed_on__gt=p.end)
+    counts, closed_oldest = _count_decisions(open_now, closed_since, reasons, listed)
+    listing = behind.needing_decision(p).select_related(None).select_related(*LISTED_RELATED).only(*LISTED_FIELDS)
+    found = _oldest_decisions(listing, open_now, list(counts), closed_oldest, listed)
+    groups = []
+    for team_id, totals in sorted(counts.items(), key=lambda item: _team_order(found[item[0]][0].team)):
+        oldest = sorted(found[team_id], key=lambda case: (case.raised_on, case.number))[:listed]
+        groups.append(behind.Decisions(oldest[0].team, **totals, cases=oldest, listed=listed))
+    return groups
+
+
+# What the pack (page and Word file) shows of each case needing a decision: a few hundred rows,
+# each made a model instance with its relations, so only these columns are read.
+LISTED_RELATED = ("team", "village", "category", "subcategory")
+LISTED_FIELDS = (
+    *("number", "title", "raised_on", "due_on", "team__number", "team__name", "village__short_name"),
+    *("category__label", "subcategory__label"),
+)
+
+
+def _decision_reasons(p: Period) -> dict[str, Q]:
+    """behind's reasons for a decision (its _decision_conditions), on cases known to be open at the
+    end of P: without the "open at the end" that goes without saying there, which PostgreSQL cannot
+    see follows from the status, and would then expect a few dozen rows and pick the wrong index.
+    On cases annotated with plan_date. The tests hold the two to the same cases."""
+    next_month = Period.month(p.end.year, p.end.month).end + DAY
+    horizon = Period.month(next_month.year, next_month.month).end
+    return {
+        "new": Q(status=Case.Status.REGISTERED),
+        "overdue": Q(due_on__lt=p.as_of),
+        "plan_due": Q(decision=Case.Decision.PLAN, plan_date__lte=horizon),
+    }
+
+
+def _count_decisions(open_now, closed_since, reasons: dict[str, Q], listed: int) -> tuple[dict, list]:
+    """{team id: {"total": n, and one count per reason}}, and the ids of each team's LISTED oldest
+    cases closed since the end. One query: the open cases counted by team, beside the cases closed
+    since, one row each (with the same columns: the open cases' id, date and number left empty)."""
+    counts = {"total": Count("id")} | {name: Count("id", filter=q) for name, q in reasons.items()}
+    case = ("case_id", "case_raised_on", "case_number")
+    blank = {"case_id": Value(None, IntegerField()), "case_raised_on": Value(None, DateField())}
+    blank["case_number"] = Value(None, CharField())
+    by_team = open_now.values("team_id").annotate(**blank, **counts)
+    one_each = closed_since.annotate(case_id=F("id"), case_raised_on=F("raised_on"), case_number=F("number"))
+    one_each = one_each.values("team_id", *case).annotate(**counts)
+    totals, closed = {}, {}
+    for row in by_team.union(one_each, all=True):
+        into = totals.setdefault(row["team_id"], dict.fromkeys(counts, 0))
+        for name in counts:
+            into[name] += row[name]
+        if row["case_id"] is not None:
+            closed.setdefault(row["team_id"], []).append((row["case_raised_on"], row["case_number"], row["case_id"]))
+    oldest = [pk for rows in closed.values() for _day, _number, pk in sorted(rows)[:listed]]
+    return totals, oldest
+
+
+def _oldest_decisions(listing, open_now, teams: list, closed_oldest: list, listed: int) -> dict:
+    """{team id: [cases of LISTING]}: each of TEAMS' (ids) LISTED oldest open cases, read off the
+    index of open cases in order, and the cases closed since whose ids are CLOSED_OLDEST: one query
+    (LISTING's cases whose ids a union of bounded parts gives). The caller keeps the LISTED oldest
+    of each team's."""
+    parts = []
+    for team_id in teams:
+        team = Q(team_id=team_id) if team_id is not None else Q(team_id__isnull=True)
+        oldest = open_now.filter(team).order_by("raised_on", "number").values("pk")[:listed]
+        parts.append(Case.objects.filter(pk__in=oldest).order_by().values("pk"))
+    # No case has id 0: the query runs even when no case needs a decision, so the count is constant.
+    parts.append(Case.objects.filter(pk__in=closed_oldest or [0]).order_by().values("pk"))
+    found: dict = {}
+    for case in listing.filter(pk__in=parts[0].union(*parts[1:], all=True)):
+        found.setdefault(case.team_id, []).append(case)
+    return found
+
+
+def _team_order(team) -> tuple:
+    """needing_decision's order of teams: by number, the cases without a team last."""
+    return (team is None, team.number if team is not None else 0)

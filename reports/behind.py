@@ -4,9 +4,9 @@ monthly meeting must decide on: the same conditions that count them, used to lis
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, F, Q, Value, When, Window
+from django.db.models import BooleanField, F, Q, Value, When
 from django.db.models import Case as Choose
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Feedback
@@ -135,32 +135,6 @@ class Decisions:
             "overdue": self.overdue,
             "plan": self.plan_due,
         }
-
-
-def decisions_by_team(p: Period, listed: int = DECISIONS_LISTED) -> list[Decisions]:
-    """needing_decision(P) team by team: each team's counts, and its LISTED oldest cases. Two
-    queries: the narrow one numbers and counts the cases of each team (window functions, no join),
-    the other fetches the listed cases whole."""
-    why = _decision_conditions(p)
-    team = [F("team_id")]
-    oldest = Window(RowNumber(), partition_by=team, order_by=[F("raised_on").asc(), F("number").asc()])
-    counts = {"total": Window(Count("id"), partition_by=team)}
-    counts |= {name: Window(Count("id", filter=why[flag]), partition_by=team) for name, flag in REASONS.items()}
-    numbered = _deciding(p).annotate(place=oldest, **counts).filter(place__lte=listed)
-    found = {row["id"]: row for row in numbered.values("id", *counts)}
-    groups: dict = {}
-    # No case has id 0: the query runs even when nothing was found, so the page's count is constant.
-    for case in needing_decision(p).filter(id__in=list(found) or [0]):
-        if case.team_id not in groups:
-            row = found[case.id]
-            numbers = [row[name] for name in counts]
-            groups[case.team_id] = Decisions(case.team, *numbers, cases=[], listed=listed)
-        groups[case.team_id].cases.append(case)
-    return list(groups.values())
-
-
-# Decisions' counts by reason: the field, and the flag of _decision_conditions it counts.
-REASONS = {"new": "is_new", "overdue": "is_overdue", "plan_due": "is_plan_due"}
 
 
 def _flag(condition: Q):

@@ -35,6 +35,14 @@ def test_pack_page_has_the_summary_figures_and_decisions_by_team(supervisor_clie
     assert "实施方案将到期" in page
 
 
+def test_pack_links_each_case_to_its_page(supervisor_client, ledger):
+    html = supervisor_client.get(reverse("reports:pack"), JANUARY).content.decode()
+    numbers = re.findall(r'<td><a href="(/cases/[^"]+/)">(SH-[^<]+)</a></td>', html)
+    assert numbers == [
+        (reverse("cases:detail", args=[n]), n) for n in ("SH-2015-0005", "SH-2014-0002", "SH-2015-0004", "SH-2015-0006")
+    ]
+
+
 def test_pack_summary_can_count_to_another_day(supervisor_client, ledger):
     page = text(supervisor_client.get(reverse("reports:pack"), {**JANUARY, "as_of": "2015-02-05"}))
     # j7 was closed on 5 February.
@@ -66,13 +74,13 @@ def test_pack_docx(supervisor_client, ledger):
 @pytest.mark.parametrize(("teams", "cases"), [(1, 1), (3, 5)])
 def test_pack_query_count_is_constant(supervisor_client, db, teams, cases, django_assert_num_queries):
     _busy_ledger(teams, cases)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(22):
         supervisor_client.get(reverse("reports:pack"), JANUARY)
 
 
 def test_decisions_by_team_lists_the_oldest_and_counts_the_rest(ledger):
-    from reports.analysis import Period
-    from reports.behind import decisions_by_team, needing_decision
+    from reports.analysis import Period, decisions_by_team
+    from reports.behind import needing_decision
 
     january = Period.month(2015, 1)
     groups = decisions_by_team(january, listed=1)

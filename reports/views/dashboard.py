@@ -11,26 +11,35 @@ from reports import analysis, behind, exports, tables
 from reports.analysis import Period
 from reports.evaluation import rank_teams
 from reports.forms import AnalysisPeriodForm, FigureForm
+from reports.links import FigureLinks
 from teams.roles import OFFICE, SUPERVISOR, require_role
 
+BREAKDOWNS = {"categories": analysis.by_category, "villages": analysis.by_village, "teams": analysis.by_team}
 
-def analysis_context(period: Period) -> dict:
-    """Everything the dashboard and the meeting pack show for PERIOD."""
+
+def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: bool = True) -> dict:
+    """What the dashboard shows for PERIOD (the meeting pack: two of the BREAKDOWNS, no trend).
+    The tables' cells and the trend's links are computed here, once, not by a tag per cell."""
     fine = analysis.count_fine(period)  # counted once, added up four ways
-    return {
+    links = FigureLinks(period)
+    ctx = {
         "period": period,
         "headline": analysis.headline(period, fine),
-        "categories": analysis.by_category(period, fine),
-        "villages": analysis.by_village(period, fine),
-        "teams": analysis.by_team(period, fine),
-        "trend": analysis.trend(period.end),
         "rates": analysis.RATES,
         "counts": analysis.COUNT_DEFINITIONS,
         "figure_names": behind.FIGURE_NAMES,
         "columns": tables.COLUMNS,
         "first_column": tables.FIRST_COLUMN,
         "titles": tables.TITLES,
+        "breakdowns": {},
     }
+    for name in breakdowns:
+        ctx[name] = BREAKDOWNS[name](period, fine)
+        ctx["breakdowns"][name] = tables.breakdown_rows(name, ctx[name], links)
+    if with_trend:
+        ctx["trend"] = analysis.trend(period.end)
+        ctx["trend_rows"] = tables.trend_rows(ctx["trend"])
+    return ctx
 
 
 def refused(form: Form) -> HttpResponse:

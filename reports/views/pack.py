@@ -4,11 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reports import analysis, behind, exports
+from reports import analysis, exports
 from reports.forms import PackForm
 from reports.views.dashboard import analysis_context, refused
 from reports.writing import summary_paragraphs
 from teams.roles import OFFICE, SUPERVISOR, require_role
+
+# The pack prints these two breakdowns and no trend: nothing else is counted for it.
+PACK_TABLES = ("categories", "teams")
 
 
 def pack_context(form: PackForm) -> dict:
@@ -18,8 +21,9 @@ def pack_context(form: PackForm) -> dict:
     summary = summary_paragraphs(
         as_of=as_of, totals=ledger["counts"], categories=ledger["categories"], villages=ledger["villages"]
     )
-    decisions = behind.decisions_by_team(period)
-    ctx = {"form": form, **analysis_context(period), "as_of": as_of, "summary": summary, "decisions": decisions}
+    decisions = analysis.decisions_by_team(period)
+    ctx = {"form": form, **analysis_context(period, PACK_TABLES, with_trend=False)}
+    ctx |= {"as_of": as_of, "summary": summary, "decisions": decisions}
     return ctx | {"decisions_total": sum(group.total for group in decisions)}
 
 
