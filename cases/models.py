@@ -376,11 +376,6 @@ class Case(models.Model):
             models.Index(fields=["category", "subcategory", "status"], name="cases_case_category_status"),
             # Notice board: one village's cases, newest first.
             models.Index(fields=["village", "-raised_on"], name="cases_case_village_raised"),
-            # Notice board freshness: the newest updated_at of one village's cases, part of the key of
-            # its cache and its ETag (villages/services.py), one entry from the end of the index.
-            models.Index(fields=["village", "updated_at"], name="cases_case_village_updated"),
-            # Town board freshness: the newest updated_at, one entry from the end (villages/services.py).
-            models.Index(fields=["updated_at"], name="cases_case_updated_at"),
             # Cadre's home and case list: one team's cases, newest first.
             models.Index(fields=["team", "-raised_on"], name="cases_case_team_raised"),
             # Overdue: open cases past their due date.
@@ -404,6 +399,38 @@ class Case(models.Model):
             models.Index(fields=["fed_back_on"], name="cases_case_fed_back_on"),
             # Reports: the month-local part of "overdue at the end" (due in the month).
             models.Index(fields=["due_on"], name="cases_case_due_on"),
+            # The office's triage queue (teams/views.py): the registered cases, oldest first, a page at
+            # a time, without walking the closed million.
+            models.Index(
+                fields=["raised_on", "number"], condition=Q(status="registered"), name="cases_case_registered_raised"
+            ),
+            # The triage queue's "closed, not yet fed back" list, the longest waiting first.
+            models.Index(
+                fields=["closed_on", "number"],
+                condition=Q(status="closed", fed_back_on__isnull=True),
+                name="cases_case_awaiting_closed_on",
+            ),
+            # A cadre's home (teams/desk.py, teams/views.py): the team's overdue list, the count of its
+            # open cases (index-only), and the open ones not yet overdue that its overdue figure leaves
+            # out of the tally's open count. (Its page of open cases, newest first, reads
+            # reports_case_open_team_raised backwards.)
+            models.Index(fields=["team", "due_on"], condition=~Q(status="closed"), name="cases_case_open_team_due"),
+            # The home pages' "closed, not yet fed back" counts (teams/desk.py): the tally's fed-back count
+            # includes the open cases that carry a feedback date (few or none), found here.
+            models.Index(
+                fields=["team"],
+                condition=~Q(status="closed") & Q(fed_back_on__isnull=False),
+                name="cases_case_open_fed_back",
+            ),
+            # The meeting pack's decisions (reports.analysis.decisions_by_team): each team's open cases
+            # counted from the index alone (PostgreSQL INCLUDEs the columns the conditions read) and
+            # its oldest read off it in order, instead of every open case's row; a cadre's open cases.
+            models.Index(
+                fields=["team", "raised_on", "number"],
+                include=["id", "status", "due_on", "decision", "planned_on", "closed_on"],
+                condition=~Q(status="closed"),
+                name="reports_case_open_team_raised",
+            ),
         ]
 
     def __str__(self) -> str:

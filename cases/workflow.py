@@ -373,7 +373,8 @@ def add_progress(*, case: Case, text: str, public: bool, by) -> CaseEvent:
 
 
 def progress_change(locked: Case, *, text: str, public: bool, by) -> Change:
-    """add_progress's rules, in memory: only updated_at is saved (the board's freshness follows it)."""
+    """add_progress's rules, in memory: only updated_at is saved (a public event advances the board's
+    version itself: villages/board_sql.py)."""
     _check_action(locked, "add_progress")
     text = _required(text, "text", gettext_lazy("请填写进展内容。"))
     if public:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cases import workflow
 from cases.models import Case, Category
+from teams import desk
 from teams.forms import ProblemForm, VisitForm, default_visit_date
 from teams.models import Visit, this_thursday
 from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, require_role, role_of, team_of
@@ -23,18 +24,6 @@ from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, require_role, role_of,
 HOME_PAGE_SIZE = 20  # open cases on "my team", the triage queue
 SHORT_LIST = 10  # overdue and awaiting-feedback lists on the home pages
 SAVED_PROBLEMS = "teams_saved_problems"  # session key: form token → tracking number
-
-CLOSED = Q(status=Case.Status.CLOSED)
-
-
-def _case_counts(cases, today) -> dict:
-    """Open, registered, overdue and awaiting-feedback counts in one query."""
-    return cases.aggregate(
-        open=Count("pk", filter=~CLOSED),
-        registered=Count("pk", filter=Q(status=Case.Status.REGISTERED)),
-        overdue=Count("pk", filter=~CLOSED & Q(due_on__lt=today)),
-        awaiting_feedback=Count("pk", filter=CLOSED & Q(fed_back_on__isnull=True)),
-    )
 
 
 def _case_rows(cases):
@@ -63,12 +52,10 @@ def my_team(request: HttpRequest) -> HttpResponse:
             "is_this_week": day == this_thursday(today),
             "next_thursday": this_thursday(today),
             "visit": Visit.objects.filter(team=team, date=day).annotate(n_cases=Count("cases")).first(),
-            "counts": _case_counts(Case.objects.for_team(team), today),
-            "page": Paginator(cases.open().order_by("-raised_on", "-number"), HOME_PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
-            "overdue": cases.overdue(today).order_by("due_on", "number")[:SHORT_LIST],
-            "recent_visits": team.visits.select_related("village").annotate(n_cases=Count("cases"))[:5],
+            "counts": desk.case_counts(today, team),
+            "page": Paginator(desk.open_newest_first(cases), HOME_PAGE_SIZE).get_page(request.GET.get("page")),
+            "overdue": desk.overdue(cases, today)[:SHORT_LIST],
+            "recent_visits": desk.team_visits_newest_first(team)[:5],
         }
     return render(request, "teams/my_team.html", ctx)
 
@@ -79,13 +66,14 @@ def triage(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     today = timezone.localdate()
     cases = _case_rows(Case.objects.all())
-    registered = cases.filter(status=Case.Status.REGISTERED).order_by("raised_on", "number")
+    page = Paginator(desk.registered(cases), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "today": today,
-        "counts": _case_counts(Case.objects.all(), today),
-        "page": Paginator(registered, HOME_PAGE_SIZE).get_page(request.GET.get("page")),
-        "overdue": cases.overdue(today).order_by("due_on", "number")[:SHORT_LIST],
-        "awaiting_feedback": cases.awaiting_feedback().order_by("closed_on", "number")[:SHORT_LIST],
+        # The paginator's count is the registered figure: counted once.
+        "counts": desk.case_counts(today) | {"registered": page.paginator.count},
+        "page": page,
+        "overdue": desk.overdue(cases, today)[:SHORT_LIST],
+        "awaiting_feedback": desk.awaiting_feedback(cases)[:SHORT_LIST],
     }
     return render(request, "teams/triage.html", ctx)
 

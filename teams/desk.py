@@ -1,0 +1,72 @@
+"""The figures at the top of the home pages (the office's triage queue, a cadre's "my team"), at a cost
+that does not grow with the ledger.
+
+Totals come from the tally (reports.models.CaseTally, kept by triggers on cases_case): every case counts
+once in its `raised` column, once more in `raised_closed` when closed, in `closed` when closed and in
+`fed_back` when it carries a feedback date, whatever its month. What the tally cannot know (today's
+date, a feedback date on an open case) is counted live on the open cases, from partial indexes
+(cases.models.Case.Meta.indexes) that hold only the small sets read. One statement carries them all.
+"""
+
+import datetime
+
+from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from cases.models import Case
+from reports.models import CaseTally
+from teams.models import Team
+
+
+def count_of(cases: QuerySet) -> Subquery:
+    """COUNT(*) of CASES as a scalar subquery, so that it rides in the statement of the tally's sums;
+    COUNT(*) (not COUNT(id)) lets the database answer from the index alone."""
+    return Subquery(cases.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField())))
+
+
+def _total(column: str) -> Coalesce:
+    return Coalesce(Sum(column), 0)
+
+
+def case_counts(today: datetime.date, team: Team | None = None) -> dict[str, int]:
+    """Open, overdue and closed-awaiting-feedback cases: the team's, or the whole town's without TEAM."""
+    tally, cases = CaseTally.objects.all(), Case.objects.open()
+    if team is not None:
+        tally, cases = tally.filter(team_id=team.pk), cases.filter(team=team)
+    is_open = _total("raised") - _total("raised_closed")
+    # Overdue = open minus the open ones not yet due (or with no due date): the active work, not history.
+    not_yet_due = count_of(cases.filter(due_on__gte=today)) + count_of(cases.filter(due_on__isnull=True))
+    # `fed_back` counts every case with a feedback date; the few open ones among them are not closed ones.
+    closed_fed_back = _total("fed_back") - count_of(cases.filter(fed_back_on__isnull=False))
+    return tally.aggregate(
+        open=is_open,
+        overdue=is_open - not_yet_due,
+        awaiting_feedback=_total("closed") - closed_fed_back,
+    )
+
+
+def registered(cases: QuerySet) -> QuerySet:
+    """The registered cases awaiting the monthly meeting, oldest first (cases_case_registered_raised)."""
+    return cases.filter(status=Case.Status.REGISTERED).order_by("raised_on", "number")
+
+
+def overdue(cases: QuerySet, today: datetime.date) -> QuerySet:
+    """Open cases past their due date, the longest overdue first (cases_case_open_due / _open_team_due)."""
+    return cases.overdue(today).order_by("due_on", "number")
+
+
+def awaiting_feedback(cases: QuerySet) -> QuerySet:
+    """Closed cases whose resident has not been told, the longest waiting first (cases_case_awaiting_closed_on)."""
+    return cases.awaiting_feedback().order_by("closed_on", "number")
+
+
+def open_newest_first(cases: QuerySet) -> QuerySet:
+    """A team's open cases, newest first (reports_case_open_team_raised, backwards)."""
+    return cases.open().order_by("-raised_on", "-number")
+
+
+def team_visits_newest_first(team: Team) -> QuerySet:
+    """The team's visits, newest first, each with its number of cases counted for that visit alone
+    (a GROUP BY over all the team's visits and their cases would read every case of the team)."""
+    n_cases = count_of(Case.objects.filter(visit=OuterRef("pk")))
+    return team.visits.select_related("village").annotate(n_cases=n_cases).order_by("-date", "-pk")
