@@ -125,6 +125,9 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
     )
 }
+# The meeting pack's index INCLUDEs the columns its counts read (PostgreSQL, production); SQLite, the
+# embedded default, builds the same index without them, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # A read replica (PostgreSQL streaming replication) for the heavy, read-only report queries:
 # DATABASE_REPLICA_URL adds the "replica" alias, and the report pages read the ledger from it
 # (sanhe/lib/replica.py says which). Without one, everything reads the primary.
