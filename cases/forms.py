@@ -19,6 +19,7 @@ from cases.deadlines import due_date
 from cases.models import Case, Category, Feedback, Referral, SubCategory
 from cases.privacy import check_public_text, public_names
 from teams.models import Cadre, Helper
+from teams.roster import RosterSelect
 
 TEXT_MAX = 2000
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,28}[0-9]$")
@@ -130,6 +131,7 @@ class TriageForm(CaseForm):
         label=_("责任人"),
         queryset=cadres(),
         required=False,
+        widget=RosterSelect("cases.triage.responsible"),  # 76 cadres: rendered once per roster version
         error_messages={"invalid_choice": _("请从名单中选择责任人。")},
     )
     due_on = date_field(_("办理期限"), required=False, future=True)
@@ -292,6 +294,7 @@ class FeedbackForm(CaseForm):
     given_by = CadreChoiceField(
         label=_("反馈人"),
         queryset=cadres(),
+        widget=RosterSelect("cases.feedback.given_by"),
         error_messages={"required": _("请选择反馈人。"), "invalid_choice": _("请从名单中选择反馈人。")},
     )
     satisfaction = forms.ChoiceField(
@@ -335,6 +338,7 @@ class AssignForm(CaseForm):
     responsible = CadreChoiceField(
         label=_("责任人"),
         queryset=cadres(),
+        widget=RosterSelect("cases.assign.responsible"),
         error_messages={"required": _("请选择责任人。"), "invalid_choice": _("请从名单中选择责任人。")},
     )
 

@@ -339,3 +339,37 @@ def test_case_page_office_query_count_stays_within_ten(
     html = page(response)
     assert html.count('<li class="event-progress">') == events
     assert summaries(response)[0] == "分办（处理决定）"
+
+
+# --- the cadre selects, rendered once per roster version (teams/roster.py) ----------------------
+
+
+def selected_options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="(\d*)" selected>', select)
+
+
+def test_responsible_select_shows_each_case_its_own_responsible_from_one_cached_roster(office_client, team):
+    first, second = CadreFactory(team=team), CadreFactory(team=team)
+    one, two = make_case(team, S.IN_PROGRESS), make_case(team, S.IN_PROGRESS)
+    Case.objects.filter(pk=one.pk).update(responsible=first)
+    Case.objects.filter(pk=two.pk).update(responsible=second)
+
+    pages = [page(office_client.get(f"/cases/{case.number}/responsible/", **HX)) for case in (one, two, one)]
+
+    assert [selected_options(html, "responsible") for html in pages] == [
+        [str(first.pk)],
+        [str(second.pk)],
+        [str(first.pk)],
+    ]
+
+
+def test_a_new_cadre_appears_in_the_responsible_select_at_once(office_client, team):
+    case = make_case(team, S.IN_PROGRESS)
+    page(office_client.get(f"/cases/{case.number}/responsible/", **HX))  # the roster now cached
+
+    newcomer = CadreFactory(team=team, name="新来的")
+
+    assert f'<option value="{newcomer.pk}">新来的（' in page(
+        office_client.get(f"/cases/{case.number}/responsible/", **HX)
+    )
