@@ -285,7 +285,8 @@ def main():
         write_results(Path(args.output), machine(), saved["results"], saved["runs"])
         return
     results = {}
-    for size in [int(s) for s in args.sizes.split(",")]:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for size in sizes:
         print(f"== {size:,} cases", flush=True)
         env = dict(os.environ, DATABASE_URL=url_for(f"sanhe_bench_{size}"), DEBUG="0", SECRET_KEY="bench")
         env.update(ALLOWED_HOSTS="testserver", HTTPS_ONLY="0", SECURE_SSL_REDIRECT="0")
@@ -309,6 +310,10 @@ def main():
             text=True,
         ).stdout
         results[str(size)] = json.loads(out.strip().splitlines()[-1])
+        if size == max(sizes):  # where each page's SQL time goes, at the largest size
+            notes = ROOT / "bench" / "notes" / f"explain-{size // 1000}k.md"
+            explain = [sys.executable, "-m", "bench.explain", "--output", str(notes)]
+            subprocess.run(explain, cwd=ROOT, env=env, check=True)
         Path(args.output).with_suffix(".json").write_text(json.dumps({"runs": args.runs, "results": results}, indent=1))
         if not args.keep:
             admin_sql(f"DROP DATABASE IF EXISTS sanhe_bench_{size}")

@@ -9,6 +9,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -218,6 +219,37 @@ def tracked_case() -> Case:
     raise SystemExit("no case with a phone to look up on /track/")
 
 
+def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]]:
+    """The pages the bench times, each as the user whose page it is (the office's casework, triage
+    and reports; the demo's cadre, a member of a team, for the cadre's home and visit form; no login
+    on public pages): (what they were, [(name, fetch, before each run or None)]). bench.explain
+    runs the same list."""
+    office_client, cadre_client, public = logged_in("office"), logged_in("cadre"), Client()
+    if team_of(get_user_model().objects.get(username="cadre")) is None:
+        raise SystemExit("the demo's cadre has no team: /my-team/ would show nothing to measure")
+    latest = Case.objects.order_by("-raised_on").values_list("raised_on", flat=True).first()
+    month = latest.strftime("%Y-%m")
+    busiest = Case.objects.order_by("-id").first()
+    village = Village.objects.get(pk=busiest.village_id)
+    filters = f"/cases/?status={Case.Status.IN_PROGRESS}&village={village.pk}"
+    board = f"/notice/{village.code}/"
+    what = {"month": month, "busiest": busiest, "urls": [filters, board, f"/reports/?month={month}"]}
+    return what, [
+        ("FLOOR trivial view /health/", get(public, "/health/"), None),
+        ("summary.json (all time)", get(public, "/reports/summary.json"), None),
+        ("dashboard /reports/?month=M", get(office_client, f"/reports/?month={month}"), None),
+        ("meeting pack /reports/pack/?month=M", get(office_client, f"/reports/pack/?month={month}"), None),
+        ("notice board /notice/<code>/ cold", get(public, board), cache.clear),
+        ("notice board /notice/<code>/ cached", get(public, board), None),
+        ("case list /cases/ status+village", get(office_client, filters), None),
+        ("case page /cases/<number>/", get(office_client, f"/cases/{busiest.number}/"), None),
+        ("office's triage /triage/", get(office_client, "/triage/"), None),
+        ("cadre's home /my-team/", get(cadre_client, "/my-team/"), None),
+        ("cadre's visit form /visits/new/ (GET)", get(cadre_client, "/visits/new/"), None),
+        ("resident's lookup /track/ (POST number + phone's last 4)", track(public, tracked_case()), None),
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
@@ -226,18 +258,7 @@ def main():
     args = parser.parse_args()
     runs = args.runs
     office = get_user_model().objects.get(username="office")
-    # Each page as the user whose page it is: the office's casework, triage and reports; the
-    # demo's cadre (a member of a team) for the cadre's home and visit form; no login on public pages.
-    office_client, cadre_client, public = logged_in("office"), logged_in("cadre"), Client()
-    if team_of(get_user_model().objects.get(username="cadre")) is None:
-        raise SystemExit("the demo's cadre has no team: /my-team/ would show nothing to measure")
-
-    latest = Case.objects.order_by("-raised_on").values_list("raised_on", flat=True).first()
-    month = latest.strftime("%Y-%m")
-    busiest = Case.objects.order_by("-id").first()
-    village = Village.objects.get(pk=busiest.village_id)
-    filters = f"/cases/?status={Case.Status.IN_PROGRESS}&village={village.pk}"
-    board = f"/notice/{village.code}/"
+    what, timed_pages = pages()
 
     items = {}
 
@@ -246,20 +267,10 @@ def main():
         items[name] = timed(fn, runs, before)
 
     run("FLOOR raw SQL aggregates (psycopg2)", floor_sql(str(Case.Status.CLOSED)))
-    run("FLOOR trivial view /health/", get(public, "/health/"))
-    run("summary.json (all time)", get(public, "/reports/summary.json"))
-    run("dashboard /reports/?month=M", get(office_client, f"/reports/?month={month}"))
-    run("meeting pack /reports/pack/?month=M", get(office_client, f"/reports/pack/?month={month}"))
-    run("notice board /notice/<code>/ cold", get(public, board), before=cache.clear)
-    run("notice board /notice/<code>/ cached", get(public, board))
-    run("case list /cases/ status+village", get(office_client, filters))
-    run("case page /cases/<number>/", get(office_client, f"/cases/{busiest.number}/"))
-    run("office's triage /triage/", get(office_client, "/triage/"))
-    run("cadre's home /my-team/", get(cadre_client, "/my-team/"))
-    run("cadre's visit form /visits/new/ (GET)", get(cadre_client, "/visits/new/"))
-    run("resident's lookup /track/ (POST number + phone's last 4)", track(public, tracked_case()))
-    run("record a case (workflow.register_case)", record_case(busiest, office))
-    figures = {"items": items, "month": month, "urls": [filters, board, f"/reports/?month={month}"]}
+    for name, fetch, before in timed_pages:
+        run(name, fetch, before)
+    run("record a case (workflow.register_case)", record_case(what["busiest"], office))
+    figures = {"items": items, "month": what["month"], "urls": what["urls"]}
     if args.ledger_rows:
         print("  office's ledger: preview and import", file=sys.stderr, flush=True)
         figures["ledger"] = ledger_import(args.ledger_rows, office)
