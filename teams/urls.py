@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import views, views_account
+from teams import views, views_account, views_slip
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/problems/", views.problem_add, name="problem_add"),
+    path("slips/<str:number>/", views_slip.slip, name="slip"),
+    path("slips/<str:number>/sms/", views_slip.slip_sms, name="slip_sms"),
     path("account/security/", views_account.security, name="account_security"),
     path("account/security/start/", views_account.otp_start, name="account_otp_start"),
     path("account/security/confirm/", views_account.otp_confirm, name="account_otp_confirm"),
