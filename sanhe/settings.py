@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sanhe.lib.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside every middleware that queries (sessions, users): 503 while the database is unreachable.
+    "sanhe.lib.dbdown.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "sanhe.lib.badrequest.BadRequestMiddleware",  # NUL bytes, over-long values: 400 before any view
@@ -123,6 +125,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
+        # A kept connection that died with a database restart is replaced, not failed on (with DB_CONN_MAX_AGE > 0).
+        conn_health_checks=True,
     )
 }
 # The meeting pack's index INCLUDEs the columns its counts read (PostgreSQL, production); SQLite, the
@@ -133,7 +137,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # (sanhe/lib/replica.py says which). Without one, everything reads the primary.
 if env("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
-        env("DATABASE_REPLICA_URL"), conn_max_age=envint("DB_CONN_MAX_AGE", "0")
+        env("DATABASE_REPLICA_URL"), conn_max_age=envint("DB_CONN_MAX_AGE", "0"), conn_health_checks=True
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 REPORTS_DATABASE = "replica" if "replica" in DATABASES else "default"
