@@ -153,7 +153,7 @@ def test_db_down_public_board_answers_503_in_chinese(client):
 
     body = assert_unavailable_page(response, lang="zh-hans")
     assert "<h1>系统暂时无法使用</h1>" in body
-    assert "请一分钟后返回上一页，再提交一次" in body
+    assert "刚才提交的内容没有保存。请一分钟后返回上一页" in body
     assert "三合镇驻点直联工作台账" in body
 
 
