@@ -302,6 +302,13 @@ class Case(models.Model):
         editable=False,
         help_text=_("印在回执上的查询码，没有电话的群众凭编号和查询码在网上查询。"),
     )
+    request_key = models.CharField(
+        _("提交标识"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("登记表单的一次性标识：同一张表单再次提交（连点两下、断网重发）只登记一次。"),
+    )
     anonymised_on = models.DateField(
         _("匿名化日期"),
         null=True,
@@ -337,6 +344,14 @@ class Case(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["track_code"], condition=~Q(track_code=""), name="cases_case_unique_track_code"
+            ),
+            # One form, one case: the same form sent again by its user (a double tap, a resend, a retry
+            # after a timeout) finds the first case (cases/workflow.py register_case). Its index serves
+            # that look-up; a concurrent second insert waits on it until the first commits.
+            models.UniqueConstraint(
+                fields=["created_by", "request_key"],
+                condition=~Q(request_key=""),
+                name="cases_case_unique_request_key",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["registered", "in_progress", "closed"]), name="cases_case_status_valid"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,15 +55,44 @@ def registration_event(case: Case, *, by, text: str) -> CaseEvent:
     return build(CaseEvent, case=case, kind=kind, author=by, text=text, status_to=case.status, public=True)
 
 
-def register_case(*, case: Case, by=None, text: str = "") -> Case:
-    """Save a new CASE with its tracking number and a first line in its history."""
+class AlreadyRegistered(Exception):
+    """The form that would register a case was sent before by the same user: CASE is what it saved."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        super().__init__(case.number)
+
+
+def registered_with_key(by, request_key: str) -> Case | None:
+    """The case BY registered from the form carrying REQUEST_KEY, if any: only BY's own, so a key
+    sent by someone else never reveals another person's case."""
+    if not request_key or by is None:
+        return None
+    return Case.objects.filter(created_by=by, request_key=request_key).order_by("pk").first()
+
+
+def register_case(*, case: Case, by=None, text: str = "", request_key: str = "") -> Case:
+    """Save a new CASE with its tracking number and a first line in its history.
+
+    REQUEST_KEY is the registering form's one-time key, saved with the case: the unique index on
+    (by, key) makes the same form sent again — after the first committed, or at the same moment, when
+    the insert waits for the first transaction and then fails — raise AlreadyRegistered with the first
+    case, and nothing of the second is kept (its number is given back with its transaction). Keys
+    belong to a user: without BY the key is not kept."""
     event = registration_event(case, by=by, text=text)  # refused before a number is taken
-    with transaction.atomic():
-        case.number = next_number(case.raised_on.year)
-        give_track_codes([case])
-        case.save(force_insert=True)
-        event.case = case
-        event.save(force_insert=True)
+    case.request_key = request_key if by is not None else ""
+    try:
+        with transaction.atomic():
+            case.number = next_number(case.raised_on.year)
+            give_track_codes([case])
+            case.save(force_insert=True)
+            event.case = case
+            event.save(force_insert=True)
+    except IntegrityError:
+        first = registered_with_key(by, case.request_key)
+        if first is None:
+            raise
+        raise AlreadyRegistered(first) from None
     return case
 
 

@@ -42,6 +42,23 @@ def check_programme_date(value: datetime.date, what: str) -> None:
         )
 
 
+REQUEST_KEY = "nonce"  # the hidden input carrying a creating form's one-time key
+REQUEST_KEY_LENGTH = 64  # as Case.request_key and Visit.request_key
+
+
+def request_key_field() -> forms.CharField:
+    """A fresh random key in each empty creating form, sent back as a hidden input and saved with
+    what the form creates (Case.request_key, Visit.request_key): the same form sent again — a double
+    tap, a resend, a retry after a timeout — finds the first record instead of making a second."""
+    return forms.CharField(widget=forms.HiddenInput, required=False, initial=lambda: uuid.uuid4().hex)
+
+
+def sent_request_key(data) -> str:
+    """The key a creating form's DATA came with ("" from an old page without one), read before
+    the form is checked: an opaque token, looked up as it is."""
+    return str(data.get(REQUEST_KEY, ""))[:REQUEST_KEY_LENGTH]
+
+
 def _limit_text(form: forms.Form, *names: str) -> None:
     for name in names:
         field = form.fields[name]
@@ -51,6 +68,8 @@ def _limit_text(form: forms.Form, *names: str) -> None:
 
 class VisitForm(forms.ModelForm):
     """A team's Thursday visit: the work log 驻点日志."""
+
+    nonce = request_key_field()  # a new visit's form only
 
     class Meta:
         model = Visit
@@ -84,7 +103,9 @@ class VisitForm(forms.ModelForm):
             min=settings.PROGRAMME_START.isoformat(), max=timezone.localdate().isoformat()
         )
         _limit_text(self, "key_people", "briefing_notes", "summary")
-        if not self.instance.pk:
+        if self.instance.pk:
+            del self.fields[REQUEST_KEY]
+        else:
             self.initial.setdefault("date", default_visit_date())
             self.initial.setdefault("village", team.village_id)
 
@@ -145,8 +166,7 @@ class ProblemForm(forms.ModelForm):
         widget=forms.Textarea,
         help_text=_("勾选“现场解决”时必填；公示在村公开栏。"),
     )
-    # A fresh token per empty form: a second tap on “登记” does not register the problem twice.
-    nonce = forms.CharField(widget=forms.HiddenInput, required=False)
+    nonce = request_key_field()  # a second tap on “登记” does not register the problem twice
 
     class Meta:
         model = Case
@@ -172,7 +192,6 @@ class ProblemForm(forms.ModelForm):
         self.fields["category_choice"].widget.choices = category_choices(categories)
         self.fields["resident_phone"].widget.attrs["maxlength"] = "20"
         _limit_text(self, "description", "result")
-        self.initial.setdefault("nonce", uuid.uuid4().hex)
         self.instance.visit = visit
         self.instance.team = visit.team
         self.instance.village = visit.village
@@ -191,9 +210,6 @@ class ProblemForm(forms.ModelForm):
     @property
     def spot_fields(self):
         return [self["on_the_spot"], self["result"]]
-
-    def clean_nonce(self) -> str:
-        return self.cleaned_data["nonce"][:64]
 
     def clean_resident_phone(self) -> str:
         value = unicodedata.normalize("NFKC", self.cleaned_data["resident_phone"]).strip()

@@ -124,6 +124,13 @@ class Visit(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    request_key = models.CharField(
+        _("提交标识"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("驻点表单的一次性标识：同一张表单再次提交只记录一次。"),
+    )
     generated = models.BooleanField(_("演示生成"), default=False)
 
     objects = VisitQuerySet.as_manager()
@@ -134,6 +141,13 @@ class Visit(models.Model):
         ordering = ["-date", "team__number"]
         constraints = [
             models.UniqueConstraint(fields=["team", "date", "village"], name="teams_visit_unique_day"),
+            # One form, one visit: the same form sent again by its user finds the first visit
+            # (teams/views.py visit_new); the index serves that look-up.
+            models.UniqueConstraint(
+                fields=["created_by", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="teams_visit_unique_request_key",
+            ),
         ]
         indexes = [
             # Team evaluation: visits per team in a date range.

@@ -17,13 +17,12 @@ from django.views.decorators.http import require_POST
 from cases import workflow
 from cases.models import Case, Category
 from teams import desk
-from teams.forms import ProblemForm, VisitForm, default_visit_date
+from teams.forms import ProblemForm, VisitForm, default_visit_date, sent_request_key
 from teams.models import Visit, this_thursday
 from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, require_role, role_of, team_of
 
 HOME_PAGE_SIZE = 20  # open cases on "my team", the triage queue
 SHORT_LIST = 10  # overdue and awaiting-feedback lists on the home pages
-SAVED_PROBLEMS = "teams_saved_problems"  # session key: form token → tracking number
 
 
 def _case_rows(cases):
@@ -126,19 +125,43 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     if team is None:
         raise PermissionDenied
     form = VisitForm(request.POST or None, team=team)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                visit = form.save(commit=False)
-                visit.created_by = request.user
-                visit.save()
-                form.save_m2m()
-        except IntegrityError:  # a teammate saved the same day's visit a moment earlier
-            form.add_error("date", _("本团队这一天在该村的驻点已经记录过了。"))
-        else:
+    if request.method == "POST":
+        key = sent_request_key(request.POST)
+        visit = _visit_with_key(request.user, key)  # the same form sent again: the first one's visit
+        if visit is None and form.is_valid():
+            visit = _save_visit(form, request.user, key)
+        elif visit is None and _sent_by(form.existing_visit, request.user, key):
+            visit = form.existing_visit  # the first of two taps at once committed while this one was checked
+        if visit is not None:
             messages.success(request, _("驻点记录已保存。现在逐一登记群众反映的问题。"))
             return redirect("visit_detail", pk=visit.pk)
     return render(request, "teams/visit_form.html", {"form": form, "team": team})
+
+
+def _sent_by(record, user, key: str) -> bool:
+    """RECORD (a visit or a case) was saved from the form carrying KEY, sent by USER."""
+    return bool(key) and record is not None and record.request_key == key and record.created_by_id == user.pk
+
+
+def _visit_with_key(user, key: str) -> Visit | None:
+    return Visit.objects.filter(created_by=user, request_key=key).order_by("pk").first() if key else None
+
+
+def _save_visit(form: VisitForm, user, key: str) -> Visit | None:
+    """Save the visit with the form's KEY; the first visit when the form was sent twice at once,
+    None (and the form's error) when a teammate saved the same day's visit a moment earlier."""
+    try:
+        with transaction.atomic():
+            visit = form.save(commit=False)
+            visit.created_by, visit.request_key = user, key
+            visit.save()
+            form.save_m2m()
+    except IntegrityError:  # the unique key or day: this insert waited for the other's commit
+        first = _visit_with_key(user, key)
+        if first is None:
+            form.add_error("date", _("本团队这一天在该村的驻点已经记录过了。"))
+        return first
+    return visit
 
 
 @login_required
@@ -182,32 +205,38 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Check for possible duplicates first; register (and close when solved on the spot) once confirmed."""
     visit = get_visit_for_user(request.user, pk, for_update=True)
-    saved = request.session.get(SAVED_PROBLEMS, {})
-    nonce = request.POST.get("nonce", "")[:64]
-    if nonce and nonce in saved:  # the same form sent twice: show what the first one saved
-        return _redirect_saved(visit, saved[nonce])
+    key = sent_request_key(request.POST)
+    first = workflow.registered_with_key(request.user, key)
+    if first is not None:  # the same form sent again: show what the first one saved
+        return _redirect_saved(first)
     form = ProblemForm(request.POST, visit=visit)
     if not form.is_valid():
         return _render_visit(request, visit, form)
     duplicates = list(form.possible_duplicates())
+    mine = next((c for c in duplicates if _sent_by(c, request.user, key)), None)
+    if mine is not None:  # the first of two taps at once committed while this one was checked
+        return _redirect_saved(mine)
     seen = set(request.POST.getlist("seen"))
     if duplicates and not ("confirm" in request.POST and {str(c.pk) for c in duplicates} <= seen):
         return _render_visit(request, visit, form, duplicates=duplicates)
     try:
-        case = _register_problem(form, request.user)
+        case = _register_problem(form, request.user, key)
+    except workflow.AlreadyRegistered as sent_before:
+        case = sent_before.case
     except (ValidationError, workflow.TransitionNotAllowed) as error:
         form.add_error(None, getattr(error, "messages", None) or str(error))
         return _render_visit(request, visit, form)
-    if nonce:
-        request.session[SAVED_PROBLEMS] = dict(list(saved.items())[-19:]) | {nonce: case.number}
-    return _redirect_saved(visit, case.number)
+    return _redirect_saved(case)
 
 
-def _register_problem(form: ProblemForm, user) -> Case:
+def _register_problem(form: ProblemForm, user, key: str) -> Case:
+    """Register the problem with the form's KEY (and close it when solved on the spot), all or nothing:
+    workflow.AlreadyRegistered when the form was sent before, and nothing of this one is kept."""
     data = form.cleaned_data
     with transaction.atomic():
         case = form.save(commit=False)
-        workflow.register_case(case=case, by=user, text=_("%(channel)s收集") % {"channel": case.get_channel_display()})
+        text = _("%(channel)s收集") % {"channel": case.get_channel_display()}
+        workflow.register_case(case=case, by=user, text=text, request_key=key)
         if data["on_the_spot"]:
             workflow.close(
                 case=case,
@@ -219,5 +248,6 @@ def _register_problem(form: ProblemForm, user) -> Case:
     return case
 
 
-def _redirect_saved(visit: Visit, number: str) -> HttpResponse:
-    return redirect(f"{reverse('visit_detail', args=[visit.pk])}?saved={number}#saved")
+def _redirect_saved(case: Case) -> HttpResponse:
+    """The page of the visit CASE was raised on, its number shown large."""
+    return redirect(f"{reverse('visit_detail', args=[case.visit_id])}?saved={case.number}#saved")
