@@ -5,6 +5,8 @@ public never sees. Overdue and awaiting-feedback are computed columns, as on the
 """
 
 import datetime
+import io
+from collections.abc import Iterable, Sequence
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -13,7 +15,10 @@ from django.utils.translation import gettext_lazy
 from import_export import resources
 from import_export.fields import Field
 from import_export.formats.base_formats import XLSX
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from cases.models import Case
 from sanhe.lib.cells import neutralise_formula
@@ -146,6 +151,59 @@ class CaseExportResource(resources.Resource):
 def export_xlsx(cases: QuerySet) -> bytes:
     """CASES (already filtered and allowed) as an xlsx workbook, in the queryset's order."""
     dataset = CaseExportResource().export(queryset=cases.select_related(*RELATED))
-    dataset.title = _("问题台账")
-    # Every cell went through neutralise_formula (export_field above).
-    return XLSX().export_data(dataset)
+    # Every cell went through neutralise_formula (export_field above); write_xlsx does it again, harmlessly.
+    return write_xlsx(_("问题台账"), dataset.headers, dataset)
+
+
+# -- One sheet as people open it: readable columns, the header kept in view, a filter on each column.
+
+DATE_WIDTH = 10  # "2015-01-08"
+MAX_WIDTH = 50  # a long description wraps in the cell rather than making the column a screen wide
+PADDING = 2
+FILTER_BUTTON = 2  # the autofilter's arrow sits over the header's last characters
+
+
+def text_width(value) -> int:
+    """How many Excel width units VALUE needs, capped at MAX_WIDTH: a CJK character shows two units
+    wide, a digit or Latin letter one; a multi-line value needs its longest line.
+
+    Counted from the UTF-8 length, which does it in C: a CJK character (and full-width punctuation)
+    is 3 bytes, ASCII 1, so (characters + bytes) // 2 gives 2 and 1 units."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime.date):
+        return DATE_WIDTH
+    widest = max((len(line) + len(line.encode())) // 2 for line in str(value).splitlines() or [""])
+    return min(widest, MAX_WIDTH)
+
+
+def write_xlsx(title: str, header: Sequence, rows: Iterable[Sequence], *, caption: str = "") -> bytes:
+    """A one-sheet workbook: an optional bold CAPTION line, the bold HEADER row frozen with an
+    autofilter over it and the ROWS, each column as wide as its widest value (CJK counting double).
+    Every value goes through neutralise_formula: names and text typed by people are never run."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(title)[:31]
+    if caption:
+        sheet.append([neutralise_formula(str(caption))])
+        sheet["A1"].font = Font(bold=True)
+    header_row = sheet.max_row + 1 if caption else 1
+    widths = [text_width(name) + FILTER_BUTTON for name in header]
+    sheet.append([neutralise_formula(str(name)) for name in header])
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    rows = [list(row) for row in rows]
+    for row in rows:
+        sheet.append([neutralise_formula(value) for value in row])
+    # Each distinct value measured once: a column of villages or statuses holds a handful.
+    for index, column in enumerate(zip(*rows, strict=True)):
+        if index < len(widths):
+            widths[index] = max(widths[index], max(map(text_width, set(column))))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width + PADDING
+    last = get_column_letter(max(len(header), 1))
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{last}{max(sheet.max_row, header_row)}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

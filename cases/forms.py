@@ -11,7 +11,9 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,7 @@ from cases.deadlines import due_date
 from cases.models import Case, Category, Feedback, Referral, SubCategory
 from cases.privacy import check_public_text, public_names
 from teams.models import Cadre, Helper
+from teams.roles import CADRE, OFFICE, SUPERVISOR
 from teams.roster import RosterSelect
 
 TEXT_MAX = 2000
@@ -67,8 +70,17 @@ class CadreChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.team.name}）" if obj.team_id else f"{obj.name}（{obj.position or _('镇干部')}）"
 
 
-def cadres():
-    return Cadre.objects.select_related("team")
+def cadres() -> QuerySet[Cadre]:
+    """The people who can carry a case or tell a resident: team cadres and town staff without a
+    login, and those whose login is a cadre's or office's (teams/roles.py, role_of: office outranks
+    supervisor, supervisor outranks cadre). The administrator's and the supervisor's rows are left
+    out: they oversee the work, they do not do it. The selects showing this are cached per roster
+    version, which a change of role (groups) bumps (teams/roster.py)."""
+    in_group = get_user_model().groups.through.objects.filter(user_id=OuterRef("user_id"))
+    office = Exists(in_group.filter(group__name=OFFICE))
+    cadre = Exists(in_group.filter(group__name=CADRE)) & ~Exists(in_group.filter(group__name=SUPERVISOR))
+    staff = Q(user__is_superuser=False) & (Q(office) | Q(cadre))
+    return Cadre.objects.filter(Q(user__isnull=True) | staff).select_related("team")
 
 
 class CaseForm(forms.Form):
@@ -260,6 +272,11 @@ class CloseForm(CaseForm):
     )
     result = text_field(_("办理结果"), rows=4)
     closed_on = date_field(_("办结日期"))
+    # Closing is shown on the board at once and only reopening undoes it: a tick, not a script.
+    confirm = forms.BooleanField(
+        label=_("我已核对办理结果，确认办结"),
+        error_messages={"required": _("请核对办理结果，勾选“我已核对办理结果，确认办结”后再提交。")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,6 +298,11 @@ class CloseForm(CaseForm):
         self.check_after_raised("closed_on", _("办结日期"))
         self.refuse_private("result")
         return data
+
+    def arguments(self) -> dict:
+        arguments = super().arguments()
+        del arguments["confirm"]
+        return arguments
 
 
 class FeedbackForm(CaseForm):

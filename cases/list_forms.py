@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import cadres
 from cases.models import Case
-from teams.models import Cadre
 from teams.roster import RosterSelect
 
 MAX_PAGE = 100_000
@@ -58,7 +58,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(label=_("批量操作"), choices=ACTIONS)
     responsible = forms.ModelChoiceField(
         label=_("责任人"),
-        queryset=Cadre.objects.select_related("team"),
+        queryset=cadres(),  # cadres and office staff: not the administrator nor the supervisor
         required=False,
         empty_label=_("请选择"),
         widget=RosterSelect("cases.bulk.responsible"),  # its options cached per roster version

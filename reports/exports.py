@@ -2,7 +2,7 @@
 (python-docx). Rates are written as the page writes them ("54.92%"), so the files say the same.
 
 Names in the tables are typed by people (a category, a village, a team): every xlsx cell goes
-through the staff export's one rule against formulas (cases.export.neutralise_formula). Word does
+through the staff export's writer (cases.export.write_xlsx) and its one rule against formulas. Word does
 not run text as a formula (only field codes, which python-docx never writes), so the pack needs none."""
 
 import io
@@ -10,13 +10,11 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from cases.export import write_xlsx
 from reports.analysis import Period
 from reports.evaluation import INDICATORS
 from reports.tables import COLUMNS, FIRST_COLUMN, TITLES
-from sanhe.lib.cells import neutralise_formula
 
 TABLES = ("headline", "categories", "villages", "teams", "trend", "ranking")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,19 +57,11 @@ def table_rows(table: str, data) -> list[list]:
 
 
 def xlsx_response(table: str, period: Period, data) -> HttpResponse:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(TITLES[table])[:31]
-    sheet.append([f"{TITLES[table]}（{period.label()}）"])
-    sheet["A1"].font = Font(bold=True)
-    for row in table_rows(table, data):
-        sheet.append([neutralise_formula(value) for value in row])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 34
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    header, *rows = table_rows(table, data)
+    caption = f"{TITLES[table]}（{period.label()}）"
+    # The staff export's writer: columns sized for Chinese, header frozen, a filter on each column.
+    content = write_xlsx(str(TITLES[table]), header, rows, caption=caption)
+    response = HttpResponse(content, content_type=XLSX)
     filename = f"sanhe-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -24,27 +24,50 @@ def sample_size(population: int, size: int, size_kind: str) -> int:
     return min(wanted, population)
 
 
-def draw_sample(population: list[tuple[int, int | None]], *, size: int, per_team: int, seed: int) -> list[int]:
-    """The ids drawn from POPULATION, (case id, team id) pairs: first PER_TEAM from each team,
-    then the rest at random until SIZE are drawn (more than SIZE when the teams' minimums need it).
+def draw_sample(
+    population: list[tuple[int, int | None]], *, size: int, per_team: int, seed: int, capped: bool = True
+) -> list[int]:
+    """SIZE ids drawn from POPULATION, (case id, team id) pairs: up to PER_TEAM from each team
+    first, then the rest at random until SIZE are drawn.
+
+    The number asked is honoured: when the teams' minimums together need more than SIZE, the SIZE
+    cases are spread over the teams as evenly as they go — one from each team in a random order,
+    then a second from each, and so on. (Draws made before this rule, CAPPED False, kept every
+    minimum and could return more than SIZE: see redraw_matches.)
 
     Only the seed decides: the population is put in id order first, teams in id order, so the
     same seed over the same cases always gives the same sample.
     """
     rng = random.Random(seed)
     population = sorted(population)
-    chosen: list[int] = []
+    picks: list[list[int]] = []  # each team's minimum, in the order drawn
     if per_team:
         teams: dict[int | None, list[int]] = {}
         for case_id, team_id in population:
             teams.setdefault(team_id, []).append(case_id)
         for team_id in sorted(teams, key=lambda t: (t is None, t or 0)):
             ids = teams[team_id]
-            chosen += rng.sample(ids, min(per_team, len(ids)))
+            picks.append(rng.sample(ids, min(per_team, len(ids))))
+    chosen = [case_id for team in picks for case_id in team]
+    if capped and len(chosen) > size:
+        return sorted(spread(picks, size, rng))
     taken = set(chosen)
     rest = [case_id for case_id, _team in population if case_id not in taken]
     chosen += rng.sample(rest, max(0, min(size - len(chosen), len(rest))))
     return sorted(chosen)
+
+
+def spread(picks: list[list[int]], size: int, rng: random.Random) -> list[int]:
+    """SIZE of the teams' PICKS, round by round: every team's first pick (teams in a random order,
+    so no team is favoured by its number), then every team's second, until SIZE are taken."""
+    order = list(range(len(picks)))
+    rng.shuffle(order)
+    chosen: list[int] = []
+    for round_ in range(max(map(len, picks), default=0)):
+        for team in order:
+            if round_ < len(picks[team]) and len(chosen) < size:
+                chosen.append(picks[team][round_])
+    return chosen
 
 
 def population_of(period: Period) -> list[tuple[int, int | None]]:
@@ -72,15 +95,24 @@ def make_draw(*, period: Period, size: int, size_kind: str, per_team: int, seed:
 
 
 def redraw_matches(draw: SpotCheckDraw) -> bool:
-    """Whether drawing again with the stored seed gives the stored sample (the audit check)."""
+    """Whether drawing again with the stored seed gives the stored sample (the audit check). A draw
+    made before the number asked was honoured (issue 13) is checked against the rule it was made by."""
     population = population_of(Period(draw.start, draw.end))
-    ids = draw_sample(
-        population,
-        size=sample_size(len(population), draw.size, draw.size_kind),
-        per_team=draw.per_team,
-        seed=draw.seed,
+    stored = sorted(draw.checks.values_list("case_id", flat=True))
+    wanted = sample_size(len(population), draw.size, draw.size_kind)
+    rules = (True, False) if len(stored) > wanted else (True,)
+    return any(
+        draw_sample(population, size=wanted, per_team=draw.per_team, seed=draw.seed, capped=capped) == stored
+        for capped in rules
     )
-    return ids == sorted(draw.checks.values_list("case_id", flat=True))
+
+
+def drawer_name(user) -> str:
+    """Who drew or checked, as colleagues know them: the cadre's name, else the login's full name."""
+    if user is None:
+        return "—"
+    cadre = getattr(user, "cadre", None)
+    return cadre.name if cadre is not None else (user.get_full_name() or user.get_username())
 
 
 @transaction.atomic

@@ -56,6 +56,7 @@ def test_office_carries_a_case_to_closed_and_fed_back_and_the_board_shows_it(
     page.check("#id_close_closure_0")
     page.fill("#id_close_result", "村委已更换路灯，当晚恢复照明")
     page.fill("#id_close_closed_on", today)
+    page.check("#id_close_confirm")
     page.click("details#close button[type=submit]")
 
     open_panel(page, "record_feedback")

@@ -183,6 +183,34 @@ def test_case_page_close_form_of_registered_case_offers_only_on_the_spot(office_
     assert re.findall(r'name="closure" value="(\w+)"', html) == ["on_the_spot"]
 
 
+def test_case_page_close_form_asks_for_a_confirming_tick(office_client, team):
+    case = make_case(team, S.IN_PROGRESS)
+
+    html = page(office_client.get(f"/cases/{case.number}/close/"))
+
+    assert re.search(
+        r'<label for="id_close_confirm"><input type="checkbox" name="confirm" required id="id_close_confirm"> '
+        r"我已核对办理结果，确认办结</label>",
+        html,
+    )
+
+
+def test_case_close_without_the_confirming_tick_is_refused_and_keeps_what_was_typed(office_client, team):
+    case = make_case(team, S.IN_PROGRESS)
+
+    response = office_client.post(
+        f"/cases/{case.number}/close/",
+        {"closure": "solved", "result": "已修好水渠", "closed_on": "2015-01-20", "version": case.version},
+    )
+
+    html = page(response)
+    assert response.status_code == 400
+    assert "请核对办理结果，勾选“我已核对办理结果，确认办结”后再提交。" in html
+    assert "已修好水渠</textarea>" in html
+    case.refresh_from_db()
+    assert (case.status, case.result, case.events.count()) == (S.IN_PROGRESS, "", 0)
+
+
 def test_case_page_triage_due_date_defaults_to_the_working_day_limit(office_client, team):
     case = make_case(team, kind="complaint")
     expected = workflow.due_date(TODAY(), "complaint")[0]
@@ -306,7 +334,7 @@ def valid_post(action: str, team) -> tuple[Case, str, dict, callable]:
         return case, "reply", data, lambda c: c.referrals.get().reply == "已答复"
     if action == "close":
         case = make_case(team, S.IN_PROGRESS)
-        data = {"closure": "solved", "result": "已修好", "closed_on": "2015-01-20"}
+        data = {"closure": "solved", "result": "已修好", "closed_on": "2015-01-20", "confirm": "on"}
         return case, "close", data, lambda c: c.status == S.CLOSED and c.result == "已修好"
     if action == "record_feedback":
         case = make_case(team, S.CLOSED)
@@ -719,7 +747,7 @@ def test_case_close_after_someone_reopened_is_a_conflict_not_an_overwrite(office
 
     response = office_client.post(
         f"/cases/{case.number}/close/",
-        {"closure": "explained", "result": "第二位办结", "closed_on": "2015-01-21", "version": 1},
+        {"closure": "explained", "result": "第二位办结", "closed_on": "2015-01-21", "version": 1, "confirm": "on"},
     )
 
     assert response.status_code == 409

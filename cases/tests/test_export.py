@@ -181,6 +181,27 @@ def test_export_keeps_a_formula_as_text_and_drops_control_characters(office_clie
     assert row["J"].value == "漏水严重"
 
 
+def test_export_columns_fit_chinese_with_the_header_frozen_and_filtered(office_client, cases):
+    CaseFactory(number="SH-2015-0804", team=cases["overdue"].team, title="村口水渠年久失修崩口")
+    sheet = openpyxl.load_workbook(io.BytesIO(office_client.get(EXPORT).content)).active
+
+    width = {letter: sheet.column_dimensions[letter].width for letter in ("A", "B", "I", "L", "W")}
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:W5"  # the header and the four rows, every column
+    # Two units a CJK character, one a digit or letter, and two of padding:
+    assert width["I"] == 22  # 公示摘要: ten CJK characters, the widest title, wider than...
+    assert width["A"] == 14  # ...编号 "SH-2015-0801", twelve ASCII characters
+    assert width["L"] == 13  # 联系电话: eleven digits
+    assert width["B"] == 12  # 反映日期: a date, its header (8) and the filter's arrow (2)
+    assert width["W"] == 14  # 是否待反馈: a five-character header over "是"/"否"
+
+
+def test_export_caps_the_width_of_long_text(office_client, db):
+    CaseFactory(number="SH-2015-0812", description="渠" * 300)
+    sheet = openpyxl.load_workbook(io.BytesIO(office_client.get(EXPORT).content)).active
+    assert sheet.column_dimensions["J"].width == 52
+
+
 def test_export_of_nothing_is_a_header_row(office_client, db):
     assert [list(row) for row in sheet_rows(office_client.get(EXPORT))] == [HEADERS]
 
@@ -189,8 +210,9 @@ def test_export_of_nothing_is_a_header_row(office_client, db):
 def test_export_query_count_is_constant(office_client, db, count, django_assert_num_queries):
     sub = SubCategoryFactory()
     CaseFactory.create_batch(count, category=sub.category, subcategory=sub, responsible=CadreFactory())
-    # session, user, groups, sub-categories (the filter's choices), the rows with their relations;
-    # the count and the row of the PIPL access log (cases/pipl.py), the row of the security log.
-    with django_assert_num_queries(8):
+    # session, user, groups, the rows with their relations (the filter's sub-categories are read only
+    # when its select is rendered: cases/filters.py); the count and the row of the PIPL access log
+    # (cases/pipl.py), the row of the security log.
+    with django_assert_num_queries(7):
         response = office_client.get(EXPORT)
     assert len(sheet_rows(response)) == count + 1

@@ -152,7 +152,7 @@ def public_progress(c, case, text):
 
 def close_result(c, case, text):
     case = _in_progress(case)
-    data = {"version": case.version, "closure": "solved", "result": text, "closed_on": "2015-01-20"}
+    data = {"version": case.version, "closure": "solved", "result": text, "closed_on": "2015-01-20", "confirm": "on"}
     response = c.office.post(_url("close", case), data)
     return response, Case.objects.filter(result=text).exists()
 

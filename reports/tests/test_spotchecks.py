@@ -10,7 +10,7 @@ from cases.tests.factories import CaseFactory
 from reports.analysis import Period
 from reports.models import SpotCheck, SpotCheckDraw
 from reports.spotchecks import draw_sample, flagged_cases, make_draw, pass_rates, redraw_matches, sample_size
-from teams.tests.factories import TeamFactory
+from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
 
 JANUARY = Period.month(2015, 1)
 POPULATION = [(case_id, 1 + case_id % 3) for case_id in range(1, 61)]  # 60 cases in 3 teams
@@ -23,14 +23,54 @@ def test_same_seed_same_sample_other_seed_other_sample():
     assert len(first) == 8 and len(set(first)) == 8
 
 
+def teams_of(sample: list[int], population=POPULATION) -> list[int]:
+    return sorted(team for case_id, team in population if case_id in sample)
+
+
 def test_at_least_k_per_team():
-    sample = draw_sample(POPULATION, size=4, per_team=2, seed=1)
-    teams = [team for case_id, team in POPULATION if case_id in sample]
-    # 2 from each of the 3 teams is more than the 4 asked for: the minimum wins.
-    assert sorted(teams) == [1, 1, 2, 2, 3, 3]
     sample = draw_sample(POPULATION, size=10, per_team=1, seed=1)
     assert len(sample) == 10
     assert {team for case_id, team in POPULATION if case_id in sample} == {1, 2, 3}
+    sample = draw_sample(POPULATION, size=8, per_team=2, seed=1)
+    assert len(sample) == 8
+    assert all(teams_of(sample).count(team) >= 2 for team in (1, 2, 3))
+
+
+def test_the_number_asked_is_honoured_when_the_minimums_need_more():
+    # 2 from each of the 3 teams is more than the 4 asked for: 4, one from every team, then a second.
+    sample = draw_sample(POPULATION, size=4, per_team=2, seed=1)
+    counts = sorted(teams_of(sample).count(team) for team in (1, 2, 3))
+    assert (len(sample), counts) == (4, [1, 1, 2])
+
+
+def test_six_asked_of_nine_teams_gives_six_from_six_teams():
+    population = [(case_id, 1 + case_id % 9) for case_id in range(1, 91)]  # 90 cases in 9 teams
+    for seed in range(20):
+        sample = draw_sample(population, size=6, per_team=1, seed=seed)
+        assert (len(sample), len(set(teams_of(sample, population)))) == (6, 6)
+    # Which teams go without is up to the seed, not to the teams' numbers.
+    left_out = {
+        frozenset(range(1, 10)) - set(teams_of(draw_sample(population, size=6, per_team=1, seed=s), population))
+        for s in range(20)
+    }
+    assert len(left_out) > 1
+
+
+def test_a_draw_made_under_the_old_rule_still_verifies(db, supervisor_user):
+    teams = TeamFactory.create_batch(3)
+    for team in teams:
+        CaseFactory.create_batch(4, team=team, raised_on=datetime.date(2015, 1, 15))
+    draw = make_draw(period=JANUARY, size=2, size_kind="number", per_team=1, seed=5, by=supervisor_user)
+    assert draw.checks.count() == 2
+    # As the old rule stored it: one from every team, three for the two asked.
+    population = [(c.pk, c.team_id) for c in Case.objects.all()]
+    old = draw_sample(population, size=2, per_team=1, seed=5, capped=False)
+    assert len(old) == 3
+    draw.checks.all().delete()
+    SpotCheck.objects.bulk_create([SpotCheck(draw=draw, case_id=case_id) for case_id in old])
+    assert redraw_matches(draw)
+    SpotCheck.objects.filter(draw=draw, case_id=old[0]).update(case_id=max(p for p, _t in population if p not in old))
+    assert not redraw_matches(draw)
 
 
 def test_sample_size_by_number_or_percent():
@@ -46,7 +86,7 @@ def test_make_draw_stores_the_sample_and_redraws_the_same(db, supervisor_user):
         CaseFactory.create_batch(6, team=team, raised_on=datetime.date(2015, 1, 15))
     CaseFactory(raised_on=datetime.date(2015, 2, 5))  # outside the period
     draw = make_draw(period=JANUARY, size=25, size_kind="percent", per_team=2, seed=99, by=supervisor_user)
-    assert (draw.population, draw.checks.count(), draw.seed) == (12, 4, 99)  # 25% of 12 = 3, but 2 per team
+    assert (draw.population, draw.checks.count(), draw.seed) == (12, 3, 99)  # 25% of 12 = 3, 2 per team or not
     again = make_draw(period=JANUARY, size=25, size_kind="percent", per_team=2, seed=99, by=supervisor_user)
     assert sorted(again.checks.values_list("case_id", flat=True)) == sorted(
         draw.checks.values_list("case_id", flat=True)
@@ -74,6 +114,7 @@ def test_supervisor_draws_a_sample_by_post(supervisor_client, ledger):
     assert (draw.seed, draw.population, draw.checks.count()) == (7, 7, 3)
     page = supervisor_client.get(response["Location"] + "?verify=1").content.decode()
     assert '<dd id="seed">7</dd>' in page
+    assert '<dd id="drawn">要求 3 件，抽取 3 件</dd>' in page
     assert "重抽核对：用同一种子重抽，样本与存档一致。" in page
 
 
@@ -170,3 +211,52 @@ def test_checks_page_query_count_is_constant(supervisor_client, db, size, django
     SpotCheck.objects.filter(draw=draw).update(method="phone", finding="false", checked_at="2015-02-01T10:00+08:00")
     with django_assert_num_queries(8):
         supervisor_client.get(reverse("reports:checks"), {"month": "2015-01"})
+
+
+def test_draw_asked_more_than_the_period_holds_says_so(supervisor_client, ledger):
+    response = supervisor_client.post(
+        reverse("reports:draw_new"),
+        {"start": "2015-01-01", "end": "2015-01-31", "size_kind": "number", "size": "9", "per_team": "1", "seed": "7"},
+    )
+    page = supervisor_client.get(response["Location"]).content.decode()
+    assert '<dd id="drawn">要求 7 件，抽取 7 件</dd>' in page  # the 7 cases of the period: all of them
+
+
+def test_six_asked_are_six_drawn_over_more_teams_than_that(supervisor_client, db):
+    for team in TeamFactory.create_batch(9):
+        CaseFactory.create_batch(2, team=team, raised_on=datetime.date(2015, 1, 15))
+    response = supervisor_client.post(
+        reverse("reports:draw_new"),
+        {"start": "2015-01-01", "end": "2015-01-31", "size_kind": "number", "size": "6", "per_team": "1", "seed": "3"},
+    )
+    draw = SpotCheckDraw.objects.get()
+    assert draw.checks.count() == 6
+    assert draw.checks.values("case__team").distinct().count() == 6
+    page = supervisor_client.get(response["Location"]).content.decode()
+    assert '<dd id="drawn">要求 6 件，抽取 6 件</dd>' in page
+
+
+def test_the_form_explains_the_count_before_drawing(supervisor_client, ledger):
+    page = supervisor_client.get(reverse("reports:checks"), {"month": "2015-01"}).content.decode()
+    assert "抽取的件数就是填写的数量（问题不够时全部抽取）。各团队的最少件数合计超过这个数量时，不多抽" in page
+
+
+def test_the_drawer_and_checker_are_shown_by_name(supervisor_client, supervisor_user, db):
+    CadreFactory(user=supervisor_user, team=None, name="周督查")
+    other = UserFactory(username="sup2", first_name="吴明", role="supervisor")
+    CaseFactory.create_batch(2, raised_on=datetime.date(2015, 1, 15))
+    mine = make_draw(period=JANUARY, size=2, size_kind="number", per_team=0, seed=1, by=supervisor_user)
+    make_draw(period=JANUARY, size=1, size_kind="number", per_team=0, seed=2, by=other)
+    SpotCheck.objects.filter(draw=mine).update(
+        method="phone", finding="true", checked_by=other, checked_at="2015-02-01T10:00+08:00"
+    )
+
+    listing = supervisor_client.get(reverse("reports:checks"), {"month": "2015-01"}).content.decode()
+    detail = supervisor_client.get(reverse("reports:draw", args=[mine.pk])).content.decode()
+
+    assert "<td>周督查</td>" in listing
+    assert "<td>吴明</td>" in listing
+    assert supervisor_user.username not in listing and "sup2" not in listing
+    assert "<dd>周督查 · " in detail
+    assert " · 吴明 · 2015-02-01" in detail
+    assert "sup2" not in detail

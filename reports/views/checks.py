@@ -25,13 +25,17 @@ def checks(request: HttpRequest) -> HttpResponse:
     role = require_role(request.user, OFFICE, SUPERVISOR)
     form = AnalysisPeriodForm(request.GET)
     period = form.analysis_period()
-    draws = SpotCheckDraw.objects.filter(start__lte=period.end, end__gte=period.start).select_related("drawn_by")
+    draws = SpotCheckDraw.objects.filter(start__lte=period.end, end__gte=period.start).select_related(
+        "drawn_by__cadre"
+    )[:50]
+    for draw in draws:
+        draw.drawer = spotchecks.drawer_name(draw.drawn_by)
     flagged = spotchecks.flagged_cases().select_related("team", "village").order_by("number")
     draw_form = DrawForm(initial={"start": period.start, "end": period.end, "size": 10, "per_team": 1})
     ctx = {
         "period": period,
         "form": form,
-        "draws": draws[:50],
+        "draws": draws,
         "rates": spotchecks.pass_rates(period),
         "flagged": flagged[:100],
         "draw_form": draw_form,
@@ -64,13 +68,18 @@ def draw_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     role = require_role(request.user, OFFICE, SUPERVISOR)
-    draw = get_object_or_404(SpotCheckDraw.objects.select_related("drawn_by"), pk=pk)
-    rows = draw.checks.select_related("case__team", "case__village", "case__category", "checked_by")
+    draw = get_object_or_404(SpotCheckDraw.objects.select_related("drawn_by__cadre"), pk=pk)
+    rows = draw.checks.select_related("case__team", "case__village", "case__category", "checked_by__cadre")
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     for check in page:
         check.form = CheckForm(instance=check, prefix=f"c{check.pk}")
+        check.checker = spotchecks.drawer_name(check.checked_by)
     ctx = {
         "draw": draw,
+        "drawer": spotchecks.drawer_name(draw.drawn_by),
+        # The number asked (a percentage worked out on the population then) and the number drawn.
+        "asked": spotchecks.sample_size(draw.population, draw.size, draw.size_kind),
+        "drawn": page.paginator.count,
         "page": page,
         "repeatable": spotchecks.redraw_matches(draw) if request.GET.get("verify") else None,
         "can_check": role != OFFICE,

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, SubCategory
 from cases.workflow import format_number
-from teams.models import Cadre, Subgroup, Team, Visit
+from teams.models import Cadre, Helper, Subgroup, Team, Visit
 from villages.models import Village
 
 DATA = Path(__file__).resolve().parents[2] / "demo" / "sanhe_2015.json"
@@ -23,8 +23,9 @@ SEED = 2015
 
 class Command(BaseCommand):
     help = (
-        "Loads the 10 villages, 10 teams of 72 cadres, weekly Thursday visits, the category table and "
-        "the 142 cases of the 2015 report, plus the demo logins. Safe to run again: it changes nothing "
+        "Loads the 10 villages, 10 teams of 72 cadres, weekly Thursday visits, the category table, "
+        "the helper roster (三官一师 and city cadres, each with their villages) and the 142 cases of the "
+        "2015 report, plus the demo logins. Safe to run again: it changes nothing "
         "that is already there. What the report does not say is generated and marked as generated."
     )
 
@@ -71,6 +72,7 @@ class DemoLoader:
         villages = self.load_villages()
         self.load_categories()
         teams = self.load_teams(villages)
+        self.load_helpers(villages)
         visits = self.load_visits(teams)
         self.load_users(teams)
         return self.load_cases(visits)
@@ -142,6 +144,20 @@ class DemoLoader:
                 subgroup.members.set(members[g::groups])
         self.log.append(f"teams: {len(teams)}, cadres: {Cadre.objects.filter(team__isnull=False).count()}")
         return teams
+
+    def load_helpers(self, villages: list[Village]):
+        """The helper roster a case is referred to (三官一师, city cadres): without it, no referral can
+        be made out of the box. A helper already on the roster (same name and kind) is left as it is."""
+        by_code = {village.code: village for village in villages}
+        for row in self.data["helpers"]:
+            helper, created = Helper.objects.get_or_create(
+                name=row["name"],
+                kind=row["kind"],
+                defaults={"organisation": row["organisation"], "phone": row["phone"]},
+            )
+            if created:
+                helper.villages.set([by_code[code] for code in row["villages"]])
+        self.log.append(f"helpers: {Helper.objects.filter(active=True).count()}")
 
     def load_visits(self, teams: list[Team]) -> dict[int, list[Visit]]:
         first = datetime.date.fromisoformat(self.data["first_visit"])
