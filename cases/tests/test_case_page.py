@@ -76,7 +76,7 @@ def test_case_page_shows_the_record_and_resident_to_office(office_client, team):
     assert "<dt>住址（自然村）</dt><dd>测试村***</dd>" in html
     assert "<dt>处理决定</dt><dd>即时办理</dd>" in html
     assert "<dt>责任人</dt><dd>黄跟进</dd>" in html
-    assert '2015-01-22 <span class="flag overdue">已逾期</span>' in html
+    assert '2015-01-22</time> <span class="flag overdue">已逾期</span>' in html
 
 
 def test_case_page_closed_without_feedback_is_flagged(office_client, team):

@@ -84,7 +84,7 @@ def test_my_team_lists_the_five_newest_visits(cadre_client, team):
 
     page = cadre_client.get("/my-team/").content.decode()
 
-    shown = re.findall(r'<a href="/visits/\d+/">(\d{4}-\d\d-\d\d) ', page)
+    shown = re.findall(r'<a href="/visits/\d+/"><time datetime="(\d{4}-\d\d-\d\d)">', page)
     assert shown == [f"{day:%Y-%m-%d}" for day in reversed(dates[2:])]
 
 
