@@ -28,6 +28,8 @@ PRINT_SIZES = ("a4", "a3")
 
 
 def _public(request: HttpRequest, template: str, ctx: dict, status: int = 200) -> HttpResponse:
+    # A board's `page(**shell)` passes on what services.page_for asks of the shell: the CSRF token's
+    # placeholder when the whole page is kept for every anonymous reader.
     ctx = {"large_text": services.large_text(request), **ctx}
     return render(request, template, ctx, status=status)
 
@@ -45,8 +47,8 @@ def notice_index(request: HttpRequest) -> HttpResponse:
         ctx = {"summary": summary(), "villages": villages, "town_name": settings.TOWN_NAME}
         return render_to_string("villages/_index_board.html", ctx)
 
-    def page() -> HttpResponse:
-        return _public(request, "villages/notice_index.html", {"board": services.cached_html(key, build)})
+    def page(**shell) -> HttpResponse:
+        return _public(request, "villages/notice_index.html", {"board": services.cached_html(key, build), **shell})
 
     return services.conditional_page(request, key, freshness, page)
 
@@ -93,8 +95,8 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
         }
         return render_to_string("villages/_village_board.html", ctx)
 
-    def page() -> HttpResponse:
-        ctx = {"village": village, "board": services.cached_html(key, build)}
+    def page(**shell) -> HttpResponse:
+        ctx = {"village": village, "board": services.cached_html(key, build), **shell}
         return _public(request, "villages/notice_village.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
@@ -103,7 +105,7 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def notice_print(request: HttpRequest, code: str) -> HttpResponse:
     """The paper board for the village's 公开栏: A4, or an A3 poster with ?size=a3."""
-    village, freshness = services.village_for_board(code)
+    village, freshness = services.village_for_board(code, with_count=True)
     size = request.GET.get("size") if request.GET.get("size") in PRINT_SIZES else "a4"
     online_url = request.build_absolute_uri(reverse("notice:village", args=[village.code]))
     today = timezone.localdate()
@@ -125,8 +127,8 @@ def notice_print(request: HttpRequest, code: str) -> HttpResponse:
         }
         return render_to_string("villages/_print_board.html", ctx)
 
-    def page() -> HttpResponse:
-        ctx = {"village": village, "size": size, "board": services.cached_html(key, build)}
+    def page(**shell) -> HttpResponse:
+        ctx = {"village": village, "size": size, "board": services.cached_html(key, build), **shell}
         return _public(request, "villages/notice_print.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)

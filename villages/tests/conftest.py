@@ -1,10 +1,14 @@
 import pytest
 from django.core.cache import cache
 
+from villages import services
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """The board's page cache and the /track/ throttle live in the cache: every test starts empty."""
+    """The board's page caches (shared and this process's) and the /track/ throttle: every test starts empty."""
     cache.clear()
+    services.pages.clear()
     yield
     cache.clear()
+    services.pages.clear()

@@ -42,11 +42,11 @@ def test_board_count_is_the_number_of_cases_listed(village):
 
 def test_village_and_town_freshness_count_cases_and_see_a_deletion(village):
     village, _category = village
-    _village, before = services.village_for_board(village.code)
+    _village, before = services.village_for_board(village.code, with_count=True)
     town_before = services.town_freshness()
     assert before.count == 9
     Case.objects.filter(village=village).order_by("id").first().delete()
-    _village, after = services.village_for_board(village.code)
+    _village, after = services.village_for_board(village.code, with_count=True)
     assert after.count == 8
     assert (after.version != before.version, services.town_freshness().version != town_before.version) == (True, True)
 
