@@ -92,8 +92,8 @@ def manage(tree: Path, env: dict, *args: str) -> None:
 def build(tree: Path, name: str, count: int, env: dict) -> None:
     admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin_sql(f"CREATE DATABASE {name}")
+    manage(tree, env, "createcachetable")  # first: migrate's receivers may already use the cache
     manage(tree, env, "migrate", "--noinput", "-v", "0")
-    manage(tree, env, "createcachetable")
     manage(tree, env, "load_demo")
     if count:
         manage(tree, env, "generate_cases", "--count", str(count), "--seed", "1")

@@ -290,6 +290,10 @@ class CaseTally(models.Model):
                 name="reports_casetally_unique_key",
             ),
         ]
+        indexes = [
+            # A village's board (villages/services.py): its counts without scanning every village's rows.
+            models.Index(fields=["village_id", "month"], name="reports_casetally_village"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.village_id}/{self.team_id}/{self.category_id}/{self.subcategory_id}"

@@ -23,7 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -85,7 +85,17 @@ def connect_signals() -> None:
     # A change of role (groups) is a roster change too; saving a user (each login does) is not.
     m2m_changed.connect(_roster_changed, sender=get_user_model().groups.through, dispatch_uid="roster-groups")
     # Data migrations save through historical models, which send no signal to the receivers above.
-    post_migrate.connect(_roster_changed, sender=apps.get_app_config("teams"), dispatch_uid="roster-migrate")
+    post_migrate.connect(_roster_migrated, sender=apps.get_app_config("teams"), dispatch_uid="roster-migrate")
+
+
+def _roster_migrated(sender, **kwargs) -> None:
+    """After migrate: a migration may have changed the roster. On a fresh database whose cache is a
+    table there (CACHE_URL=db://…), `createcachetable` comes after `migrate`: nothing is cached yet,
+    so there is nothing to make stale."""
+    try:
+        bump_roster()
+    except DatabaseError:
+        return
 
 
 def _key(name: str) -> str:
