@@ -41,6 +41,7 @@ from cases.models import Case  # noqa: E402
 from cases.resources import CaseResource  # noqa: E402
 from teams.roles import team_of  # noqa: E402
 from villages.models import Village  # noqa: E402
+from villages.services import pages as board_pages  # noqa: E402
 from villages.tracking import phone_last4  # noqa: E402
 
 IMPORT_ROWS = 10_000
@@ -219,6 +220,12 @@ def tracked_case() -> Case:
     raise SystemExit("no case with a phone to look up on /track/")
 
 
+def cold_board() -> None:
+    """Nothing of the board kept anywhere: the shared cache and this process's rendered pages."""
+    cache.clear()
+    board_pages.clear()
+
+
 def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]]:
     """The pages the bench times, each as the user whose page it is (the office's casework, triage
     and reports; the demo's cadre, a member of a team, for the cadre's home and visit form; no login
@@ -239,7 +246,7 @@ def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]
         ("summary.json (all time)", get(public, "/reports/summary.json"), None),
         ("dashboard /reports/?month=M", get(office_client, f"/reports/?month={month}"), None),
         ("meeting pack /reports/pack/?month=M", get(office_client, f"/reports/pack/?month={month}"), None),
-        ("notice board /notice/<code>/ cold", get(public, board), cache.clear),
+        ("notice board /notice/<code>/ cold", get(public, board), cold_board),
         ("notice board /notice/<code>/ cached", get(public, board), None),
         ("case list /cases/ status+village", get(office_client, filters), None),
         ("case page /cases/<number>/", get(office_client, f"/cases/{busiest.number}/"), None),
