@@ -41,6 +41,7 @@ from cases.models import Case  # noqa: E402
 from cases.resources import CaseResource  # noqa: E402
 from teams.roles import team_of  # noqa: E402
 from villages.models import Village  # noqa: E402
+from villages.services import last_good as last_good_pages  # noqa: E402
 from villages.services import pages as board_pages  # noqa: E402
 from villages.tracking import phone_last4  # noqa: E402
 
@@ -224,6 +225,7 @@ def cold_board() -> None:
     """Nothing of the board kept anywhere: the shared cache and this process's rendered pages."""
     cache.clear()
     board_pages.clear()
+    last_good_pages.clear()
 
 
 def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]]:

@@ -12,7 +12,10 @@ the same key gives the ETag that lets a phone re-fetch nothing unchanged.
 """
 
 import datetime
+import functools
 import hashlib
+import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -22,12 +25,15 @@ from dataclasses import dataclass, field
 import segno
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.db import DatabaseError
 from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -37,7 +43,10 @@ from django.utils.translation import get_language
 from cases.models import Case, CaseEvent
 from cases.privacy import MAYBE_PRIVATE, strip_private
 from reports.models import CaseTally
+from sanhe.lib.dbdown import is_unreachable
 from villages.models import BoardVersion, Village
+
+logger = logging.getLogger("sanhe.dbdown")  # with the 503s: what was answered during an outage
 
 # Bump when the public templates change, so no cached page or ETag outlives a deploy.
 BOARD_REVISION = "6"
@@ -300,10 +309,11 @@ class Page:
 
 class PageMemo:
     """A least-recently-used map of page keys to pages, bounded in bytes, safe across threads. A page
-    is kept no longer than the shared cache keeps it (CACHE_SECONDS from when it was built)."""
+    is kept no longer than the shared cache keeps it (MAX_AGE seconds from when it was built)."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, max_age: float = CACHE_SECONDS):
         self.max_bytes = max_bytes
+        self.max_age = max_age
         self.pages: OrderedDict[tuple, Page] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
@@ -313,7 +323,7 @@ class PageMemo:
             page = self.pages.get(key)
             if page is None:
                 return None
-            if page.built + CACHE_SECONDS < time.time():
+            if page.built + self.max_age < time.time():
                 del self.pages[key]
                 self.size -= page.size
                 return None
@@ -351,7 +361,8 @@ def anonymous_reader(request: HttpRequest) -> bool:
 
 def page_for(request: HttpRequest, shell: str, render_page: Callable[..., HttpResponse]) -> HttpResponse:
     """The page SHELL names, with the reader's own CSRF token: for an anonymous reader from this
-    process's memo, else from the shared cache (rendered once for all the workers), else rendered."""
+    process's memo, else from the shared cache (rendered once for all the workers), else rendered.
+    A page this process did not hold is also kept as its address's last good page (see below)."""
     if not anonymous_reader(request):
         return render_page()
     # The full path: the page links to itself (text size, language) with its query string.
@@ -369,8 +380,94 @@ def page_for(request: HttpRequest, shell: str, render_page: Callable[..., HttpRe
             page = Page(rendered["Content-Type"], rendered.content.split(CSRF_SLOT.encode()), time.time())
             if shared:
                 cache.set(cache_key, page, CACHE_SECONDS)
+                _share_last_good(request, page)
         pages.put(memo_key, page)
+        last_good.put(_last_good_key(request), page)
     return HttpResponse(get_token(request).encode().join(page.parts), content_type=page.content_type)
+
+
+# -- The last good page, for an outage -------------------------------------------------------------
+#
+# While the database cannot be reached, no board's version can be read, so no page above can be named.
+# An anonymous reader of a board then gets the last page this address showed (same language, text
+# size and URL), with a note saying when it was built, rather than the 503: a villager reading the
+# board loses nothing by reading it as of this morning, and is told so. Kept in this process (a copy
+# in a database cache is down with the database) and in the shared cache where that is not the
+# database (another worker may have rendered it); a logged-in reader's page is never kept, and they
+# get the 503 (their pages need the database anyway).
+
+# Longer than CACHE_SECONDS, to cover a database restart or a short outage with boards a while old
+# (their note gives the time); not a day: a case withdrawn from the board must not come back from a
+# copy older than that.
+LAST_GOOD_SECONDS = 60 * 60
+last_good = PageMemo(4 * 1024 * 1024, max_age=LAST_GOOD_SECONDS)
+MAIN_TAG = re.compile(rb"<main\b[^>]*>")
+
+
+def _last_good_key(request: HttpRequest) -> tuple:
+    # The absolute address: the paper board prints its own online address as its QR code.
+    return ("last-good", BOARD_REVISION, get_language(), large_text(request), request.build_absolute_uri())
+
+
+def _shared_cache_outlives_database() -> bool:
+    return not isinstance(caches[DEFAULT_CACHE_ALIAS], BaseDatabaseCache)
+
+
+def _shared_key(key: tuple) -> str:
+    return "notice-last-good:" + hashlib.sha256("|".join(map(str, key)).encode()).hexdigest()[:40]
+
+
+def _share_last_good(request: HttpRequest, page: Page) -> None:
+    """Keep PAGE, just rendered, for the other workers too (once per render, not per hit)."""
+    if _shared_cache_outlives_database():
+        cache.set(_shared_key(_last_good_key(request)), page, LAST_GOOD_SECONDS)
+
+
+def _find_last_good(request: HttpRequest) -> Page | None:
+    key = _last_good_key(request)
+    page = last_good.get(key)
+    if page is None and _shared_cache_outlives_database():
+        try:
+            page = cache.get(_shared_key(key))
+        except Exception:  # the cache may be down too (Redis on the same host): no page, the 503
+            logger.warning("shared cache unreachable while looking for the last good board", exc_info=True)
+    return page
+
+
+def last_good_response(request: HttpRequest) -> HttpResponse | None:
+    """The last good page of this address for an anonymous GET or HEAD, with the reader's own CSRF
+    token and a note of when it was built; no validators (it is not the page its ETag would name)."""
+    if request.method not in ("GET", "HEAD") or not anonymous_reader(request):
+        return None
+    page = _find_last_good(request)
+    if page is None:
+        return None
+    built = datetime.datetime.fromtimestamp(page.built, tz=datetime.UTC)
+    note = render_to_string("villages/_outage_note.html", {"built": built}).strip().encode()
+    html = MAIN_TAG.sub(lambda tag: tag[0] + note, get_token(request).encode().join(page.parts), count=1)
+    response = HttpResponse(html, content_type=page.content_type)
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
+
+
+def last_good_when_unreachable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A board's view that answers with the address's last good page when the database cannot be
+    reached (its version cannot be read); any other error, or no such page, goes on as before (the
+    503 of sanhe/lib/dbdown.py, or a 500)."""
+
+    @functools.wraps(view)
+    def board_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DatabaseError as exc:
+            response = last_good_response(request) if is_unreachable(exc) else None
+            if response is None:
+                raise
+            logger.warning("database unreachable, serving the last good board: %s: %s", request.path, exc)
+            return response
+
+    return board_view
 
 
 def qr_svg(url: str) -> SafeString:

@@ -35,6 +35,7 @@ def _public(request: HttpRequest, template: str, ctx: dict, status: int = 200) -
 
 
 @require_safe
+@services.last_good_when_unreachable
 def notice_index(request: HttpRequest) -> HttpResponse:
     """The town's public board: its figures and chart, and the ten villages with theirs."""
     freshness = services.town_freshness()
@@ -67,6 +68,7 @@ def _board_cases(village: Village, filters: dict):
 
 
 @require_safe
+@services.last_good_when_unreachable
 def notice_village(request: HttpRequest, code: str) -> HttpResponse:
     """One village's board: its figures and chart, and every case, filtered, newest first, paginated."""
     village, freshness = services.village_for_board(code)
@@ -103,6 +105,7 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
+@services.last_good_when_unreachable
 def notice_print(request: HttpRequest, code: str) -> HttpResponse:
     """The paper board for the village's 公开栏: A4, or an A3 poster with ?size=a3."""
     village, freshness = services.village_for_board(code, with_count=True)

@@ -9,6 +9,8 @@ def empty_cache():
     """The board's page caches (shared and this process's) and the /track/ throttle: every test starts empty."""
     cache.clear()
     services.pages.clear()
+    services.last_good.clear()
     yield
     cache.clear()
     services.pages.clear()
+    services.last_good.clear()
