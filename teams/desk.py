@@ -10,7 +10,7 @@ date, a feedback date on an open case) is counted live on the open cases, from p
 
 import datetime
 
-from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from cases.models import Case
@@ -63,6 +63,13 @@ def awaiting_feedback(cases: QuerySet) -> QuerySet:
 def open_newest_first(cases: QuerySet) -> QuerySet:
     """A team's open cases, newest first (reports_case_open_team_raised, backwards)."""
     return cases.open().order_by("-raised_on", "-number")
+
+
+def not_overdue_newest_first(cases: QuerySet, today: datetime.date) -> QuerySet:
+    """A team's open cases not yet overdue (due today or later, or without a due date), newest first:
+    "my team" lists the overdue ones above and must not list them twice. The same index as
+    open_newest_first; the due date is read from it too (PostgreSQL INCLUDEs it)."""
+    return open_newest_first(cases).filter(Q(due_on__gte=today) | Q(due_on__isnull=True))
 
 
 def team_visits_newest_first(team: Team) -> QuerySet:

@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_team(request: HttpRequest) -> HttpResponse:
-    """A cadre's home: this week's visit, the team's open cases, what is overdue, recent visits."""
+    """A cadre's home: this week's visit, what is overdue, the team's other open cases, recent visits."""
     require_role(request.user, CADRE)
     team = team_of(request.user)
     ctx = {"team": team}
@@ -52,7 +52,10 @@ def my_team(request: HttpRequest) -> HttpResponse:
             "next_thursday": this_thursday(today),
             "visit": Visit.objects.filter(team=team, date=day).annotate(n_cases=Count("cases")).first(),
             "counts": desk.case_counts(today, team),
-            "page": Paginator(desk.open_newest_first(cases), HOME_PAGE_SIZE).get_page(request.GET.get("page")),
+            # The open cases not yet overdue: the overdue ones are listed above (and all of them behind its link).
+            "page": Paginator(desk.not_overdue_newest_first(cases, today), HOME_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
             "overdue": desk.overdue(cases, today)[:SHORT_LIST],
             "recent_visits": desk.team_visits_newest_first(team)[:5],
         }

@@ -25,6 +25,7 @@ from cases.tests.factories import (
     SubCategoryFactory,
 )
 from teams.tests.factories import CadreFactory, HelperFactory, UserFactory
+from teams.tests.summary import autofocused, element_ids, summary_at_top, summary_links
 
 D = datetime.date
 S = Case.Status
@@ -684,6 +685,11 @@ def test_case_action_bad_input_shows_the_page_with_the_message(url, status, data
     html = page(response)
     assert f'<p class="errorlist" role="alert">{message}</p>' in html or f"<li>{message}</li>" in html
     assert f'<h1><span class="detail-number">{case.number}</span>' in html
+    # Summed up at the top of the page, each link leading to a field on it, one element focused.
+    assert summary_at_top(html)
+    assert message in [text.partition("：")[2] or text for _target, text in summary_links(html)]
+    assert {target for target, _text in summary_links(html) if target} <= element_ids(html)
+    assert len(autofocused(html)) == 1
     assert Case.objects.values().get(pk=case.pk) == before
     assert case.events.count() == events
 
@@ -714,7 +720,9 @@ def test_case_action_reply_error_shows_under_its_referral(office_client, team):
     assert response.status_code == 400
     assert f'<details class="detail-panel" id="reply-{second.pk}" open>' in html
     assert f'<details class="detail-panel" id="reply-{first.pk}">' in html
-    assert html.count("请填写答复内容。") == 1
+    assert html.count('<p class="errorlist" role="alert">请填写答复内容。</p>') == 1  # under its referral only
+    assert summary_links(html) == [(f"reply-reply-{second.pk}", "答复内容：请填写答复内容。")]
+    assert autofocused(html) == [f"reply-reply-{second.pk}"]
 
 
 # --- two people, one case -------------------------------------------------------------------

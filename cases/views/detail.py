@@ -4,8 +4,9 @@ The page renders no action form it does not show: each panel is a link to the ac
 (GET on the action's URL: the case's header and that one form), and with JavaScript htmx fetches
 the form alone into the panel when it is opened (the same URL, answered with the partial when the
 request comes from htmx). Posting goes to that URL; a refused form comes back on the case page,
-its panel open and its messages inline. The panels shown open at load carry their form: the
-refused one, triage for a case just registered, and the record's edit after revealing the contact.
+its panel open and its messages inline, summed up at the top with its first bad field focused. The
+panels shown open at load carry their form: the refused one, triage for a case just registered, and
+the record's edit after revealing the contact.
 
 Who may act (the rules of the case itself are in cases/workflow.py):
 - office staff (and administrators): every action the case's status allows;
@@ -111,10 +112,14 @@ def _form(action: str, case: Case, user, data=None, *, contact: bool = False) ->
     """ACTION's form; the edit form carries the contact details only when they are CONTACT (shown
     to the user, the look logged) or posted back by such a form."""
     extra = {"user": user} if action == "record_feedback" else {}
+    if action == "record_reply" and data is not None:
+        # The ids the reply form under its referral writes (cases/_detail_reply.html): the summary links there.
+        extra["auto_id"] = f"reply-%s-{data.get('referral', '')}"
     if action == "edit_case":
         posted = data is not None and any(name in data for name in forms.EditForm.CONTACT_FIELDS)
         extra["contact"] = (contact or posted) and pipl.can_reveal_contact(user, case)
-    return ACTIONS[action].form(data, case=case, auto_id=f"id_{action}_%s", **extra)
+    extra.setdefault("auto_id", f"id_{action}_%s")
+    return ACTIONS[action].form(data, case=case, **extra)
 
 
 def _page(
@@ -159,8 +164,8 @@ def _page(
         or (_form("record_reply", case, request.user) if "record_reply" in allowed else None),
         "conflict": conflict,
         "can_act": bool(allowed),
-        # A refused reply whose referral is not one waiting on this page: its messages go on top.
-        "reply_orphan_errors": _orphan_reply_errors(bound, case),
+        # The refused form's messages, summed up at the top of the page (templates/_error_summary.html).
+        "error_forms": [bound[1]] if bound else [],
         "contact_shown": contact,
         "can_reveal": pipl.can_reveal_contact(request.user, case),
         "masked_phone": pipl.mask_phone(case.resident_phone),
@@ -180,15 +185,6 @@ def _inline_forms(user, case: Case, allowed: set[str], open_action: str, *, cont
     panel's form is fetched when opened."""
     wanted = {open_action} | ({"edit_case"} if contact else set())
     return {action: _form(action, case, user, contact=contact) for action in wanted & allowed}
-
-
-def _orphan_reply_errors(bound, case: Case) -> list[str]:
-    if not bound or bound[0] != "record_reply":
-        return []
-    waiting = {str(r.pk) for r in case.referrals.all() if r.replied_on is None}
-    if bound[1].data.get("referral") in waiting:
-        return []
-    return [error for errors in bound[1].errors.values() for error in errors]
 
 
 @login_required

@@ -134,3 +134,26 @@ def test_home_page_queries_search_the_cases_never_scan_them(request, persona, ur
             scans += [row[3] for row in cursor.fetchall() if re.match(r"SCAN (cases_case|U\d+)\b", row[3])]
 
     assert scans == []
+
+
+def _numbers_in(page: str, section: str) -> list[str]:
+    """The case numbers listed in the home page's SECTION (its heading's id)."""
+    block = re.search(rf'<section aria-labelledby="{section}">(.*?)</section>', page, re.S)
+    return re.findall(r'class="number"[^>]*>([^<]+)<', block.group(1)) if block else []
+
+
+def test_my_team_lists_no_case_both_as_overdue_and_as_open(cadre_client, team):
+    _many(team, 25)  # 25 overdue (10 listed) and 50 open not overdue (3 pages of 20)
+    first = cadre_client.get("/my-team/").content.decode()
+    pages = [first] + [cadre_client.get(f"/my-team/?page={n}").content.decode() for n in (2, 3)]
+
+    overdue = _numbers_in(first, "overdue")
+    listed_open = [number for page in pages for number in _numbers_in(page, "open")]
+
+    open_cases = Case.objects.filter(team=team).exclude(status=Case.Status.CLOSED)
+    assert len(overdue) == 10
+    assert set(overdue) & set(listed_open) == set()
+    # Every open case not overdue is listed once, and the figures above still count every open case.
+    assert sorted(listed_open) == sorted(open_cases.exclude(due_on__lt=TODAY).values_list("number", flat=True))
+    assert _figures(first) == {"未办结": 75, "已逾期": 25, "办结未反馈": 25}
+    assert "不含已逾期的 25 个问题（见上）。" in first

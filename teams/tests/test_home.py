@@ -40,7 +40,7 @@ def test_my_team_shows_open_and_overdue_cases_of_the_team_only(cadre_client, tea
     assert "<dt>未办结</dt><dd>2</dd>" in page
     assert "<dt>已逾期</dt><dd>1</dd>" in page
     assert "<dt>办结未反馈</dt><dd>1</dd>" in page
-    assert (page.count("水渠年久失修"), page.count("村道未硬底化")) == (1, 2)  # overdue list and open list
+    assert (page.count("水渠年久失修"), page.count("村道未硬底化")) == (1, 1)  # each case listed once
     assert "已经修好" not in page
     assert "别队的问题" not in page
 
@@ -90,7 +90,7 @@ def test_my_team_query_count_is_constant(cadre_client, cadre_user, team, django_
     with django_assert_num_queries(12):
         response = cadre_client.get("/my-team/")
 
-    assert response.content.decode().count('<li class="case') == 3 * n  # open (n + n overdue) + overdue (n)
+    assert response.content.decode().count('<li class="case') == 2 * n  # overdue (n) + open, not overdue (n)
 
 
 # -- triage --------------------------------------------------------------------------------

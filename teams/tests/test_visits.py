@@ -8,6 +8,7 @@ from cases.tests.factories import CaseFactory, SubCategoryFactory
 from teams.forms import default_visit_date
 from teams.models import Visit
 from teams.tests.factories import SubgroupFactory, UserFactory, VisitFactory
+from teams.tests.summary import autofocused, summary_at_top, summary_links
 
 DAY = default_visit_date()  # the latest Thursday: what the form offers
 YEAR = DAY.year
@@ -245,7 +246,9 @@ def test_visit_form_rejects_bad_input_in_chinese(cadre_client, team, changes, me
     page = response.content.decode()
     assert response.status_code == 200
     assert message in page
-    assert "请按提示修改后再保存。" in page
+    assert summary_at_top(page)
+    assert message in [text.partition("：")[2] or text for _target, text in summary_links(page)]
+    assert len(autofocused(page)) == 1
     assert Visit.objects.count() == 0
 
 
@@ -452,8 +455,12 @@ def test_problem_form_rejects_bad_input_in_chinese(cadre_client, visit, canal, c
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "请按提示修改后再登记。" in page
     assert f'<ul class="errorlist" id="id_{field}_error"><li>{message}</li></ul>' in page
+    # At the top of the page, linked to the field, and the field takes the focus.
+    assert summary_at_top(page)
+    assert [target for target, text in summary_links(page) if text.endswith(f"：{message}")] == [autofocused(page)[0]]
+    assert len(autofocused(page)) == 1
+    assert autofocused(page)[0].startswith(f"id_{field}")
     assert Case.objects.count() == 0
 
 
@@ -462,3 +469,16 @@ def test_problem_form_accepts_usual_phone_numbers(cadre_client, visit, phone):
     cadre_client.post(f"/visits/{visit.pk}/problems/", problem_data(resident_phone=phone))
 
     assert Case.objects.get().resident_phone == phone.replace("１３９１２３４５６７８", "13912345678")
+
+
+def test_visit_form_errors_are_summed_up_at_the_top_and_focus_the_first_field(cadre_client, team):
+    data = visit_data(village=team.village_id) | {"date": "", "households_visited": "ten"}
+
+    page = cadre_client.post("/visits/new/", data).content.decode()
+
+    assert summary_at_top(page)
+    assert summary_links(page) == [
+        ("id_date", "驻点日期：这个字段是必填项。"),
+        ("id_households_visited", "走访户数：输入整数。"),
+    ]
+    assert autofocused(page) == ["id_date"]
