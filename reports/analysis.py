@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import CharField, Count, DateField, F, IntegerField, Q, Sum, Value
+from django.db.models import CharField, Count, DateField, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +72,40 @@ class Period:
     def thursdays(self) -> list[datetime.date]:
         first = self.start + datetime.timedelta(days=(3 - self.start.weekday()) % 7)
         return [first + datetime.timedelta(weeks=w) for w in range(max(0, (self.end - first).days // 7 + 1))]
+
+    @property
+    def running(self) -> bool:
+        """Today is inside the period: its figures are partial."""
+        return self.start <= timezone.localdate() <= self.end
+
+    def running_note(self) -> str:
+        """The one line that says the figures are partial, or "" for a period that has ended."""
+        if not self.running:
+            return ""
+        day = {"month": self.as_of.month, "day": self.as_of.day}
+        if self.is_month:
+            return _("本月尚未结束，数字截至%(month)d月%(day)d日。") % day
+        return _("本期尚未结束，数字截至%(month)d月%(day)d日。") % day
+
+    @classmethod
+    def opening_month(cls) -> "Period":
+        """The month a report page opens on: the last full month (what the monthly meeting accounts
+        for) if it has cases; this month if only it has; else the latest month that has cases (a ledger
+        imported from years ago must not open on an empty month). One or two queries on the index on
+        raised_on; a date after today (clock skew) counts as today."""
+        today = timezone.localdate()
+        this_month = cls.month(today.year, today.month)
+        last_full = cls.month((this_month.start - DAY).year, (this_month.start - DAY).month)
+        latest = Case.objects.aggregate(latest=Max("raised_on"))["latest"]
+        day = min(latest, today) if latest else today
+        if day < last_full.start:
+            return cls.month(day.year, day.month)
+        if (
+            day >= this_month.start
+            and not Case.objects.filter(raised_on__range=(last_full.start, last_full.end)).exists()
+        ):
+            return this_month
+        return last_full
 
     def label(self) -> str:
         if self.is_month:

@@ -58,7 +58,7 @@ def table_rows(table: str, data) -> list[list]:
 
 def xlsx_response(table: str, period: Period, data) -> HttpResponse:
     header, *rows = table_rows(table, data)
-    caption = f"{TITLES[table]}（{period.label()}）"
+    caption = f"{TITLES[table]}（{period.label()}）{period.running_note()}"
     # The staff export's writer: columns sized for Chinese, header frozen, a filter on each column.
     content = write_xlsx(str(TITLES[table]), header, rows, caption=caption)
     response = HttpResponse(content, content_type=XLSX)

@@ -9,7 +9,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cases.tests.factories import CaseFactory, FeedbackFactory, SubCategoryFactory
-from reports.analysis import Period
 from reports.tests.factories import SpotCheckFactory
 from teams.tests.factories import TeamFactory, VisitFactory
 
@@ -111,12 +110,6 @@ def test_the_list_behind_a_figure_refuses_bad_queries(supervisor_client, ledger,
     response = supervisor_client.get(reverse("reports:cases"), query)
     assert response.status_code == 400
     assert 'class="errors"' in response.content.decode()
-
-
-def test_dashboard_defaults_to_the_last_full_month(supervisor_client, ledger):
-    last = Period.last_full_month()
-    page = text(supervisor_client.get(reverse("reports:summary")))
-    assert f"{last.start.year}年{last.start.month}月驻点直联工作分析" in page
 
 
 def test_dashboard_takes_any_range_and_says_what_is_wrong(supervisor_client, ledger):

@@ -16,6 +16,7 @@ from reports import spotchecks
 from reports.analysis import Period
 from reports.forms import AnalysisPeriodForm, CheckForm, DrawForm
 from reports.models import SpotCheck, SpotCheckDraw
+from reports.views.periods import opening_query
 from teams.roles import OFFICE, SUPERVISOR, require_role
 
 
@@ -23,7 +24,8 @@ from teams.roles import OFFICE, SUPERVISOR, require_role
 def checks(request: HttpRequest) -> HttpResponse:
     """The period's draws, pass rates per team, the flagged cases, and the form for a new draw."""
     role = require_role(request.user, OFFICE, SUPERVISOR)
-    form = AnalysisPeriodForm(request.GET)
+    query, older_month = opening_query(request.GET)
+    form = AnalysisPeriodForm(query)
     period = form.analysis_period()
     draws = SpotCheckDraw.objects.filter(start__lte=period.end, end__gte=period.start).select_related(
         "drawn_by__cadre"
@@ -35,6 +37,7 @@ def checks(request: HttpRequest) -> HttpResponse:
     ctx = {
         "period": period,
         "form": form,
+        "older_month": older_month,
         "draws": draws,
         "rates": spotchecks.pass_rates(period),
         "flagged": flagged[:100],

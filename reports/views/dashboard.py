@@ -12,6 +12,7 @@ from reports.analysis import Period
 from reports.evaluation import rank_teams
 from reports.forms import AnalysisPeriodForm, FigureForm
 from reports.links import FigureLinks
+from reports.views.periods import opening_query
 from teams.roles import OFFICE, SUPERVISOR, require_role
 
 BREAKDOWNS = {"categories": analysis.by_category, "villages": analysis.by_village, "teams": analysis.by_team}
@@ -50,12 +51,14 @@ def refused(form: Form) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """/reports/: a month (or any range) for office staff and supervisors. A wrong query shows the
-    last full month with the form's errors, as 400."""
+    """/reports/: a month (or any range) for office staff and supervisors; without one, the opening
+    month (reports/views/periods.py). A wrong query shows the last full month with the form's
+    errors, as 400."""
     require_role(request.user, OFFICE, SUPERVISOR)
-    form = AnalysisPeriodForm(request.GET)
+    query, older_month = opening_query(request.GET)
+    form = AnalysisPeriodForm(query)
     period = form.analysis_period()
-    ctx = {"form": form, **analysis_context(period)}
+    ctx = {"form": form, "older_month": older_month, **analysis_context(period)}
     return render(request, "reports/dashboard.html", ctx, status=form.status())
 
 
@@ -94,7 +97,7 @@ def export_table(request: HttpRequest, table: str) -> HttpResponse:
     require_role(request.user, OFFICE, SUPERVISOR)
     if table not in exports.TABLES:
         raise Http404
-    form = AnalysisPeriodForm(request.GET)
+    form = AnalysisPeriodForm(opening_query(request.GET)[0])
     if not form.is_valid():
         return refused(form)
     period = form.analysis_period()

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from reports import analysis, exports
 from reports.forms import PackForm
 from reports.views.dashboard import analysis_context, refused
+from reports.views.periods import opening_query
 from reports.writing import summary_paragraphs
 from teams.roles import OFFICE, SUPERVISOR, require_role
 
@@ -30,14 +31,16 @@ def pack_context(form: PackForm) -> dict:
 @login_required
 def pack(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE, SUPERVISOR)
-    form = PackForm(request.GET)
-    return render(request, "reports/pack.html", pack_context(form), status=form.status())
+    query, older_month = opening_query(request.GET)
+    form = PackForm(query)
+    ctx = pack_context(form) | {"older_month": older_month}
+    return render(request, "reports/pack.html", ctx, status=form.status())
 
 
 @login_required
 def pack_docx(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE, SUPERVISOR)
-    form = PackForm(request.GET)
+    form = PackForm(opening_query(request.GET)[0])
     if not form.is_valid():
         return refused(form)
     return exports.pack_docx_response(pack_context(form))

@@ -11,16 +11,19 @@ from reports.evaluation import INDICATORS, rank_teams
 from reports.forms import NoticeForm, WeightsForm
 from reports.models import Notice
 from reports.notices import draft_notice, publish_notice
+from reports.views.periods import opening_query
 from teams.roles import OFFICE, SUPERVISOR, require_role
 
 
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
     role = require_role(request.user, OFFICE, SUPERVISOR)
-    form = WeightsForm(request.GET)
+    query, older_month = opening_query(request.GET)
+    form = WeightsForm(query)
     period, weights = form.analysis_period(), form.weights()
     ctx = {
         "form": form,
+        "older_month": older_month,
         "period": period,
         "weights": weights,
         "indicators": INDICATORS,
