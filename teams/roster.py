@@ -82,10 +82,19 @@ def connect_signals() -> None:
         post_delete.connect(_roster_changed, sender=label, dispatch_uid=f"roster-delete-{label}")
     for label in LINKS:
         m2m_changed.connect(_roster_changed, sender=label, dispatch_uid=f"roster-link-{label}")
-    # A change of role (groups) is a roster change too; saving a user (each login does) is not.
-    m2m_changed.connect(_roster_changed, sender=get_user_model().groups.through, dispatch_uid="roster-groups")
+    # A change of role (groups, superuser, active) is a roster change too; a login's save of last_login is not.
+    user = get_user_model()
+    m2m_changed.connect(_roster_changed, sender=user.groups.through, dispatch_uid="roster-groups")
+    post_save.connect(_user_saved, sender=user, dispatch_uid="roster-user-save")
+    post_delete.connect(_roster_changed, sender=user, dispatch_uid="roster-user-delete")
     # Data migrations save through historical models, which send no signal to the receivers above.
     post_migrate.connect(_roster_migrated, sender=apps.get_app_config("teams"), dispatch_uid="roster-migrate")
+
+
+def _user_saved(sender, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    _roster_changed(sender, **kwargs)
 
 
 def _roster_migrated(sender, **kwargs) -> None:

@@ -29,8 +29,8 @@ from cases.models import Case, ContactAccess
 from villages.services import qr_svg
 
 SIZES = ("58mm", "a6")  # the print layouts; anything else is the screen view with both offered
-# A mainland mobile number, as an sms: link needs it: 11 digits from 1, after an optional +86.
-_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
+# A mainland mobile number, as an sms: link needs it (pipl.phone_numbers has taken away any +86).
+_MOBILE = re.compile(r"1\d{10}")
 
 
 def track_url(request: HttpRequest) -> str:
@@ -40,9 +40,9 @@ def track_url(request: HttpRequest) -> str:
 
 
 def mobile_number(phone: str) -> str:
-    """The 11-digit mobile number in PHONE ("139 1234 5678", "+86 139…"), or "" for a landline or none."""
-    match = _MOBILE.fullmatch(re.sub(r"[\s\-()（）]", "", phone or ""))
-    return match.group(1) if match else ""
+    """The 11-digit mobile number in PHONE ("139 1234 5678", "+86 139…", full-width digits, or the
+    mobile of "139… / 0750-…"), or "" for a landline or none."""
+    return min((d for d in pipl.phone_numbers(phone) if _MOBILE.fullmatch(d)), default="")
 
 
 def sms_text(case: Case, url: str) -> str:

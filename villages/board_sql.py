@@ -40,7 +40,9 @@ TRIGGERS = [f"villages_board_{table}_{op}" for table in WATCHED for op in OPS]
 
 
 def now(vendor: str) -> str:
-    return "now()" if vendor == "postgresql" else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    # clock_timestamp(), not now() (the transaction's start): a transaction that began earlier but
+    # commits later must not move Last-Modified back.
+    return "clock_timestamp()" if vendor == "postgresql" else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
 def bump(vendor: str, villages: str) -> str:

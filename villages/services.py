@@ -367,20 +367,21 @@ def page_for(request: HttpRequest, shell: str, render_page: Callable[..., HttpRe
         return render_page()
     # The full path: the page links to itself (text size, language) with its query string.
     memo_key = (shell, request.get_full_path())
+    # Kept (here, in the shared cache, as the last good page) only for the board's own parameters,
+    # so that made-up ones can neither fill the caches nor push real boards out of them.
+    if not set(request.GET) <= SHARED_PARAMETERS:
+        return render_page()
     page = pages.get(memo_key)
     if page is None:
-        # Shared only for the board's own parameters, so that made-up ones cannot fill the cache.
-        shared = set(request.GET) <= SHARED_PARAMETERS
         cache_key = "notice-page:" + hashlib.sha256("|".join(memo_key).encode()).hexdigest()[:40]
-        page = cache.get(cache_key) if shared else None
+        page = cache.get(cache_key)
         if page is None:
             rendered = render_page(csrf_token=CSRF_SLOT)
             if rendered.status_code != 200:
-                return rendered
+                return render_page()  # never a page carrying the token's placeholder
             page = Page(rendered["Content-Type"], rendered.content.split(CSRF_SLOT.encode()), time.time())
-            if shared:
-                cache.set(cache_key, page, CACHE_SECONDS)
-                _share_last_good(request, page)
+            cache.set(cache_key, page, CACHE_SECONDS)
+            _share_last_good(request, page)
         pages.put(memo_key, page)
         last_good.put(_last_good_key(request), page)
     return HttpResponse(get_token(request).encode().join(page.parts), content_type=page.content_type)

@@ -100,6 +100,18 @@ def test_reply_error_links_to_the_reply_under_its_referral(office_client, team):
     assert autofocused(html) == [target]
 
 
+@pytest.mark.parametrize("referral", ["%d", "5%", "abc"])
+def test_reply_to_a_mangled_referral_is_refused_not_a_500(office_client, team, referral):
+    case = in_progress(team)
+
+    response = office_client.post(
+        f"/cases/{case.number}/reply/", {"referral": referral, "reply": "答复", "version": case.version}
+    )
+
+    assert response.status_code == 400
+    assert summary_at_top(response.content.decode())
+
+
 @pytest.mark.parametrize("url", ["", "close/"])
 def test_pages_without_errors_have_no_summary_and_focus_nothing(office_client, team, url):
     case = in_progress(team)

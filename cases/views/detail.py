@@ -112,9 +112,10 @@ def _form(action: str, case: Case, user, data=None, *, contact: bool = False) ->
     """ACTION's form; the edit form carries the contact details only when they are CONTACT (shown
     to the user, the look logged) or posted back by such a form."""
     extra = {"user": user} if action == "record_feedback" else {}
-    if action == "record_reply" and data is not None:
+    referral = data.get("referral", "") if action == "record_reply" and data is not None else ""
+    if referral.isdigit():
         # The ids the reply form under its referral writes (cases/_detail_reply.html): the summary links there.
-        extra["auto_id"] = f"reply-%s-{data.get('referral', '')}"
+        extra["auto_id"] = f"reply-%s-{referral}"
     if action == "edit_case":
         posted = data is not None and any(name in data for name in forms.EditForm.CONTACT_FIELDS)
         extra["contact"] = (contact or posted) and pipl.can_reveal_contact(user, case)

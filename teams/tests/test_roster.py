@@ -132,6 +132,17 @@ def test_roster_version_unchanged_when_a_user_logs_in(client):
     assert roster_version() == before
 
 
+@pytest.mark.django_db
+def test_roster_version_changes_when_a_user_becomes_superuser_or_is_deleted():
+    user = UserFactory(role="office")
+    before = roster_version()
+    user.is_superuser = True
+    user.save()
+    promoted = roster_version()
+    user.delete()
+    assert before != promoted != roster_version()
+
+
 # --- No stale roster ---------------------------------------------------------------------------
 
 
