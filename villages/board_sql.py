@@ -49,7 +49,9 @@ def bump(vendor: str, villages: str) -> str:
     """Advance the version of the villages VILLAGES (a SELECT of village_id), each once."""
     return (
         "INSERT INTO villages_boardversion (village_id, version, changed_at) "
-        f"SELECT DISTINCT b.village_id, 1, {now(vendor)} FROM ({villages}) b WHERE b.village_id IS NOT NULL "
+        # Each village once (the clock, which differs row by row, is added after the DISTINCT).
+        f"SELECT v.village_id, 1, {now(vendor)} FROM (SELECT DISTINCT b.village_id FROM ({villages}) b "
+        "WHERE b.village_id IS NOT NULL) v "
         # In village order, so that two writers lock the rows they share in the same order.
         "ORDER BY 1 "
         "ON CONFLICT (village_id) DO UPDATE SET version = villages_boardversion.version + 1, "
