@@ -25,14 +25,6 @@ from villages.tests.helpers import add_event
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def empty_memo():
-    """The memo outlives a test's rolled-back rows as the cache does: every test starts empty."""
-    services.pages.clear()
-    yield
-    services.pages.clear()
-
-
 @pytest.fixture
 def board(db):
     team = TeamFactory()

@@ -32,14 +32,6 @@ NOTE = re.compile(
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def no_last_good_page():
-    """Kept in this process across tests, as the memo is: every test starts without one."""
-    services.last_good.clear()
-    yield
-    services.last_good.clear()
-
-
 @pytest.fixture
 def board(db):
     team = TeamFactory()
