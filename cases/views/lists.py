@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -134,12 +135,20 @@ def case_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _link_errors_to_first_tick(form: BulkForm) -> None:
+    """The ticks are the table's own checkboxes (templates/cases/_list_table.html), not the field's
+    hidden inputs: shown as checkboxes, the field's error in the summary at the top ("tick first")
+    links to the first of them, bulk_case_0."""
+    form.fields["case"].widget = forms.CheckboxSelectMultiple()
+
+
 @require_POST
 @login_required
 def case_bulk(request: HttpRequest) -> HttpResponse:
     """Assign a responsible person or set a due date on every ticked case: all of them or none."""
     require_role(request.user, OFFICE)
     form = BulkForm(request.POST, cases=cases_for_user(request.user))
+    _link_errors_to_first_tick(form)
     if not form.is_valid():
         return _render_list(request, form.list_query(), form)
     data, changed = form.cleaned_data, 0
