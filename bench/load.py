@@ -360,6 +360,25 @@ def lost_writes(base: str, args, ledger: Ledger, days: staff.Days, cpu: ServerCp
     return ledger.written_since(before, tally, wall) | {"server": server}
 
 
+def shown_line(data: dict | None, text: str) -> str:
+    """A line of history as the case page shows it: the system's part is stored as a code and
+    rendered by cases/history.py (this process reads the rows itself, so Django is set up here,
+    once, only for that: no database is opened through it)."""
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanhe.settings")
+        django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    from cases.history import render
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(data, text)
+
+
 def one_case_race(base: str, args, ledger: Ledger) -> dict:
     case_id, number, version = ledger.rows(
         "SELECT id, number, version FROM cases_case WHERE status = 'in_progress' ORDER BY id LIMIT 1"
@@ -368,9 +387,11 @@ def one_case_race(base: str, args, ledger: Ledger) -> dict:
     last_event = ledger.value("SELECT coalesce(max(id), 0) FROM cases_caseevent WHERE case_id = %s", [case_id])
     tally = staff.Tally()
     attempts = staff.race(base, number, clients=args.racers, rounds=args.rounds, tally=tally)
-    events = ledger.rows(
-        "SELECT kind, text FROM cases_caseevent WHERE case_id = %s AND id > %s ORDER BY id", [case_id, last_event]
+    rows = ledger.rows(
+        "SELECT kind, data, text FROM cases_caseevent WHERE case_id = %s AND id > %s ORDER BY id",
+        [case_id, last_event],
     )
+    events = [(kind, shown_line(data, text)) for kind, data, text in rows]
     after, title, due_on = ledger.rows("SELECT version, title, due_on FROM cases_case WHERE id = %s", [case_id])[0]
     check = staff.check_race(
         attempts,

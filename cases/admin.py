@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -95,9 +95,18 @@ class NumberSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["year", "last"]
 
 
-class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
+class ShownTextMixin:
+    """A line of history as the reader reads it: the system's code rendered in the reader's language
+    with what a person typed (cases/history.py), not the raw stored text."""
+
+    @admin.display(description=_("内容"))
+    def shown_text(self, obj):
+        return obj.shown_text
+
+
+class CaseEventInline(ShownTextMixin, ReadOnlyMixin, admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "kind", "author", "text", "status_from", "status_to", "public"]
+    fields = ["at", "kind", "author", "shown_text", "status_from", "status_to", "public"]
     readonly_fields = fields
     extra = 0
 
@@ -126,8 +135,10 @@ class ReferralInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["at", "case", "kind", "author", "status_from", "status_to", "public"]
+class CaseEventAdmin(ShownTextMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["at", "case", "kind", "author", "shown_text", "status_from", "status_to", "public"]
+    fields = ["at", "case", "kind", "author", "shown_text", "status_from", "status_to", "public"]
+    readonly_fields = fields
     list_filter = ["kind", "public"]
     search_fields = ["case__number", "text"]
     list_select_related = ["case", "author"]
@@ -174,7 +185,18 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
         "closed_on",
     ]
     list_display_links = ["number", "title"]
-    list_filter = ["status", "village", "team", "category", "channel", "kind", "decision", "closure", "generated"]
+    list_filter = [
+        "status",
+        "village",
+        "team",
+        "category",
+        "channel",
+        "kind",
+        "decision",
+        "closure",
+        "generated",
+        ("voided_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["number", "title", "description", "resident_name", "resident_phone", "result"]
     list_select_related = ["village", "team", "category", "subcategory", "responsible"]
     autocomplete_fields = ["village", "team", "visit", "category", "subcategory", "responsible"]
@@ -191,6 +213,9 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
         "created_by",
         "created_at",
         "updated_at",
+        "voided_at",
+        "void_reason",
+        "voided_by",
     ]
     fieldsets = [
         (None, {"fields": ["number", "raised_on", "village", "team", "visit", "channel", "kind"]}),
@@ -212,19 +237,33 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
                 "description": _("登记、分办、办结和反馈在工作台的问题页办理，并留下办理记录；这里只改正内容。"),
             },
         ),
-        (_("办结"), {"fields": ["closure", "closed_on", "result", "fed_back_on"]}),
+        (pgettext_lazy("heading", "办结"), {"fields": ["closure", "closed_on", "result", "fed_back_on"]}),
         (
             _("记录"),
             {
-                "fields": ["generated", "ledger_key", "version", "created_by", "created_at", "updated_at"],
+                "fields": [
+                    "generated",
+                    "ledger_key",
+                    "version",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "voided_at",
+                    "void_reason",
+                    "voided_by",
+                ],
                 "classes": ["collapse"],
             },
         ),
     ]
 
     def has_delete_permission(self, request, obj=None):
-        # The ledger keeps every case; a mistaken one is closed with an explanation.
+        # The ledger keeps every case; a mistaken one is voided on its page (cases/voiding.py).
         return False
+
+    def get_queryset(self, request):
+        # The admin corrects records: voided cases too (the "作废时间" filter tells them apart).
+        return Case.with_voided.all()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The change form shows the resident's contact in full: each look goes in the access log."""
@@ -242,17 +281,17 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            register_case(case=obj, by=request.user, text=gettext("在管理后台登记。"))
+            register_case(case=obj, by=request.user, data={"code": "registered_admin"})
             return
         obj.version += 1
         super().save_model(request, obj, form, change)
         if form.changed_data:
-            changed = "、".join(str(form.fields[name].label) for name in form.changed_data)
             CaseEvent.objects.create(
                 case=obj,
                 kind=CaseEvent.Kind.EDITED,
                 author=request.user,
-                text=gettext("在管理后台修改：%(fields)s。") % {"fields": changed},
+                text="",
+                data={"code": "admin_edit", "fields": list(form.changed_data)},
             )
 
     def process_result(self, result, request):

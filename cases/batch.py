@@ -26,10 +26,11 @@ class Batch:
         self.cases: list[Case] = []
         self.events: list[CaseEvent] = []
 
-    def register(self, case: Case, *, text: str = "", at=None) -> Case:
+    def register(self, case: Case, *, text: str = "", data: dict | None = None, at=None) -> Case:
         """register_case, in memory: CASE is checked now and numbered by `save`. AT dates its first
-        line of history (an import: the day the ledger says it was raised)."""
-        event = workflow.registration_event(case, by=self.by, text=text)
+        line of history (an import: the day the ledger says it was raised); DATA is that line as a
+        code (cases/history.py), TEXT what a person wrote."""
+        event = workflow.registration_event(case, by=self.by, text=text, data=data)
         if at is not None:
             event.at = at
         self.events.append(event)
@@ -44,8 +45,8 @@ class Batch:
     def triage(self, case: Case, *, at=None, **kwargs) -> None:
         self._apply(case, workflow.triage_change(case, by=self.by, **kwargs), at)
 
-    def add_progress(self, case: Case, *, text: str, public: bool, at=None) -> None:
-        self._apply(case, workflow.progress_change(case, text=text, public=public, by=self.by), at)
+    def add_progress(self, case: Case, *, text: str = "", public: bool, data: dict | None = None, at=None) -> None:
+        self._apply(case, workflow.progress_change(case, text=text, public=public, by=self.by, data=data), at)
 
     def close(self, case: Case, *, at=None, **kwargs) -> None:
         self._apply(case, workflow.close_change(case, by=self.by, **kwargs), at)

@@ -10,6 +10,7 @@ are set as save() would, and related objects assigned before their ids existed a
 
 import datetime
 import io
+import json
 import operator
 
 from django.db import connections, router
@@ -96,6 +97,8 @@ def _copy_text(value) -> str:
         return _escape(str(value))
     if isinstance(value, int):
         return str(int(value))
+    if kind is dict or kind is list:  # a JSONField (CaseEvent.data)
+        return _escape(json.dumps(value, ensure_ascii=False))
     raise TypeError(f"no COPY text for {kind.__name__}")
 
 

@@ -115,16 +115,11 @@ class _Texts:
 
     def __init__(self, filename: str, by):
         self.filename = filename
-        self.provenance = _(
-            "台账记载的反映日期：%(raised)s。从“%(file)s”%(where)s导入，导入人：%(user)s，导入日期：%(today)s。"
-        )
-        self.file = filename or _("Excel台账")
-        self.user = (by.get_full_name() or by.get_username()) if by else _("系统")
+        self.user = (by.get_full_name() or by.get_username()) if by else ""  # none: the system's (history)
         self.today = timezone.localdate().isoformat()
         self.handling = _("办理情况（台账）：%(text)s")
         self.notes = _("备注（台账）：%(text)s")
         self.source = _("（从Excel台账“%(file)s”%(where)s导入）")
-        self.progress = _("台账导入：处理决定按台账的办结方式补记。")
         self.closed = _("已办结（办理情况见内部记录）。")
         self.due_dates: dict[tuple, datetime.date] = {}
         self.mornings: dict[datetime.date, datetime.datetime] = {}
@@ -142,12 +137,15 @@ class _Texts:
         return self.mornings[day]
 
 
-def _provenance(row: RowPlan, texts: _Texts, where: str) -> str:
-    """The first line of an imported case's history: the ledger's date, and where and by whom it came in."""
-    return texts.provenance % {
+def _provenance(row: RowPlan, texts: _Texts) -> dict:
+    """The first line of an imported case's history, as a code (cases/history.py renders it): the
+    ledger's date, and where and by whom it came in."""
+    return {
+        "code": "ledger_import",
         "raised": row.values["raised_on"].isoformat(),
-        "file": texts.file,
-        "where": where,
+        "file": texts.filename or "",
+        "sheet": row.sheet or "",
+        "row": row.row,
         "user": texts.user,
         "today": texts.today,
     }
@@ -160,7 +158,7 @@ def _write_row(row: RowPlan, texts: _Texts, batch: Batch) -> Case:
     where = row.where
     case = _build_case(v, key=row.key, texts=texts, where=where)
     raised_at = texts.morning(case.raised_on)
-    batch.register(case, text=_provenance(row, texts, where), at=raised_at)
+    batch.register(case, data=_provenance(row, texts), at=raised_at)
     closure = v["closure"]
     if closure == OPEN:
         case.due_on, case.due_derived = texts.due_on(case), True
@@ -182,7 +180,7 @@ def _write_row(row: RowPlan, texts: _Texts, batch: Batch) -> Case:
     elif v["responsible"]:  # solved on the spot: by the cadre the ledger names
         batch.assign_responsible(case, responsible=v["responsible"], at=raised_at)
     if closure != Case.Closure.ON_THE_SPOT:
-        batch.add_progress(case, text=texts.progress, public=False, at=raised_at)
+        batch.add_progress(case, data={"code": "ledger_progress"}, public=False, at=raised_at)
     result = v["result"] or texts.closed
     batch.close(
         case,

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.privacy import check_case_text, private_text_errors, public_names, sensitive_reason
 
@@ -185,6 +186,13 @@ class CaseQuerySet(models.QuerySet):
         return self.select_related("category", "subcategory", "village").prefetch_related(public_events)
 
 
+class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
+    """The cases that count: every figure, list and board reads these; a voided case is left out."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
 def after_today(day: datetime.date) -> bool:
     """DAY is later than today (timezone.localdate()). Today anywhere is no earlier than the day
     before today in UTC, far cheaper to tell: an import asks this of thousands of past dates."""
@@ -330,13 +338,28 @@ class Case(models.Model):
     generated = models.BooleanField(
         _("演示生成"), default=False, help_text=_("演示数据：报告未载明的村、日期、反映人等为生成内容。")
     )
+    # Voiding (cases/workflow.py void_case): a case entered by mistake stays, with its history, but
+    # counts nowhere. Case.objects leaves it out; Case.with_voided finds it (the case page, the admin).
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+    void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作废人"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
-    objects = CaseQuerySet.as_manager()
+    objects = CaseManager()
+    with_voided = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("问题")
         verbose_name_plural = _("问题")
         ordering = ["-raised_on", "-number"]
+        default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["number"], name="cases_case_unique_number"),
             models.UniqueConstraint(
@@ -464,11 +487,11 @@ class Case(models.Model):
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
-        return not self.is_closed and self.due_on is not None and self.due_on < today
+        return not self.is_closed and self.voided_at is None and self.due_on is not None and self.due_on < today
 
     @property
     def awaits_feedback(self) -> bool:
-        return self.is_closed and self.fed_back_on is None
+        return self.is_closed and self.voided_at is None and self.fed_back_on is None
 
     def clean(self):
         errors = {}
@@ -520,11 +543,12 @@ class CaseEvent(models.Model):
         ASSIGNED = "assigned", _("指定责任人")
         REFERRED = "referred", _("请辅助团队协助")
         REPLIED = "replied", _("辅助团队答复")
-        CLOSED = "closed", _("办结")
+        CLOSED = "closed", pgettext_lazy("history line", "办结")
         REOPENED = "reopened", _("重新办理")
         FEEDBACK = "feedback", _("反馈")
         EDITED = "edited", _("修改")
         IMPORTED = "imported", _("导入")
+        VOIDED = "voided", _("作废")
 
     case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -538,6 +562,9 @@ class CaseEvent(models.Model):
         related_name="+",
     )
     text = models.TextField(_("内容"), blank=True)
+    # What the system wrote, as a code and its values ({"code": "closed", "closure": "solved", ...}),
+    # rendered in the reader's language; TEXT then holds only what a person typed.
+    data = models.JSONField(_("系统记录"), default=dict, blank=True)
     status_from = models.CharField(_("原状态"), max_length=20, choices=Case.Status.choices, blank=True)
     status_to = models.CharField(_("新状态"), max_length=20, choices=Case.Status.choices, blank=True)
     public = models.BooleanField(_("公示"), default=False, help_text=_("勾选后在村公开栏显示。"))
@@ -553,6 +580,13 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_kind_display()}"
+
+    @property
+    def shown_text(self) -> str:
+        """The line in the reader's language: DATA rendered, with what a person typed (cases/history.py)."""
+        from cases.history import render_event  # cases.history reads the choices of these models
+
+        return render_event(self)
 
     def clean(self):
         # A public line of history is on the board: the same check as the case's summary.
@@ -679,3 +713,47 @@ class ContactAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.case_number} {self.get_what_display()}"
+
+
+def photo_path(photo: "CasePhoto", filename: str) -> str:
+    # A random name: the path says nothing of the case, its village or the resident.
+    return f"photos/{photo.key}.jpg"
+
+
+def thumbnail_path(photo: "CasePhoto", filename: str) -> str:
+    return f"photos/{photo.key}-thumb.jpg"
+
+
+class CasePhoto(models.Model):
+    """A photo of the problem (the broken canal, the flooded road), re-encoded without its EXIF
+    (cases/photos.py). Staff only; on the notice board only when marked public, never for a case
+    whose detail is private."""
+
+    case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="photos")
+    key = models.CharField(_("文件标识"), max_length=32, unique=True, editable=False)
+    image = models.ImageField(_("照片"), upload_to=photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("缩略图"), upload_to=thumbnail_path)
+    width = models.PositiveIntegerField(_("宽"), editable=False, default=0)
+    height = models.PositiveIntegerField(_("高"), editable=False, default=0)
+    size = models.PositiveIntegerField(_("大小（字节）"), editable=False, default=0)
+    public = models.BooleanField(
+        _("公示"), default=False, help_text=_("勾选后在村公开栏显示（涉及敏感个人信息的问题不公示照片）。")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["case", "uploaded_at"], name="cases_photo_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.key}"

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
-from cases import ledger_cells
+from cases import ledger_cells, photos
 from cases.models import Case, CaseEvent, ContactAccess, Feedback, Referral
 from sanhe.lib.cells import neutralise_formula
 from sanhe.lib.clientip import client_ip
@@ -173,10 +173,11 @@ def phone_numbers(stored: str) -> set[str]:
 def resident_cases(*, phone: str = "", name: str = "", village=None) -> QuerySet:
     """A resident's cases, by their phone however it was written, or by their name within one village.
     The database narrows by the number's last four digits; phone_numbers() decides."""
-    cases = Case.objects.select_related("village", "team", "category", "subcategory", "responsible")
+    # A voided case still holds the resident's data: it is theirs to see and to have deleted.
+    cases = Case.with_voided.select_related("village", "team", "category", "subcategory", "responsible")
     if phone:
         digits = phone_digits(phone)
-        candidates = Case.objects.filter(resident_phone__contains=digits[-4:]).values_list("pk", "resident_phone")
+        candidates = Case.with_voided.filter(resident_phone__contains=digits[-4:]).values_list("pk", "resident_phone")
         matching = [pk for pk, stored in candidates.iterator(chunk_size=2000) if digits in phone_numbers(stored)]
         return cases.filter(pk__in=matching).order_by("raised_on")
     return cases.filter(resident_name=name.strip(), village=village).order_by("raised_on")
@@ -234,7 +235,7 @@ def resident_data(cases: Iterable[Case]) -> dict:
                     {
                         "at": timezone.localtime(e.at).isoformat(timespec="seconds"),
                         "kind": str(e.get_kind_display()),
-                        "text": e.text,
+                        "text": e.shown_text,  # in the reader's language (cases/history.py)
                         "public": e.public,
                     }
                     for e in events.get(case.pk, [])
@@ -305,8 +306,12 @@ def cutoff(today: datetime.date, years: int) -> datetime.date:
 
 
 def due_for_anonymising(today: datetime.date, years: int) -> QuerySet:
-    """Closed cases whose closing is more than YEARS before TODAY and still hold personal data."""
-    return Case.objects.closed().filter(closed_on__lt=cutoff(today, years), anonymised_on__isnull=True)
+    """Closed cases whose closing (voided ones whose voiding) is more than YEARS before TODAY and
+    still hold personal data."""
+    before = cutoff(today, years)
+    voided_before = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
+    closed = Q(status=Case.Status.CLOSED, closed_on__lt=before, voided_at__isnull=True)
+    return Case.with_voided.filter(closed | Q(voided_at__lt=voided_before), anonymised_on__isnull=True)
 
 
 def anonymise(*, today: datetime.date, years: int, dry_run: bool = False, batch_size: int = 2000) -> int:
@@ -325,12 +330,13 @@ class NotAnonymisable(Exception):
 def anonymise_on_request(*, numbers: list[str], today: datetime.date, dry_run: bool = False) -> int:
     """A resident's request for deletion (PIPL art. 47): their cases NUMBERS now, whatever their age.
     Only closed cases: an open one still needs the resident's contact (close it first, e.g. 政策解释)."""
-    found = dict(Case.objects.filter(number__in=numbers).values_list("number", "status"))
+    rows = Case.with_voided.filter(number__in=numbers).values_list("number", "status", "voided_at")
+    found = {number: (status, voided_at) for number, status, voided_at in rows}
     missing = [n for n in numbers if n not in found]
-    still_open = [n for n, status in found.items() if status != Case.Status.CLOSED]
+    still_open = [n for n, (status, voided_at) in found.items() if status != Case.Status.CLOSED and voided_at is None]
     if missing or still_open:
         raise NotAnonymisable(missing, still_open)
-    cases = Case.objects.filter(number__in=numbers, anonymised_on__isnull=True)
+    cases = Case.with_voided.filter(number__in=numbers, anonymised_on__isnull=True)
     if dry_run:
         return cases.count()
     return _anonymise(cases, today, 2000, "on request")
@@ -354,10 +360,11 @@ def _anonymise(cases: QuerySet, today: datetime.date, batch_size: int, why: str)
 def _anonymise_batch(ids: list[int], today: datetime.date) -> None:
     # version moves on so that an edit form opened before cannot write the old details back.
     blank = dict.fromkeys(CASE_FIELDS, "")
-    Case.objects.filter(pk__in=ids).update(
+    Case.with_voided.filter(pk__in=ids).update(
         **blank, anonymised_on=today, version=F("version") + 1, updated_at=timezone.now()
     )
     CaseEvent.objects.filter(case_id__in=ids, public=False).exclude(text="").update(text="")
     Feedback.objects.filter(case_id__in=ids).exclude(notes="").update(notes="")
     Referral.objects.filter(case_id__in=ids).update(request="", reply="")
+    photos.forget_private_photos(ids)
     cases_anonymised.send(sender=Case, ids=ids)

@@ -440,7 +440,6 @@ class CaseResource(resources.ModelResource):
         self.today = timezone.localdate()
         self.numbers_in_file: set[str] = set()
         self.events: list[CaseEvent] = []
-        self.event_texts: dict[tuple, str] = {}
         headers = list(dataset.headers or [])
         missing = [header(name) for name in REQUIRED_COLUMNS if header(name) not in headers]
         if missing:
@@ -641,22 +640,13 @@ class CaseResource(resources.ModelResource):
                 case=instance,
                 kind=CaseEvent.Kind.IMPORTED,
                 author=user if user is not None and user.is_authenticated else None,
-                text=self.event_text(bool(before), kwargs.get("file_name")),
+                text="",
+                data={"code": "file_import", "file": kwargs.get("file_name") or "", "updated": bool(before)},
                 status_from=before,
                 status_to=instance.status,
                 public=False,
             )
         )
-
-    def event_text(self, updated: bool, file_name) -> str:
-        """The history's line, the same for every row of a file: translated once."""
-        if (updated, file_name) not in self.event_texts:
-            if updated:
-                text = _("从台账文件“%(file)s”导入更新。") if file_name else _("从台账文件导入更新。")
-            else:
-                text = _("从台账文件“%(file)s”导入。") if file_name else _("从台账文件导入。")
-            self.event_texts[updated, file_name] = text % {"file": file_name} if file_name else text
-        return self.event_texts[updated, file_name]
 
     def get_bulk_update_fields(self):
         return [*super().get_bulk_update_fields(), "version", "updated_at"]

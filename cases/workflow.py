@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from cases import history
 from cases.deadlines import due_date
 from cases.inserts import build
 from cases.models import Case, CaseEvent, Feedback, Referral, after_today
@@ -42,8 +43,9 @@ def check_new_case(case: Case) -> None:
     case.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
 
-def registration_event(case: Case, *, by, text: str) -> CaseEvent:
-    """Prepare CASE for registering (status, who) and check it; its first line of history, unsaved."""
+def registration_event(case: Case, *, by, text: str, data: dict | None = None) -> CaseEvent:
+    """Prepare CASE for registering (status, who) and check it; its first line of history, unsaved.
+    DATA: the line the system writes, as a code (cases/history.py); TEXT: what a person typed."""
     case.created_by = by
     case.status = Case.Status.REGISTERED
     if case.public_posting and case.private_reason():
@@ -52,7 +54,8 @@ def registration_event(case: Case, *, by, text: str) -> CaseEvent:
         case.public_posting = False
     check_new_case(case)
     kind = CaseEvent.Kind.REGISTERED
-    return build(CaseEvent, case=case, kind=kind, author=by, text=text, status_to=case.status, public=True)
+    data = data or {}
+    return build(CaseEvent, case=case, kind=kind, author=by, text=text, data=data, status_to=case.status, public=True)
 
 
 class AlreadyRegistered(Exception):
@@ -71,7 +74,7 @@ def registered_with_key(by, request_key: str) -> Case | None:
     return Case.objects.filter(created_by=by, request_key=request_key).order_by("pk").first()
 
 
-def register_case(*, case: Case, by=None, text: str = "", request_key: str = "") -> Case:
+def register_case(*, case: Case, by=None, text: str = "", data: dict | None = None, request_key: str = "") -> Case:
     """Save a new CASE with its tracking number and a first line in its history.
 
     REQUEST_KEY is the registering form's one-time key, saved with the case: the unique index on
@@ -79,7 +82,7 @@ def register_case(*, case: Case, by=None, text: str = "", request_key: str = "")
     the insert waits for the first transaction and then fails — raise AlreadyRegistered with the first
     case, and nothing of the second is kept (its number is given back with its transaction). Keys
     belong to a user: without BY the key is not kept."""
-    event = registration_event(case, by=by, text=text)  # refused before a number is taken
+    event = registration_event(case, by=by, text=text, data=data)  # refused before a number is taken
     case.request_key = request_key if by is not None else ""
     try:
         with transaction.atomic():
@@ -118,6 +121,7 @@ ACTIONS_IN: dict[str, frozenset[str]] = {
     "assign_responsible": frozenset({S.REGISTERED, S.IN_PROGRESS}),
     "set_due_date": frozenset({S.REGISTERED, S.IN_PROGRESS}),
     "edit_case": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),
+    "void": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),  # cases/voiding.py
 }
 
 # Fields of the record edit_case may change (status, dates of handling etc. have their own actions).
@@ -152,13 +156,21 @@ class Conflict(Exception):
 
 
 def allowed_actions(case: Case) -> set[str]:
-    """The actions the case's current status allows (roles are the views' business)."""
+    """The actions the case's current status allows (roles are the views' business); none once voided."""
+    if case.voided_at is not None:
+        return set()
     actions = {action for (start, _end), action in TRANSITIONS.items() if start == case.status}
     actions |= {action for action, statuses in ACTIONS_IN.items() if case.status in statuses}
     return actions
 
 
+def _refuse_voided(case: Case, action: str) -> None:
+    if case.voided_at is not None:
+        raise TransitionNotAllowed(_("这个问题已作废，不能%(action)s。") % {"action": ACTION_LABELS[action]})
+
+
 def _check_transition(case: Case, to_status: str, action: str) -> None:
+    _refuse_voided(case, action)
     if TRANSITIONS.get((case.status, to_status)) != action:
         raise TransitionNotAllowed(
             _("“%(status)s”的问题不能%(action)s。")
@@ -167,6 +179,7 @@ def _check_transition(case: Case, to_status: str, action: str) -> None:
 
 
 def _check_action(case: Case, action: str) -> None:
+    _refuse_voided(case, action)
     if case.status not in ACTIONS_IN[action]:
         raise TransitionNotAllowed(
             _("“%(status)s”的问题不能%(action)s。")
@@ -176,7 +189,7 @@ def _check_action(case: Case, action: str) -> None:
 
 ACTION_LABELS = {
     "triage": gettext_lazy("分办"),
-    "close": gettext_lazy("办结"),
+    "close": pgettext_lazy("action", "办结"),
     "reopen": gettext_lazy("重新办理"),
     "add_progress": gettext_lazy("记录进展"),
     "refer": gettext_lazy("请辅助团队协助"),
@@ -185,13 +198,14 @@ ACTION_LABELS = {
     "assign_responsible": gettext_lazy("指定责任人"),
     "set_due_date": gettext_lazy("设定办理期限"),
     "edit_case": gettext_lazy("修改"),
+    "void": gettext_lazy("作废"),
 }
 
 
 def _lock(case: Case, expected_version=None) -> Case:
     """The case's row, locked until the transaction ends; Conflict if it moved past EXPECTED_VERSION."""
     locked = (
-        Case.objects.select_for_update(of=("self",))  # only the case's row: the joins are nullable
+        Case.with_voided.select_for_update(of=("self",))  # only the case's row: the joins are nullable
         .select_related("category", "subcategory", "responsible")
         .get(pk=case.pk)
     )
@@ -215,21 +229,26 @@ def _save(locked: Case, original: Case, fields: list[str], *, bump: bool) -> Cas
     return locked
 
 
-def _new_event(case: Case, kind: str, by, text: str, *, public: bool, status_from: str = "", status_to: str = ""):
+def _new_event(
+    case: Case, kind: str, by, text: str, data: dict, *, public: bool, status_from: str = "", status_to: str = ""
+):
+    """An unsaved line of history: DATA, what the system writes, as a code and its values
+    (cases/history.py renders it in the reader's language); TEXT, only what a person typed."""
     return build(
         CaseEvent,
         case=case,
         kind=kind,
         author=by,
         text=text,
+        data=data,
         public=public,
         status_from=status_from if status_from != status_to else "",
         status_to=status_to if status_from != status_to else "",
     )
 
 
-def _event(case: Case, kind: str, by, text: str, **kwargs) -> CaseEvent:
-    event = _new_event(case, kind, by, text, **kwargs)
+def _event(case: Case, kind: str, by, text: str, data: dict, **kwargs) -> CaseEvent:
+    event = _new_event(case, kind, by, text, data, **kwargs)
     event.save(force_insert=True)
     return event
 
@@ -370,21 +389,21 @@ def triage_change(
     locked.explaining_department = explaining_department if decision == D.EXPLAIN else ""
     fields = ["status", "decision", "responsible", "due_on", "due_derived", "plan", "planned_on", "policy_basis"]
 
-    # The label of the choice (get_decision_display looks it up among all choices: slow in bulk).
-    parts = [_("处理决定：%(decision)s") % {"decision": D(decision).label}]
+    data = {"code": "triaged", "decision": str(decision)}
     if responsible is not None:
-        parts.append(_("责任人：%(name)s") % {"name": responsible.name})
+        data["responsible"] = responsible.name
     if due_on is not None:
-        parts.append(_("办理期限：%(date)s") % {"date": due_on.isoformat()})
+        data["due_on"] = due_on.isoformat()
     if decision == D.PLAN:
-        parts.append(_("计划完成日期：%(date)s") % {"date": planned_on.isoformat()})
+        data["planned_on"] = planned_on.isoformat()
     if decision == D.EXPLAIN:
-        parts.append(_("解释部门：%(dept)s") % {"dept": explaining_department})
+        data["department"] = explaining_department
     event = _new_event(
         locked,
         CaseEvent.Kind.TRIAGED,
         by,
-        "；".join(str(p) for p in parts),
+        "",
+        data,
         public=True,
         status_from=status_from,
         status_to=locked.status,
@@ -401,14 +420,18 @@ def add_progress(*, case: Case, text: str, public: bool, by) -> CaseEvent:
     return change.event
 
 
-def progress_change(locked: Case, *, text: str, public: bool, by) -> Change:
+def progress_change(locked: Case, *, text: str, public: bool, by, data: dict | None = None) -> Change:
     """add_progress's rules, in memory: only updated_at is saved (a public event advances the board's
-    version itself: villages/board_sql.py)."""
+    version itself: villages/board_sql.py). DATA: a line the system writes instead (an import's,
+    cases/history.py), then TEXT may be empty."""
     _check_action(locked, "add_progress")
-    text = _required(text, "text", gettext_lazy("请填写进展内容。"))
-    if public:
+    if data is None:
+        text = _required(text, "text", gettext_lazy("请填写进展内容。"))
+    text = (text or "").strip()
+    if public and text:
         check_case_text(locked, "text", text)
-    return Change([], False, _new_event(locked, CaseEvent.Kind.PROGRESS, by, text, public=bool(public)))
+    event = _new_event(locked, CaseEvent.Kind.PROGRESS, by, text, data or {"code": "progress"}, public=bool(public))
+    return Change([], False, event)
 
 
 @transaction.atomic
@@ -426,7 +449,8 @@ def refer(*, case: Case, helper, request: str, asked_on: datetime.date, by) -> R
         locked,
         CaseEvent.Kind.REFERRED,
         by,
-        _("请%(helper)s协助：%(request)s") % {"helper": helper, "request": request},
+        request,
+        {"code": "referred", **history.helper_data(helper)},
         public=False,
     )
     return referral
@@ -452,7 +476,8 @@ def record_reply(*, referral: Referral, reply: str, replied_on: datetime.date, b
         locked,
         CaseEvent.Kind.REPLIED,
         by,
-        _("%(helper)s答复：%(reply)s") % {"helper": row.helper, "reply": reply},
+        reply,
+        {"code": "replied", **history.helper_data(row.helper)},
         public=False,
     )
     return row
@@ -487,7 +512,8 @@ def close_change(locked: Case, *, closure: str, result: str, closed_on: datetime
         locked,
         CaseEvent.Kind.CLOSED,
         by,
-        _("%(closure)s：%(result)s") % {"closure": C(closure).label, "result": result},
+        result,
+        {"code": "closed", "closure": str(closure)},
         public=True,
         status_from=status_from,
         status_to=locked.status,
@@ -523,25 +549,26 @@ def record_feedback(
     if first:
         locked.fed_back_on = given_on
     _save(locked, case, ["fed_back_on"] if first else [], bump=first)
-    text = _("%(channel)s反馈") % {"channel": feedback.get_channel_display()}
+    data = {"code": "feedback", "channel": str(channel), "satisfaction": str(feedback.satisfaction)}
     if given_by is not None:
-        text += _("（%(name)s）") % {"name": given_by.name}
-    if satisfaction:
-        text += _("，%(s)s") % {"s": feedback.get_satisfaction_display()}
-    if feedback.notes:
-        text += _("：%(notes)s") % {"notes": feedback.notes}
-    _event(locked, CaseEvent.Kind.FEEDBACK, by, text, public=False)
+        data["given_by"] = given_by.name
+    _event(locked, CaseEvent.Kind.FEEDBACK, by, feedback.notes, data, public=False)
     return feedback
 
 
 @transaction.atomic
-def reopen(*, case: Case, reason: str, by, expected_version=None) -> Case:
+def reopen(*, case: Case, reason: str = "", by, expected_version=None, data: dict | None = None) -> Case:
     """Take a closed case up again (e.g. the resident is not satisfied). The former closing stays
-    in the history; the case awaits a new result and a new feedback."""
+    in the history; the case awaits a new result and a new feedback. DATA: why, when the system says
+    it (a failed spot check: reports/spotchecks.py), as a code (cases/history.py); then REASON, what
+    a person typed, may be empty."""
     locked = _lock(case, expected_version)
     _check_transition(locked, S.IN_PROGRESS, "reopen")
-    reason = _required(reason, "reason", gettext_lazy("请填写重新办理的原因。"))
-    check_case_text(locked, "reason", reason)  # the board shows why a case was taken up again
+    if data is None:
+        reason = _required(reason, "reason", gettext_lazy("请填写重新办理的原因。"))
+    reason = (reason or "").strip()
+    if reason:
+        check_case_text(locked, "reason", reason)  # the board shows why a case was taken up again
     status_from = locked.status
     locked.status, locked.closure, locked.result, locked.closed_on = S.IN_PROGRESS, "", "", None
     locked.fed_back_on = None
@@ -550,7 +577,8 @@ def reopen(*, case: Case, reason: str, by, expected_version=None) -> Case:
         locked,
         CaseEvent.Kind.REOPENED,
         by,
-        _("重新办理：%(reason)s") % {"reason": reason},
+        reason,
+        data or {"code": "reopened"},
         public=True,
         status_from=status_from,
         status_to=locked.status,
@@ -574,8 +602,8 @@ def assign_change(locked: Case, *, responsible, by) -> Change | None:
     if before == responsible:
         return None
     locked.responsible = responsible
-    text = _("责任人：%(old)s → %(new)s") % {"old": before.name if before else "—", "new": responsible.name}
-    return Change(["responsible"], True, _new_event(locked, CaseEvent.Kind.ASSIGNED, by, text, public=False))
+    data = {"code": "assigned", "old": before.name if before else None, "new": responsible.name}
+    return Change(["responsible"], True, _new_event(locked, CaseEvent.Kind.ASSIGNED, by, "", data, public=False))
 
 
 @transaction.atomic
@@ -589,19 +617,9 @@ def set_due_date(*, case: Case, due_on: datetime.date, by, expected_version=None
         return locked
     locked.due_on, locked.due_derived = due_on, False
     _save(locked, case, ["due_on", "due_derived"], bump=True)
-    text = _("办理期限：%(old)s → %(new)s") % {"old": before.isoformat() if before else "—", "new": due_on.isoformat()}
-    _event(locked, CaseEvent.Kind.EDITED, by, text, public=False)
+    data = {"code": "due_date", "old": history.raw(before), "new": history.raw(due_on)}
+    _event(locked, CaseEvent.Kind.EDITED, by, "", data, public=False)
     return locked
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return str(_("是") if value else _("否"))
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
 
 
 @transaction.atomic
@@ -614,7 +632,7 @@ def edit_case(*, case: Case, changes: dict, by, expected_version, confirm_sensit
         raise ValueError(f"edit_case cannot change {sorted(unknown)}")
     locked = _lock(case, expected_version)
     _check_action(locked, "edit_case")
-    changed, lines = [], []
+    changed, lines = [], []  # LINES: each change as DATA keeps it (cases/history.py "edited")
     for name in EDITABLE_FIELDS:
         if name not in changes:
             continue
@@ -623,39 +641,32 @@ def edit_case(*, case: Case, changes: dict, by, expected_version, confirm_sensit
             new = new.strip()
         if new == old:
             continue
-        field = Case._meta.get_field(name)
         if name in _UNQUOTED_FIELDS:
-            lines.append(_("%(field)s已修改") % {"field": field.verbose_name})
+            lines.append({"field": name})
         else:
-            label = {"kind": locked.get_kind_display, "channel": locked.get_channel_display}.get(name)
-            old_shown = label() if label else _shown(old)
-            setattr(locked, name, new)
-            new_shown = label() if label else _shown(new)
-            lines.append(
-                _("%(field)s：%(old)s → %(new)s") % {"field": field.verbose_name, "old": old_shown, "new": new_shown}
-            )
+            lines.append({"field": name, "old": history.raw(old), "new": history.raw(new)})
         setattr(locked, name, new)
         changed.append(name)
     if not changed:
         return locked
-    decision = _sensitive_posting(case, locked, by=by, confirmed=confirm_sensitive_posting)
-    if decision:
-        lines.append(decision)
+    data = {"code": "edited", "changes": lines}
+    if _sensitive_posting(case, locked, by=by, confirmed=confirm_sensitive_posting):
+        data["posting"] = history.posting_reason(locked)
         locked.posting_decided = True  # Case.clean: decided here, on purpose
     locked.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
     _save(locked, case, changed, bump=True)
-    _event(locked, CaseEvent.Kind.EDITED, by, "；".join(str(line) for line in lines), public=False)
+    _event(locked, CaseEvent.Kind.EDITED, by, "", data, public=False)
     return locked
 
 
-def _sensitive_posting(before: Case, after: Case, *, by, confirmed: bool) -> str:
+def _sensitive_posting(before: Case, after: Case, *, by, confirmed: bool) -> bool:
     """A case whose detail touches sensitive personal information (PIPL) becomes posted only when
-    someone of the office decides so on purpose: the line of history recording that decision, or
-    "" when there is none to take. Raises ValidationError when it is taken by the wrong person or
+    someone of the office decides so on purpose: whether that decision is taken here (the history
+    records it). Raises ValidationError when it is taken by the wrong person or
     without confirming."""
     reason = after.private_reason() if after.public_posting else ""
     if not reason or (before.public_posting and before.private_reason()):
-        return ""
+        return False
     if role_of(by) not in (OFFICE, ADMIN):
         raise ValidationError(
             {
@@ -672,4 +683,4 @@ def _sensitive_posting(before: Case, after: Case, *, by, confirmed: bool) -> str
                 % {"reason": reason}
             }
         )
-    return _("决定公示涉及敏感个人信息的问题内容（%(reason)s）") % {"reason": reason}
+    return True

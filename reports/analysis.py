@@ -16,6 +16,7 @@ from django.db.models import CharField, Count, DateField, F, IntegerField, Max, 
 from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Case, Category, Feedback
 from reports.figures import percent
@@ -229,11 +230,12 @@ def count_cases(periods: dict[str, Period], *group: str) -> dict:
 
 
 def given_in(*periods: Period) -> Q:
-    """The feedback of any of PERIODS: the WHERE that lets the index on given_on do the work."""
+    """The feedback of any of PERIODS: the WHERE that lets the index on given_on do the work.
+    A voided case's feedback counts no more than the case."""
     days = Q()
     for p in periods:
         days |= Q(given_on__gte=p.start, given_on__lte=p.end)
-    return days
+    return days & Q(case__voided_at__isnull=True)
 
 
 def feedback_counts(p: Period, suffix: str = "") -> dict:
@@ -331,7 +333,7 @@ RATE_BY_KEY = {rate.key: rate for rate in RATES}
 
 COUNT_DEFINITIONS = [
     ("collected", _("收集问题"), _("反映日期在本期内的问题数。")),
-    ("closed", _("办结"), _("办结日期在本期内的问题数（不论何时收集）。")),
+    ("closed", pgettext_lazy("heading", "办结"), _("办结日期在本期内的问题数（不论何时收集）。")),
     ("open_at_end", _("期末未办结"), _("截至期末已收集、期末时尚未办结的问题数。")),
     ("overdue", _("逾期"), _("期末未办结且办理期限早于期末（本期尚未结束时为今天）的问题数。")),
     ("on_the_spot", _("现场解决"), _("本期收集、由驻点干部现场解决的问题数。")),

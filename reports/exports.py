@@ -10,11 +10,13 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cases.export import write_xlsx
 from reports.analysis import Period
 from reports.evaluation import INDICATORS
 from reports.tables import COLUMNS, FIRST_COLUMN, TITLES
+from sanhe.prose import labelled, listed
 
 TABLES = ("headline", "categories", "villages", "teams", "trend", "ranking")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +37,7 @@ def table_rows(table: str, data) -> list[list]:
             rows.append([str(f.name), show(f.value), show(f.previous), change, f.part, f.whole])
         return rows
     if table == "trend":
-        rows = [[_("月份"), _("收集"), _("办结"), _("累计收集"), _("累计办结"), _("累计办结率")]]
+        rows = [[_("月份"), _("收集"), pgettext("heading", "办结"), _("累计收集"), _("累计办结"), _("累计办结率")]]
         for m in data:
             rows.append([m.name, m.collected, m.closed, m.raised_to_date, m.closed_to_date, rate_text(m.closure_rate)])
         return rows
@@ -58,7 +60,11 @@ def table_rows(table: str, data) -> list[list]:
 
 def xlsx_response(table: str, period: Period, data) -> HttpResponse:
     header, *rows = table_rows(table, data)
-    caption = f"{TITLES[table]}（{period.label()}）{period.running_note()}"
+    caption = _("%(title)s（%(period)s）%(note)s") % {
+        "title": TITLES[table],
+        "period": period.label(),
+        "note": period.running_note(),
+    }
     # The staff export's writer: columns sized for Chinese, header frozen, a filter on each column.
     content = write_xlsx(str(TITLES[table]), header, rows, caption=caption)
     response = HttpResponse(content, content_type=XLSX)
@@ -125,16 +131,16 @@ def pack_docx_response(ctx: dict) -> HttpResponse:
                     case.title,
                     case.raised_on.isoformat(),
                     case.due_on.isoformat() if case.due_on else "—",
-                    "、".join(decision_reasons(case)),
+                    listed(decision_reasons(case)),
                 ]
             )
         _docx_table(document, rows)
 
     document.add_heading(_("口径说明"), level=1)
     for _key, name, text in ctx["counts"]:
-        document.add_paragraph(f"{name}：{text}")
+        document.add_paragraph(labelled(name, text))
     for rate in ctx["rates"]:
-        document.add_paragraph(f"{rate.name}：{rate.definition}")
+        document.add_paragraph(labelled(rate.name, rate.definition))
     document.add_paragraph(_("百分比保留两位小数，第三位起直接舍去（不四舍五入）。"))
 
     out = io.BytesIO()

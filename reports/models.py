@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 stated_percent = RegexValidator(
     r"^\d{1,3}(\.\d{1,2})?$", _("请按报告原样填写百分比数字，如 33、13.4 或 54.92（不带百分号）。")
@@ -123,7 +124,9 @@ class SpotCheckQuerySet(models.QuerySet):
         return self.filter(finding__in=SpotCheck.FAILING)
 
     def for_cases_raised_in(self, period):
-        return self.filter(case__raised_on__gte=period.start, case__raised_on__lte=period.end)
+        return self.filter(
+            case__raised_on__gte=period.start, case__raised_on__lte=period.end, case__voided_at__isnull=True
+        )
 
 
 class SpotCheck(models.Model):
@@ -273,7 +276,7 @@ class CaseTally(models.Model):
     # The month of raised_on, cases closed now: what the public summary calls closed.
     raised_closed = models.IntegerField(_("收集且现已办结"), default=0)
     # The month of closed_on: closed by the month's end.
-    closed = models.IntegerField(_("办结"), default=0)
+    closed = models.IntegerField(pgettext_lazy("heading", "办结"), default=0)
     # The month of the later of raised_on and fed_back_on: raised and fed back by the month's end.
     fed_back = models.IntegerField(_("已反馈"), default=0)
     # The month of the later of raised_on and the day after due_on: raised and past due.

@@ -7,7 +7,6 @@ import secrets
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cases.models import Case
 from reports.analysis import Period
@@ -139,11 +138,9 @@ def reopen_from_check(*, check: SpotCheck, by, expected_version: int | None = No
 
     if not check.failed:
         raise ValueError("only a failing spot check reopens a case")
-    reason = _("督查抽查发现“%(finding)s”（抽查记录第%(id)d号）") % {
-        "finding": check.get_finding_display(),
-        "id": check.pk,
-    }
-    reopen(case=check.case, reason=reason, by=by, expected_version=expected_version)
+    # The line is the system's, as a code: cases/history.py renders it in the reader's language.
+    data = {"code": "reopened_by_check", "finding": check.finding, "check": check.pk}
+    reopen(case=check.case, reason="", data=data, by=by, expected_version=expected_version)
     check.reopened = True
     check.save(update_fields=["reopened"])
     return check

@@ -8,16 +8,9 @@ from django.utils.translation import gettext as _
 
 from reports.analysis import Period, Row
 from reports.figures import percent_text
+from sanhe.prose import chinese_number, joined, listed, ordinal, sentence, sentences
 
-NUMERALS = "零一二三四五六七八九十"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (up to 99), as the report numbers its sections."""
-    if n <= 10:
-        return NUMERALS[n]
-    tens, units = divmod(n, 10)
-    return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[units] if units else "")
+__all__ = ["chinese_date", "chinese_number", "notice_body", "notice_title", "summary_paragraphs"]
 
 
 def chinese_date(day: datetime.date) -> str:
@@ -33,29 +26,31 @@ def summary_paragraphs(*, as_of: datetime.date, totals: dict, categories: list[R
     total, closed = totals["raised_to_date"], totals["closed_to_date"]
     fed_back = totals["fed_back_to_date"]
     tops = [row for row in categories if row.dim == "category" and row.count]
-    fields = "、".join(row.name for row in tops[:5])
-    opening = _("%(town)s辖区共有%(villages)d个村（社区），截至%(date)s，直联活动共收集群众意见和问题%(total)d条。") % {
-        "town": settings.TOWN_NAME,
-        "villages": villages,
-        "date": chinese_date(as_of),
-        "total": total,
-    }
-    if fields:
-        opening += _("涉及%(fields)s等多个方面。") % {"fields": fields}
-    opening += _("其中已办结%(closed)d个，办结率为%(rate)s%%。目前正在处理的有%(open)d个。") % {
-        "closed": closed,
-        "rate": percent_text(closed, total),
-        "open": total - closed,
-    }
-    if total and fed_back == total:
-        opening += _("处理进度和处理结果已经全部向群众反馈。")
-    elif total:
-        opening += _("已向群众反馈处理进度或结果的有%(n)d个（占%(share)s%%），尚未反馈的有%(rest)d个。") % {
-            "n": fed_back,
-            "share": percent_text(fed_back, total),
-            "rest": total - fed_back,
+    fields = listed(row.name for row in tops[:5])
+    # Sentences joined in the reader's language (no space in Chinese, one in English).
+    opening = [
+        _("%(town)s辖区共有%(villages)d个村（社区），截至%(date)s，直联活动共收集群众意见和问题%(total)d条。")
+        % {
+            "town": settings.TOWN_NAME,
+            "villages": villages,
+            "date": chinese_date(as_of),
+            "total": total,
         }
-    paragraphs = [opening]
+    ]
+    if fields:
+        opening.append(_("涉及%(fields)s等多个方面。") % {"fields": fields})
+    opening.append(
+        _("其中已办结%(closed)d个，办结率为%(rate)s%%。目前正在处理的有%(open)d个。")
+        % {"closed": closed, "rate": percent_text(closed, total), "open": total - closed}
+    )
+    if total and fed_back == total:
+        opening.append(_("处理进度和处理结果已经全部向群众反馈。"))
+    elif total:
+        opening.append(
+            _("已向群众反馈处理进度或结果的有%(n)d个（占%(share)s%%），尚未反馈的有%(rest)d个。")
+            % {"n": fed_back, "share": percent_text(fed_back, total), "rest": total - fed_back}
+        )
+    paragraphs = [sentences(opening)]
     largest = max((row.count for row in tops), default=0)
     for number, row in enumerate(tops, start=1):
         paragraphs.append(_category_paragraph(number, row, categories, total, row.count == largest))
@@ -70,13 +65,12 @@ def summary_paragraphs(*, as_of: datetime.date, totals: dict, categories: list[R
 
 def _category_paragraph(number: int, row: Row, rows: list[Row], total: int, is_largest: bool) -> str:
     head = _("（%(n)s）%(name)s问题（共%(count)d条，占%(share)s%%）。") % {
-        "n": chinese_number(number),
+        "n": ordinal(number),
         "name": row.name,
         "count": row.count,
         "share": percent_text(row.count, total),
     }
-    if is_largest:
-        head += _("这是群众反映最多的问题。")
+    largest = _("这是群众反映最多的问题。") if is_largest else ""
     index = rows.index(row)
     subs = []
     for sub in rows[index + 1 :]:
@@ -89,13 +83,13 @@ def _category_paragraph(number: int, row: Row, rows: list[Row], total: int, is_l
     else:
         items = [
             _("%(ordinal)s是%(name)s，此类问题意见有%(n)d条")
-            % {"ordinal": chinese_number(i), "name": _item(sub.name), "n": sub.count}
+            % {"ordinal": ordinal(i), "name": _item(sub.name), "n": sub.count}
             for i, sub in enumerate(subs, start=1)
         ]
     rest = row.count - sum(sub.count for sub in subs)
     if rest:
         items.append(_("另有%(n)d条未细分小类") % {"n": rest})
-    return head + "；".join(items) + ("。" if items else "")
+    return sentences([head, largest, sentence(joined(items)) if items else ""])
 
 
 # -- The draft public notice 通报 -----------------------------------------------------------------
@@ -111,7 +105,9 @@ def notice_body(*, period: Period, ranking: list, weights: dict, names: dict, co
     scored = [entry for entry in ranking if entry.score is not None]
     count = max(0, min(count, len(scored) // 2))
     best, worst = scored[:count], scored[len(scored) - count :][::-1] if count else []
-    shown = "、".join(f"{names[key]}{weight}%" for key, weight in weights.items() if weight)
+    shown = listed(
+        _("%(name)s%(value)s%%") % {"name": names[key], "value": weight} for key, weight in weights.items() if weight
+    )
     lines = [
         _("各驻点团队："),
         _(
@@ -126,7 +122,7 @@ def notice_body(*, period: Period, ranking: list, weights: dict, names: dict, co
             % {"teams": _team_list(best), "n": len(best)}
         )
     if worst:
-        weak = "；".join(_weak_points(entry, names) for entry in worst)
+        weak = joined(_weak_points(entry, names) for entry in worst)
         lines.append(
             _(
                 "二、通报批评。%(teams)s综合得分排名靠后（%(weak)s），予以通报批评。请以上团队认真查找原因，"
@@ -146,7 +142,7 @@ def notice_body(*, period: Period, ranking: list, weights: dict, names: dict, co
 
 
 def _team_list(entries) -> str:
-    return "、".join(_("%(team)s（%(score)s分）") % {"team": e.name, "score": e.score} for e in entries)
+    return listed(_("%(team)s（%(score)s分）") % {"team": e.name, "score": e.score} for e in entries)
 
 
 def _weak_points(entry, names: dict) -> str:
@@ -154,10 +150,10 @@ def _weak_points(entry, names: dict) -> str:
     values = [(value, key) for key, value in entry.values.items() if value is not None and key != "collected"]
     order = list(names)
     weakest = sorted(values, key=lambda pair: (pair[0], order.index(pair[1])))[:2]
-    points = "、".join(_("%(name)s%(value)s%%") % {"name": names[key], "value": value} for value, key in weakest)
+    points = listed(_("%(name)s%(value)s%%") % {"name": names[key], "value": value} for value, key in weakest)
     return _("%(team)s：%(points)s") % {"team": entry.name, "points": points}
 
 
 def _item(name: str) -> str:
     """A sub-category's short name as prose: 贫困户帮扶/低保保障 → 贫困户帮扶、低保保障."""
-    return name.replace("/", "、")
+    return listed(name.split("/"))

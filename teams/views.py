@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import workflow
+from cases import photos, workflow
 from cases.models import Case, Category
 from teams import desk
 from teams.forms import ProblemForm, VisitForm, default_visit_date, sent_request_key
@@ -212,7 +212,7 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     first = workflow.registered_with_key(request.user, key)
     if first is not None:  # the same form sent again: show what the first one saved
         return _redirect_saved(first)
-    form = ProblemForm(request.POST, visit=visit)
+    form = ProblemForm(request.POST, request.FILES, visit=visit)
     if not form.is_valid():
         return _render_visit(request, visit, form)
     duplicates = list(form.possible_duplicates())
@@ -233,13 +233,14 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _register_problem(form: ProblemForm, user, key: str) -> Case:
-    """Register the problem with the form's KEY (and close it when solved on the spot), all or nothing:
+    """Register the problem with the form's KEY (and close it when solved on the spot) and its photos, all or nothing:
     workflow.AlreadyRegistered when the form was sent before, and nothing of this one is kept."""
     data = form.cleaned_data
     with transaction.atomic():
         case = form.save(commit=False)
-        text = _("%(channel)s收集") % {"channel": case.get_channel_display()}
-        workflow.register_case(case=case, by=user, text=text, request_key=key)
+        # The line is written as a code, read in the reader's language (cases/history.py).
+        line = {"code": "registered", "channel": str(case.channel)}
+        workflow.register_case(case=case, by=user, data=line, request_key=key)
         if data["on_the_spot"]:
             workflow.close(
                 case=case,
@@ -248,6 +249,8 @@ def _register_problem(form: ProblemForm, user, key: str) -> Case:
                 closed_on=form.visit.date,
                 by=user,
             )
+        # Checked and re-encoded by the form already; stored last, so that a refusal above keeps no file.
+        photos.store_prepared(case, data.get("photos") or [], user)
     return case
 
 

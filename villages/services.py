@@ -39,6 +39,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
 from cases.privacy import MAYBE_PRIVATE, strip_private
@@ -121,7 +122,7 @@ def checked(text: str, name: str) -> str:
 
 
 def _entry(event: CaseEvent, *, with_text: bool, name: str) -> PublicEntry:
-    text = checked(event.text, name) if with_text and event.kind in EVENT_TEXT_SHOWN else ""
+    text = checked(event.shown_text, name) if with_text and event.kind in EVENT_TEXT_SHOWN else ""
     return PublicEntry(on=timezone.localdate(event.at), kind=event.get_kind_display(), text=text)
 
 
@@ -148,8 +149,8 @@ def public_case(case: Case, *, own: bool = False) -> PublicCase:
         raised_on=case.raised_on,
         category=case.category.label if case.category else "",
         subcategory=case.subcategory.label if case.subcategory else "",
-        status=case.status,
-        status_label=case.get_status_display(),
+        status="voided" if case.voided_at else case.status,
+        status_label=_("已作废（登记有误，不再办理）") if case.voided_at else case.get_status_display(),
         closure_label=case.get_closure_display() if case.closure else "",
         posted=posted,
         title=checked(case.title, name) if posted else "",

@@ -271,7 +271,9 @@ def test_admin_add_case_registers_it_with_a_number_and_history(admin_client, adm
     assert response.status_code == 302
     case = Case.objects.get()
     assert (case.number, case.status, case.created_by) == ("SH-2015-0001", "registered", admin_user)
-    assert list(case.events.values_list("kind", "text")) == [("registered", "在管理后台登记。")]
+    event = case.events.get()
+    assert (event.kind, event.text, event.data) == ("registered", "", {"code": "registered_admin"})
+    assert event.shown_text == "在管理后台登记。"
 
 
 def test_admin_change_case_writes_an_edited_event(admin_client, admin_user, ledger):
@@ -300,4 +302,22 @@ def test_admin_change_case_writes_an_edited_event(admin_client, admin_user, ledg
     case.refresh_from_db()
     assert (case.title, case.version, case.status) == ("新摘要", 2, "registered")
     event = case.events.get(kind="edited")
-    assert (event.author, event.text, event.public) == (admin_user, "在管理后台修改：公示摘要。", False)
+    assert (event.author, event.text, event.public) == (admin_user, "", False)
+    assert (event.data, event.shown_text) == ({"code": "admin_edit", "fields": ["title"]}, "在管理后台修改：公示摘要。")
+
+
+def test_admin_shows_history_lines_as_the_reader_reads_them(admin_client, ledger):
+    case = CaseFactory(team=ledger["team"])
+    event = CaseEvent.objects.create(
+        case=case, kind="closed", text="路灯已修好", data={"code": "closed", "closure": "solved"}
+    )
+
+    pages = [
+        admin_client.get("/admin/cases/caseevent/"),
+        admin_client.get(f"/admin/cases/caseevent/{event.pk}/change/"),
+        admin_client.get(f"/admin/cases/case/{case.pk}/change/"),
+    ]
+
+    for response in pages:
+        assert response.status_code == 200
+        assert "已解决：路灯已修好" in response.content.decode()

@@ -77,7 +77,7 @@ def test_bulk_assigns_a_responsible_person_to_every_ticked_case(office_client, o
     assert response["Location"] == f"{LIST}?status=open&page=1"
     assert responsibles() == {"SH-2015-0701": "黄跟进", "SH-2015-0702": "黄跟进", "SH-2015-0703": None}
     events = CaseEvent.objects.filter(kind=CaseEvent.Kind.ASSIGNED).order_by("case__number")
-    assert [(e.case.number, e.author, e.text) for e in events] == [
+    assert [(e.case.number, e.author, e.shown_text) for e in events] == [
         ("SH-2015-0701", office_user, "责任人：— → 黄跟进"),
         ("SH-2015-0702", office_user, "责任人：— → 黄跟进"),
     ]

@@ -6,11 +6,13 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Concat
 
+from cases import history
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence
 from cases.workflow import register_case
-from teams.models import Team
+from teams.models import Cadre, Team
 from villages.models import Village
 
 END = datetime.date(2016, 12, 31)  # a fixed last day: the same cases whatever day the tests run
@@ -36,7 +38,9 @@ def snapshot(exclude_pks: set[int]) -> list[tuple]:
     feedback = Feedback.objects.exclude(case__in=exclude_pks).order_by("case__number")
     return [
         *cases.values_list(*fields),
-        *events.values_list("case__number", "kind", "at", "author", "text", "status_from", "status_to", "public"),
+        *events.values_list(
+            "case__number", "kind", "at", "author", "text", "data", "status_from", "status_to", "public"
+        ),
         *feedback.values_list("case__number", "given_on", "channel", "given_by", "satisfaction", "notes"),
     ]
 
@@ -106,6 +110,8 @@ def test_generate_cases_copy_and_bulk_create_write_the_same(demo):
         pytest.skip("COPY is PostgreSQL's: this runs in CI's PostgreSQL pass")
     # Text that COPY must escape: a backslash, a tab and a line break in a village's name.
     Village.objects.filter(code="440781104201").update(short_name="东\\联\t村\n")
+    # And in the history's JSON: a cadre's name is a value of the triage line's data.
+    Cadre.objects.update(name=Concat("name", Value('"\\\t')))
     sequences = list(NumberSequence.objects.values_list("year", "last"))
     generate(300, seed=5)
     copied = snapshot(demo)
@@ -115,6 +121,20 @@ def test_generate_cases_copy_and_bulk_create_write_the_same(demo):
 
     assert snapshot(demo) == copied
     assert Case.objects.filter(resident_address__startswith="东\\联\t村\n").count() >= 1
+    assert CaseEvent.objects.filter(data__responsible__endswith='"\\\t').exists()
+
+
+def test_generated_histories_are_codes_read_in_the_readers_language(demo):
+    generate(200, seed=3)
+
+    events = list(CaseEvent.objects.exclude(case__in=demo))
+    assert {e.data.get("code") for e in events} <= set(history.RENDERERS)
+    assert {e.kind for e in events} >= {"registered", "triaged", "progress", "closed", "feedback"}
+    assert all(e.shown_text for e in events)
+    triaged = next(e for e in events if e.kind == "triaged")
+    assert (triaged.text, triaged.shown_text.startswith("处理决定：")) == ("", True)
+    closed = next(e for e in events if e.kind == "closed")
+    assert closed.shown_text == f"{Case.Closure(closed.data['closure']).label}：{closed.text}"
 
 
 def test_generate_cases_other_seed_other_cases(demo):

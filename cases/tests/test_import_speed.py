@@ -148,8 +148,8 @@ def test_case_resource_import_updates_in_bulk_with_history_and_a_new_version(tow
 
     assert result.totals["update"] == 3
     assert set(Case.objects.values_list("status", "version")) == {("registered", 2)}
-    texts = CaseEvent.objects.filter(kind="imported", status_from="in_progress").values_list("text", flat=True)
-    assert list(texts) == ["从台账文件“更新.csv”导入更新。"] * 3
+    events = CaseEvent.objects.filter(kind="imported", status_from="in_progress")
+    assert [event.shown_text for event in events] == ["从台账文件“更新.csv”导入更新。"] * 3
 
 
 # -- The office's ledger (cases/ledger.py) -------------------------------------------------------

@@ -717,7 +717,7 @@ def test_import_ledger_registers_every_row_through_the_workflow(town, office_use
         "水渠年久失修，影响灌溉",
     )
     assert solved.description == "水渠年久失修，影响灌溉\n\n（从Excel台账“台账.xlsx”第 5 行导入）"
-    assert list(solved.events.values_list("kind", "text", "public")) == [
+    assert [(e.kind, e.shown_text, e.public) for e in solved.events.all()] == [
         (
             "registered",
             f"台账记载的反映日期：2015-01-15。从“台账.xlsx”第 5 行导入，导入人：{office_user.username}，"

@@ -202,7 +202,7 @@ def test_the_office_posts_a_sensitive_case_only_when_it_confirms(office_client, 
     sensitive_case.refresh_from_db()
     assert sensitive_case.public_posting is True
     decision = sensitive_case.events.get(kind="edited")
-    assert "决定公示涉及敏感个人信息的问题内容（“贫困户帮扶/低保保障”属于敏感类别）" in decision.text
+    assert "决定公示涉及敏感个人信息的问题内容（“贫困户帮扶/低保保障”属于敏感类别）" in decision.shown_text
 
 
 def test_the_board_shows_no_detail_of_a_sensitive_case(client, sensitive_case):

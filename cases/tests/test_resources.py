@@ -177,9 +177,10 @@ def test_case_import_updates_an_existing_case_and_writes_history(ledger):
         user,
         "in_progress",
         "closed",
-        "从台账文件“更新.csv”导入更新。",
+        "",
         False,
     )
+    assert event.shown_text == "从台账文件“更新.csv”导入更新。"
 
 
 def test_case_import_without_a_number_takes_the_next_one(ledger):
@@ -199,7 +200,7 @@ def test_case_import_without_a_number_takes_the_next_one(ledger):
         ledger["sub"].category,
         "in_progress",
     )
-    assert list(case.events.values_list("kind", "text")) == [("imported", "从台账文件导入。")]
+    assert [(e.kind, e.shown_text) for e in case.events.all()] == [("imported", "从台账文件导入。")]
 
 
 def test_case_import_accepts_names_and_fills_the_category_of_a_subcategory(ledger):

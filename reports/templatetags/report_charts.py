@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from reports import links, tables
 
@@ -139,7 +140,7 @@ def trend_chart(rows) -> dict:
 def _columns_svg(columns: list[dict], bar: int, label_y: int) -> str:
     """The trend chart's columns as SVG: a column's dozen numbers written here in one piece, not
     looked up one by one by the template (a decade of months is over a hundred columns)."""
-    collected_word, closed_word = _("收集"), _("办结")
+    collected_word, closed_word = _("收集"), pgettext("heading", "办结")
     parts = []
     for col in columns:
         row = col["row"]

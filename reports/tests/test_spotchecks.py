@@ -153,7 +153,7 @@ def test_record_a_check_then_reopen_the_case(supervisor_client, supervisor_user,
     assert case.status == Case.Status.IN_PROGRESS
     assert check.reopened
     event = case.events.get(kind=CaseEvent.Kind.REOPENED)
-    assert event.text == f"重新办理：督查抽查发现“群众不满意”（抽查记录第{check.pk}号）"
+    assert event.shown_text == f"重新办理：督查抽查发现“群众不满意”（抽查记录第{check.pk}号）"
     assert "陈测试" not in event.text  # the check's notes stay off the public history
     assert "SH-2015-0001 已重新办理。" in response.content.decode()
 

@@ -185,7 +185,7 @@ def test_office_sessions_racing_on_one_case_over_http(live_server):
 
     assert tally.errors == []
     case.refresh_from_db()
-    events = list(case.events.order_by("id").values_list("kind", "text"))
+    events = [(e.kind, e.shown_text) for e in case.events.order_by("id")]
     final = {"title": case.title, "due_on": case.due_on.isoformat()}
     check = check_race(attempts, clients=2, rounds=3, events=events, versions=(1, case.version), final=final)
     assert check.ok, check.problems

@@ -327,7 +327,7 @@ def test_visit_then_three_problems_each_number_shown_large(cadre_client, cadre_u
     assert cases[0].resident_phone == "139 1234 5678"
     spot = cases[1]
     assert (spot.result, spot.closed_on) == ("当场讲解", DAY)
-    assert list(spot.events.values_list("kind", "text", "author")) == [
+    assert [(e.kind, e.shown_text, e.author_id) for e in spot.events.all()] == [
         (CaseEvent.Kind.REGISTERED, "入户走访收集", cadre_user.pk),
         (CaseEvent.Kind.CLOSED, "现场解决：当场讲解", cadre_user.pk),
     ]

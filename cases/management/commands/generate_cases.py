@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from cases.deadlines import is_workday, working_day_limit
 from cases.management.commands.load_demo import DATA
@@ -66,6 +66,7 @@ PLANS = ["分期实施：先勘察设计，再申请资金施工。", "纳入下
 POLICY = [("《广东省最低生活保障制度实施办法》", "镇民政办"), ("《台山市农村危房改造实施方案》", "镇建设办")]
 POLICY += [("《农田水利设施建设管理办法》", "镇农业办")]
 GENERATED_NOTE = "（生成数据：按报告所列类别随机生成）"
+PROGRESS = {"code": "progress"}  # the progress line's data: all of it typed (cases/history.py)
 
 
 def weighted(pairs):
@@ -132,7 +133,7 @@ CASE_COLUMNS = [
     "created_by_id",
     "generated",
 ]
-EVENT_COLUMNS = ["case_id", "kind", "at", "author_id", "text", "status_from", "status_to", "public"]
+EVENT_COLUMNS = ["case_id", "kind", "at", "author_id", "text", "data", "status_from", "status_to", "public"]
 FEEDBACK_COLUMNS = ["case_id", "given_on", "channel", "given_by_id", "satisfaction", "notes", "recorded_by_id"]
 
 
@@ -250,12 +251,6 @@ class Generator:
         self.feedback_channels, self.satisfaction = weighted(FEEDBACK_CHANNELS), weighted(SATISFACTION)
         self.due_cache: dict[tuple[int, str], int] = {}
         self.workdays: dict[int, bool] = {}
-        with translation.override(None):  # the labels as written (Chinese), whatever the language
-            self.labels = {
-                value: str(label)
-                for choices in (Case.Decision, Case.Closure, Feedback.Channel, Feedback.Satisfaction)
-                for value, label in choices.choices
-            }
         self.prefix = settings.CASE_NUMBER_PREFIX
 
     # -- Reference data ----------------------------------------------------------------------
@@ -418,7 +413,10 @@ class Generator:
             else:
                 registered_at = day * 1440 + 8 * 60 + 30 + int(r() * 540)
             author = team.author
-            events = [("registered", registered_at, author, "", "", "registered", True)]
+            # Each line as the workflow writes it: the system's part a code (cases/history.py renders
+            # it in the reader's language), the text only what a person would have typed.
+            registered = {"code": "registered", "channel": channel}
+            events = [("registered", registered_at, author, "", registered, "", "registered", True)]
             status, closure, decision, responsible, due, plan, planned = "registered", "", "", None, None, "", None
             policy, department, closed, result, fed_back, feedback, version = "", "", None, "", None, None, 1
 
@@ -426,7 +424,8 @@ class Generator:
                 status, closure, closed = "closed", "on_the_spot", day
                 result = results["on_the_spot"][int(r() * len(results["on_the_spot"]))]
                 at = registered_at + 10 + int(r() * 50)
-                events.append(("closed", at, author, f"现场解决：{result}", "registered", "closed", True))
+                closed_data = {"code": "closed", "closure": closure}
+                events.append(("closed", at, author, result, closed_data, "registered", "closed", True))
                 version += 1
             else:
                 triaged = day + int(r() * 8)  # decided within the week
@@ -440,9 +439,9 @@ class Generator:
                     )
                     responsible = person[0] if person else None
                     limit = self.due(triaged, kind)
-                    parts = [f"处理决定：{self.labels[decision]}"]
+                    triage = {"code": "triaged", "decision": decision}
                     if person:
-                        parts.append(f"责任人：{person[1]}")
+                        triage["responsible"] = person[1]
                     if decision == "plan":
                         planned = triaged + 30 + int(r() * 336)
                         due = planned
@@ -455,13 +454,13 @@ class Generator:
                         handling = span * (0.2 + 0.8 * rng.random() if on_time else 1 + 3 * rng.random())
                         if decision == "explain":
                             policy, department = POLICY[int(r() * len(POLICY))]
-                    parts.append(f"办理期限：{datetime.date.fromordinal(due).isoformat()}")
+                    triage["due_on"] = datetime.date.fromordinal(due).isoformat()
                     if decision == "plan":
-                        parts.append(f"计划完成日期：{datetime.date.fromordinal(planned).isoformat()}")
+                        triage["planned_on"] = datetime.date.fromordinal(planned).isoformat()
                     if department:
-                        parts.append(f"解释部门：{department}")
+                        triage["department"] = department
                     triaged_at = triaged * 1440 + 15 * 60 + int(r() * 120)
-                    events.append(("triaged", triaged_at, office, "；".join(parts), "registered", "in_progress", True))
+                    events.append(("triaged", triaged_at, office, "", triage, "registered", "in_progress", True))
                     status, version = "in_progress", version + 1
                     closes = None if rng.random() < STUCK_SHARE else triaged + int(handling)
                     until = min(end, closes if closes is not None else end)
@@ -471,14 +470,14 @@ class Generator:
                     for step in steps:
                         text = PROGRESS_TEXTS[int(r() * len(PROGRESS_TEXTS))]
                         at = max(triaged_at + 30, step * 1440 + 10 * 60 + int(r() * 300))
-                        events.append(("progress", at, author, text, "", "", rng.random() < 0.6))
+                        events.append(("progress", at, author, text, PROGRESS, "", "", rng.random() < 0.6))
                     if closes is not None and closes <= end:
                         closure = "explained" if decision == "explain" else "solved"
                         status, closed = "closed", closes
                         result = results[closure][int(r() * len(results[closure]))]
-                        label = self.labels[closure]
                         at = max(events[-1][1] + 30, closes * 1440 + 16 * 60 + int(r() * 90))
-                        events.append(("closed", at, office, f"{label}：{result}", "in_progress", "closed", True))
+                        closed_data = {"code": "closed", "closure": closure}
+                        events.append(("closed", at, office, result, closed_data, "in_progress", "closed", True))
                         version += 1
 
             if status == "closed" and rng.random() < FED_BACK_SHARE:
@@ -487,13 +486,14 @@ class Generator:
                     fb_channel = pick(rng, self.feedback_channels)
                     satisfaction = pick(rng, self.satisfaction)
                     giver = responsible or (team.leader[0] if team.leader else None)
+                    giver_name = person[1] if responsible else (team.leader[1] if team.leader else "")
                     feedback = (given, fb_channel, giver, satisfaction, "已告知办理结果", office)
                     fed_back, version = given, version + 1
-                    text = f"{self.labels[fb_channel]}反馈"
-                    if satisfaction:
-                        text += f"，{self.labels[satisfaction]}"
+                    told = {"code": "feedback", "channel": fb_channel, "satisfaction": satisfaction or ""}
+                    if giver is not None:
+                        told["given_by"] = giver_name
                     at = max(events[-1][1] + 30, given * 1440 + 10 * 60 + 30)
-                    events.append(("feedback", at, office, text, "", "", False))
+                    events.append(("feedback", at, office, "已告知办理结果", told, "", "", False))
 
             drafts.cases.append(
                 [
@@ -537,19 +537,30 @@ class Generator:
 
 # -- Writing ---------------------------------------------------------------------------------
 # Values as make_cases gives them: s text, i whole number or None, d day ordinal, t minute
-# ordinal (day × 1440 + minute, Beijing time), b yes/no.
+# ordinal (day × 1440 + minute, Beijing time), b yes/no, j a dict stored as JSON.
 CASE_TYPES = "siiidsssssiissbsssidsdssdsdittib"
-EVENT_TYPES = "istisssb"
+EVENT_TYPES = "istisjssb"
 FEEDBACK_TYPES = "idsissi"
 
 
 def extra_columns(model, columns: list[str]) -> list[tuple[str, object]]:
     """Columns of MODEL that make_cases does not fill (added since it was written), with their defaults."""
     return [
-        (f.column, f.get_db_prep_save(f.get_default(), connection))
+        # JSON as COPY reads it (the field's own database value is an adapter that writes SQL).
+        (
+            f.column,
+            json.dumps(f.get_default())
+            if isinstance(f, models.JSONField)
+            else f.get_db_prep_save(f.get_default(), connection),
+        )
         for f in model._meta.concrete_fields
         if not f.primary_key and f.column not in columns
     ]
+
+
+def dumps(data: dict) -> str:
+    """DATA as COPY reads a JSON column: the JSON text itself (escaped for COPY by the caller)."""
+    return json.dumps(data, ensure_ascii=False)
 
 
 class CopyWriter:
@@ -672,10 +683,10 @@ class CopyWriter:
                 f"{day[fed_back]}\t{version}\t{minute(created)}\t{minute(updated)}\t"
                 f"{N if created_by is None else created_by}\t{'t' if generated else 'f'}{case_end}"
             )
-            for kind, at, author, text, status_from, status_to, public in lives:
+            for kind, at, author, text, data, status_from, status_to, public in lives:
                 events.append(
                     f"{pk}\t{kind}\t{minute(at)}\t{N if author is None else author}\t{text.translate(esc)}\t"
-                    f"{status_from}\t{status_to}\t{'t' if public else 'f'}{event_end}"
+                    f"{dumps(data).translate(esc)}\t{status_from}\t{status_to}\t{'t' if public else 'f'}{event_end}"
                 )
             if fed:
                 given, channel, given_by, satisfaction, notes, recorded_by = fed
@@ -727,6 +738,7 @@ class BulkWriter:
             "s": lambda v: v,
             "i": lambda v: v,
             "b": lambda v: v,
+            "j": lambda v: v,
             "d": lambda v: None if v is None else datetime.date.fromordinal(v),
             "t": lambda v: (
                 None

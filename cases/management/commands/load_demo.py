@@ -297,14 +297,17 @@ class DemoLoader:
         tz = datetime.timezone(datetime.timedelta(hours=8))
         for case in Case.objects.filter(generated=True).select_related("responsible"):
             at = datetime.datetime.combine(case.raised_on, datetime.time(11, 30), tz)
-            events.append(CaseEvent(case=case, kind="registered", at=at, status_to="registered", public=True))
+            registered = {"code": "registered", "channel": case.channel}
+            events.append(
+                CaseEvent(case=case, kind="registered", at=at, data=registered, status_to="registered", public=True)
+            )
             if case.decision:
                 events.append(
                     CaseEvent(
                         case=case,
                         kind="triaged",
                         at=at + datetime.timedelta(hours=2),
-                        text=f"{case.get_decision_display()}，责任人：{case.responsible}",
+                        data=triaged_data(case),
                         status_from="registered",
                         status_to="in_progress",
                         public=True,
@@ -317,6 +320,7 @@ class DemoLoader:
                         kind="closed",
                         at=datetime.datetime.combine(case.closed_on, datetime.time(16, 0), tz),
                         text=case.result,
+                        data={"code": "closed", "closure": case.closure},
                         status_from="in_progress",
                         status_to="closed",
                         public=True,
@@ -354,3 +358,17 @@ class DemoLoader:
 
     def phone(self) -> str:
         return f"1{self.rng.choice('3578')}{self.rng.randrange(10**8, 10**9)}"
+
+
+def triaged_data(case: Case) -> dict:
+    """The triage line's code and values as cases/workflow.py writes them (cases/history.py renders it)."""
+    data = {"code": "triaged", "decision": case.decision}
+    if case.responsible is not None:
+        data["responsible"] = case.responsible.name
+    if case.due_on is not None:
+        data["due_on"] = case.due_on.isoformat()
+    if case.decision == Case.Decision.PLAN and case.planned_on is not None:
+        data["planned_on"] = case.planned_on.isoformat()
+    if case.decision == Case.Decision.EXPLAIN and case.explaining_department:
+        data["department"] = case.explaining_department
+    return data
