@@ -200,8 +200,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Uploaded files (the cases' photos, cases/photos.py): local files under MEDIA_ROOT, or with
+# PHOTO_STORAGE=s3 an S3-compatible bucket (AWS, MinIO, a cloud's object storage). Never served
+# from a public URL: every photo goes through a view that checks who asks (cases/views/photos.py),
+# so MEDIA_URL is not routed and the bucket stays private.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media-not-served/"
+PHOTO_STORAGE = env("PHOTO_STORAGE", "local").strip().lower()
+if PHOTO_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("PHOTO_STORAGE is local or s3")
+DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if PHOTO_STORAGE == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,  # empty: AWS itself
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,  # empty: boto3's own lookup (role, profile)
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most self-hosted servers
+            "default_acl": None,  # the bucket's own (private): no object is ever public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("PHOTO_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -318,5 +345,13 @@ UPLOAD_MAX_MEMBER_BYTES = envint("UPLOAD_MAX_MEMBER_BYTES", str(100 * 1024 * 102
 UPLOAD_MAX_UNPACKED_BYTES = envint("UPLOAD_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024))  # the parts read
 UPLOAD_MAX_COMPRESSION_RATIO = envint("UPLOAD_MAX_COMPRESSION_RATIO", "200")  # a part past 1 MB unpacked
 UPLOAD_MAX_STYLES_BYTES = envint("UPLOAD_MAX_STYLES_BYTES", str(20 * 1024 * 1024))  # styles.xml
+# Photos of a case (cases/photos.py): the file as sent, its pixels as declared (a small PNG can
+# declare a huge image), the smallest side worth keeping, the sizes kept, and how many per case.
+PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", str(10 * 1024 * 1024))
+PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", str(40_000_000))
+PHOTO_MIN_SIDE = envint("PHOTO_MIN_SIDE", "64")
+PHOTO_MAX_SIDE = envint("PHOTO_MAX_SIDE", "2048")
+PHOTO_THUMB_SIDE = envint("PHOTO_THUMB_SIDE", "320")
+PHOTO_LIMIT_PER_CASE = envint("PHOTO_LIMIT_PER_CASE", "6")
 UPLOAD_MAX_SHARED_STRINGS_BYTES = envint("UPLOAD_MAX_SHARED_STRINGS_BYTES", str(50 * 1024 * 1024))
 UPLOAD_MAX_SHARED_STRINGS = envint("UPLOAD_MAX_SHARED_STRINGS", "1000000")  # distinct texts

@@ -155,6 +155,35 @@ def category_choices(categories) -> list:
     return choices
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+    template_name = "django/forms/widgets/file.html"  # no "clear" box: a new problem has no photo yet
+
+
+class MultiplePhotoField(forms.FileField):
+    """Any number of photos (none is fine), checked and re-encoded by cases/photos.py: cleaned,
+    the list of cases.photos.Prepared, stored with the case once it is registered."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        from cases import photos
+
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not files:
+            return []
+        if len(files) > settings.PHOTO_LIMIT_PER_CASE:
+            raise forms.ValidationError(
+                _("每个问题最多 %(limit)s 张照片。") % {"limit": settings.PHOTO_LIMIT_PER_CASE}, code="limit"
+            )
+        return photos.prepare_all(files)
+
+
 class ProblemForm(forms.ModelForm):
     """One problem a resident raised on the visit: a new row of the ledger."""
 
@@ -167,6 +196,11 @@ class ProblemForm(forms.ModelForm):
         help_text=_("勾选“现场解决”时必填；公示在村公开栏。"),
     )
     nonce = request_key_field()  # a second tap on “登记” does not register the problem twice
+    photos = MultiplePhotoField(
+        label=_("照片（可不拍）"),
+        required=False,
+        help_text=_("拍下现场（如破损的水渠、积水的路面），可多张；位置、设备等信息会被去除，不公示。"),
+    )
 
     class Meta:
         model = Case
@@ -210,6 +244,12 @@ class ProblemForm(forms.ModelForm):
     @property
     def spot_fields(self):
         return [self["on_the_spot"], self["result"]]
+
+    @property
+    def photos_dropped(self) -> bool:
+        """Photos were sent with a form shown again (refused, or possible duplicates to look at):
+        a browser never fills a file input back in, they must be chosen again."""
+        return self.is_bound and bool(self.files.getlist("photos"))
 
     def clean_resident_phone(self) -> str:
         value = unicodedata.normalize("NFKC", self.cleaned_data["resident_phone"]).strip()

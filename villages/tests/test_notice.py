@@ -276,8 +276,8 @@ def _village_with(count):
 @pytest.mark.parametrize("count", [1, 40])
 def test_village_board_query_count_is_constant(client, db, count, django_assert_num_queries):
     village = _village_with(count)
-    # freshness, 4 for the figures, the page's count, its cases, their public history
-    with django_assert_num_queries(8):
+    # freshness, 4 for the figures, the page's count, its cases, their public history, their public photos
+    with django_assert_num_queries(9):
         village_page(client, village)
     with django_assert_num_queries(1):  # cached: the freshness only
         village_page(client, village, page=1)
