@@ -8,14 +8,16 @@ from cases.models import Case
 from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, role_of, team_of
 
 
-def cases_for_user(user) -> QuerySet:
-    """Office staff and supervisors see every case; a cadre only their own team's."""
+def cases_for_user(user, *, with_voided: bool = False) -> QuerySet:
+    """Office staff and supervisors see every case; a cadre only their own team's. Lists and figures
+    leave voided cases out; one case's page (WITH_VOIDED) still shows what happened to it."""
     role = role_of(user)
+    cases = Case.with_voided if with_voided else Case.objects
     if role in (OFFICE, SUPERVISOR, ADMIN):
-        return Case.objects.all()
+        return cases.all()
     if role == CADRE:
         team = team_of(user)
-        return Case.objects.for_team(team) if team else Case.objects.none()
+        return cases.for_team(team) if team else cases.none()
     raise PermissionDenied
 
 
@@ -27,8 +29,8 @@ def can_edit_cases(user) -> bool:
 def get_case_for_user(user, number: str, *, for_update: bool = False) -> Case:
     """The case NUMBER if USER may see it (404 otherwise, so outsiders learn nothing);
     PermissionDenied when FOR_UPDATE and the user may only read."""
-    cases = cases_for_user(user).select_related(
-        "village", "team", "visit", "category", "subcategory", "responsible", "created_by__cadre"
+    cases = cases_for_user(user, with_voided=True).select_related(
+        "village", "team", "visit", "category", "subcategory", "responsible", "created_by__cadre", "voided_by__cadre"
     )
     try:
         case = cases.get(number=number)

@@ -356,6 +356,22 @@ class ReopenForm(CaseForm):
         return data
 
 
+class VoidForm(CaseForm):
+    reason = text_field(_("作废原因"), max_length=500, rows=2)
+    # Voiding takes the case out of every figure and board: a tick, as for closing.
+    confirm = forms.BooleanField(
+        label=_("我确认这个问题是误录的，作废后不再计入任何统计和公开栏"),
+        error_messages={"required": _("请勾选确认后再作废。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = _("例如：重复登记（与某编号相同）、登记错了村。只在内部记录，不公示。")
+
+    def arguments(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
 class AssignForm(CaseForm):
     responsible = CadreChoiceField(
         label=_("责任人"),

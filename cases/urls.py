@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import detail, ledger, lists, residents
+from cases.views import detail, ledger, lists, photos, residents
 
 app_name = "cases"
 
@@ -20,6 +20,13 @@ urlpatterns = [
     # -- cases/views/residents.py: one resident's data (PIPL), looked up and exported by the office
     path("residents/", residents.resident_lookup, name="residents"),
     path("residents/export.json", residents.resident_export, name="resident_export"),
+    # -- cases/views/photos.py: a case's photos, served only through these views (never MEDIA_URL)
+    path("photos/<str:key>.jpg", photos.image, name="photo"),
+    path("photos/<str:key>/thumb.jpg", photos.thumbnail, name="photo_thumb"),
+    path("photos/<str:key>/board.jpg", photos.board_thumbnail, name="photo_board"),
+    path("photos/<str:key>/public/", photos.set_public, name="photo_public"),
+    path("photos/<str:key>/delete/", photos.delete, name="photo_delete"),
+    path("<str:number>/photos/", photos.upload, name="photo_upload"),
     # -- cases/views/detail.py: one case and its actions (must stay last: <number>/ catches the rest)
     path("<str:number>/", detail.case_detail, name="detail"),
     path("<str:number>/contact/", detail.reveal_contact, name="contact"),
@@ -33,4 +40,5 @@ urlpatterns = [
     path("<str:number>/responsible/", detail.assign_responsible, name="assign"),
     path("<str:number>/due/", detail.set_due_date, name="due"),
     path("<str:number>/edit/", detail.edit_case, name="edit"),
+    path("<str:number>/void/", detail.void, name="void"),
 ]

@@ -32,7 +32,7 @@ def cases_behind(figure: str, p: Period, dim: str | None = None, pk: int | None 
 
 
 def feedback_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
-    given = Q(given_on__gte=p.start, given_on__lte=p.end) & ~Q(satisfaction="")
+    given = Q(given_on__gte=p.start, given_on__lte=p.end, case__voided_at__isnull=True) & ~Q(satisfaction="")
     if figure == "satisfied":
         given &= Q(satisfaction__in=GOOD)
     return Feedback.objects.filter(given & _dim_q(dim, pk, "case__"))

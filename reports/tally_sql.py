@@ -15,7 +15,7 @@ COLUMNS = ["raised", "raised_closed", "closed", "fed_back", "due_passed", "close
 KEY = ["month", "village_id", "team_id", "category_id", "subcategory_id"]
 # What a change row carries (besides its sign): the dimensions and every date an event uses.
 CASE_COLUMNS = ["village_id", "team_id", "category_id", "subcategory_id", "raised_on", "status", "closed_on"]
-CASE_COLUMNS += ["fed_back_on", "due_on"]
+CASE_COLUMNS += ["fed_back_on", "due_on", "voided_at"]
 TRIGGERS = ["reports_casetally_insert", "reports_casetally_update", "reports_casetally_delete"]
 
 
@@ -47,7 +47,8 @@ def counted(vendor: str, changes: str) -> str:
     month = "date_trunc('month', e.day)::date" if vendor == "postgresql" else "strftime('%Y-%m-01', e.day)"
     dims = "x.village_id, x.team_id, x.category_id, x.subcategory_id"
     events = " UNION ALL ".join(
-        f"SELECT x.sign, {dims}, {k} AS k, {day} AS day FROM ({changes}) x"
+        # A voided case (cases/voiding.py) counts nowhere: voiding is an update that takes it out.
+        f"SELECT x.sign, {dims}, {k} AS k, {day} AS day FROM ({changes}) x WHERE x.voided_at IS NULL"
         for k, day in enumerate(event_days(vendor).values())
     )
     sums = [f"sum(CASE WHEN e.k = {k} THEN e.sign ELSE 0 END)" for k in range(len(COLUMNS))]

@@ -195,7 +195,8 @@ def follow(number: str, answer: Answer, ip: str) -> Outcome:
 def find_case(number: str, answer: Answer) -> Case | None:
     """The case NUMBER if ANSWER is its resident's phone's last four digits or its track code,
     with what /track/ shows; else None. No limits here: call follow()."""
-    row = Case.objects.filter(number=number).values("pk", "resident_phone", "track_code").first()
+    # A voided case is still the resident's: /track/ tells them it was voided (and nothing more).
+    row = Case.with_voided.filter(number=number).values("pk", "resident_phone", "track_code").first()
     if row is None:
         stored = ""
     elif answer.kind == CODE:
@@ -205,4 +206,4 @@ def find_case(number: str, answer: Answer) -> Case | None:
     # Constant-time comparison; a case without a phone (or a code) on record never matches that way.
     if not hmac.compare_digest(stored or "-", answer.value):
         return None
-    return Case.objects.public().prefetch_related("feedback").get(pk=row["pk"])
+    return Case.with_voided.public().prefetch_related("feedback").get(pk=row["pk"])

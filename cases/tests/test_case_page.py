@@ -129,18 +129,21 @@ def test_case_page_lists_referrals_with_replies_and_feedback(office_client, team
     assert html.count('name="referral"') == 1  # a reply form only under the unanswered one
 
 
+OPEN_PANELS = "分办（处理决定） 办结 记录进展 请辅助团队协助 更换责任人 设定办理期限 修改登记内容 作废（误录）".split()
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
         (
             S.REGISTERED,
-            ["分办（处理决定）", "办结", "记录进展", "请辅助团队协助", "更换责任人", "设定办理期限", "修改登记内容"],
+            [*OPEN_PANELS],
         ),
         (
             S.IN_PROGRESS,
-            ["分办（处理决定）", "办结", "记录进展", "请辅助团队协助", "更换责任人", "设定办理期限", "修改登记内容"],
+            [*OPEN_PANELS],
         ),
-        (S.CLOSED, ["记录反馈", "重新办理", "记录进展", "修改登记内容"]),
+        (S.CLOSED, ["记录反馈", "重新办理", "记录进展", "修改登记内容", "作废（误录）"]),
     ],
 )
 def test_case_page_offers_office_only_the_actions_the_status_allows(status, expected, office_client, team):

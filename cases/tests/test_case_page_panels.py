@@ -63,6 +63,7 @@ def test_case_page_panels_are_closed_and_formless(office_client, team):
         ("assign_responsible", False, f"/cases/{n}/responsible/"),
         ("set_due_date", False, f"/cases/{n}/due/"),
         ("edit_case", False, f"/cases/{n}/edit/"),
+        ("void", False, f"/cases/{n}/void/"),
     ]
     assert action_forms(html) == []
     assert ("<option" in html, 'name="version"' in html) == (False, False)
@@ -166,7 +167,7 @@ def test_case_action_refused_reply_keeps_the_other_panels_formless(office_client
     html = page(response)
     assert response.status_code == 400
     assert f'<details class="detail-panel" id="reply-{referral.pk}" open>' in html
-    assert [opened for _action, opened, _url in panels(html)] == [False] * 7
+    assert [opened for _action, opened, _url in panels(html)] == [False] * 8  # seven actions and voiding
     assert action_forms(html) == [f"/cases/{case.number}/reply/"]
 
 

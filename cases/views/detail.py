@@ -35,17 +35,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases import forms, pipl, workflow
+from cases import forms, pipl, voiding, workflow
 from cases.access import get_case_for_user
 from cases.models import Case, CaseEvent, ContactAccess, Feedback, Referral
 from teams.roles import ADMIN, CADRE, OFFICE, role_of
 
 TEAM_ACTIONS = frozenset({"add_progress", "edit_case", "refer", "record_reply"})
 OFFICE_ACTIONS = TEAM_ACTIONS | {"triage", "close", "record_feedback", "reopen", "assign_responsible", "set_due_date"}
+OFFICE_ACTIONS |= {"void"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ ACTIONS: dict[str, Action] = {
     ),
     "set_due_date": Action(forms.DueDateForm, _versioned(workflow.set_due_date), gettext_lazy("已设定办理期限。")),
     "edit_case": Action(forms.EditForm, _versioned(workflow.edit_case), gettext_lazy("已保存修改。")),
+    "void": Action(
+        forms.VoidForm, _versioned(voiding.void_case), gettext_lazy("已作废：这个问题不再计入统计和公开栏。")
+    ),
 }
 
 
@@ -97,7 +101,7 @@ def actions_for(user, case: Case) -> set[str]:
 # The action panels of the page, in this order: (action, heading, URL name).
 PANELS = (
     ("triage", gettext_lazy("分办（处理决定）"), "cases:triage"),
-    ("close", gettext_lazy("办结"), "cases:close"),
+    ("close", pgettext_lazy("action", "办结"), "cases:close"),
     ("record_feedback", gettext_lazy("记录反馈"), "cases:feedback"),
     ("reopen", gettext_lazy("重新办理"), "cases:reopen"),
     ("add_progress", gettext_lazy("记录进展"), "cases:progress"),
@@ -105,6 +109,7 @@ PANELS = (
     ("assign_responsible", gettext_lazy("更换责任人"), "cases:assign"),
     ("set_due_date", gettext_lazy("设定办理期限"), "cases:due"),
     ("edit_case", gettext_lazy("修改登记内容"), "cases:edit"),
+    ("void", gettext_lazy("作废（误录）"), "cases:void"),
 )
 
 
@@ -253,10 +258,11 @@ def _action_page(request: HttpRequest, number: str, action: str) -> HttpResponse
     }
     partial = request.htmx and not request.htmx.history_restore_request
     if action not in workflow.allowed_actions(case):
-        ctx["refused"] = gettext("“%(status)s”的问题不能%(action)s。") % {
-            "status": case.get_status_display(),
-            "action": workflow.ACTION_LABELS[action],
-        }
+        labels = {"status": case.get_status_display(), "action": workflow.ACTION_LABELS[action]}
+        if case.voided_at:
+            ctx["refused"] = gettext("这个问题已作废，不能%(action)s。") % labels
+        else:
+            ctx["refused"] = gettext("“%(status)s”的问题不能%(action)s。") % labels
         response = render(request, "cases/action_page.html", ctx, status=403)
     else:
         ctx["form"] = _form(action, case, request.user)
@@ -351,3 +357,9 @@ def set_due_date(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_case(request: HttpRequest, number: str) -> HttpResponse:
     return _action(request, number, "edit_case")
+
+
+@_login_required
+@require_http_methods(["GET", "POST"])
+def void(request: HttpRequest, number: str) -> HttpResponse:
+    return _action(request, number, "void")
