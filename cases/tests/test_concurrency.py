@@ -93,7 +93,7 @@ def test_the_same_stale_form_from_many_people_saves_once():
     winner = saved[0]
     assert (case.version, case.due_on) == (2, dates[winner])
     event = case.events.get()
-    assert (event.author, event.text.endswith(dates[winner].isoformat())) == (users[winner], True)
+    assert (event.author, event.shown_text.endswith(dates[winner].isoformat())) == (users[winner], True)
 
 
 def test_lines_of_progress_added_at_once_are_all_kept():
