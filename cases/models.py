@@ -186,11 +186,17 @@ class CaseQuerySet(models.QuerySet):
         return self.select_related("category", "subcategory", "village").prefetch_related(public_events)
 
 
+# The cases that count (not voided). Case.objects filters on it, so the indexes that pages read from
+# alone (index-only counts, the desk's partial indexes) carry it in their condition: a query that
+# adds "voided_at IS NULL" is then still answered from the index without visiting the table.
+COUNTED = Q(voided_at__isnull=True)
+
+
 class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
     """The cases that count: every figure, list and board reads these; a voided case is left out."""
 
     def get_queryset(self):
-        return super().get_queryset().filter(voided_at__isnull=True)
+        return super().get_queryset().filter(COUNTED)
 
 
 def after_today(day: datetime.date) -> bool:
@@ -420,14 +426,16 @@ class Case(models.Model):
             models.Index(fields=["status", "due_on"], name="cases_case_status_due"),
             # Office case list by village and status: the pages' count and the overdue flag's
             # (cases/views/lists.py), read from the index alone.
-            models.Index(fields=["village", "status", "due_on"], name="cases_case_village_status_due"),
+            models.Index(
+                fields=["village", "status", "due_on"], condition=COUNTED, name="cases_case_village_status_due"
+            ),
             # Case list's overdue flag and filter: open cases (NOT status = closed, as
             # CaseQuerySet.open() writes it) past their due date, without the closed million.
-            models.Index(fields=["due_on"], condition=~Q(status="closed"), name="cases_case_open_due"),
+            models.Index(fields=["due_on"], condition=~Q(status="closed") & COUNTED, name="cases_case_open_due"),
             # Case list's "closed, not yet fed back" flag and filter, by village and team.
             models.Index(
                 fields=["village", "team"],
-                condition=Q(status="closed", fed_back_on__isnull=True),
+                condition=Q(status="closed", fed_back_on__isnull=True) & COUNTED,
                 name="cases_case_awaiting_feedback",
             ),
             # Reports (reports/tally.py): the cases closed in a month, and the month-local part of the
@@ -440,33 +448,39 @@ class Case(models.Model):
             # The office's triage queue (teams/views.py): the registered cases, oldest first, a page at
             # a time, without walking the closed million.
             models.Index(
-                fields=["raised_on", "number"], condition=Q(status="registered"), name="cases_case_registered_raised"
+                fields=["raised_on", "number"],
+                condition=Q(status="registered") & COUNTED,
+                name="cases_case_registered_raised",
             ),
             # The triage queue's "closed, not yet fed back" list, the longest waiting first.
             models.Index(
                 fields=["closed_on", "number"],
-                condition=Q(status="closed", fed_back_on__isnull=True),
+                condition=Q(status="closed", fed_back_on__isnull=True) & COUNTED,
                 name="cases_case_awaiting_closed_on",
             ),
             # A cadre's home (teams/desk.py, teams/views.py): the team's overdue list, the count of its
             # open cases (index-only), and the open ones not yet overdue that its overdue figure leaves
             # out of the tally's open count. (Its page of open cases, newest first, reads
             # reports_case_open_team_raised backwards.)
-            models.Index(fields=["team", "due_on"], condition=~Q(status="closed"), name="cases_case_open_team_due"),
+            models.Index(
+                fields=["team", "due_on"], condition=~Q(status="closed") & COUNTED, name="cases_case_open_team_due"
+            ),
             # The home pages' "closed, not yet fed back" counts (teams/desk.py): the tally's fed-back count
             # includes the open cases that carry a feedback date (few or none), found here.
             models.Index(
                 fields=["team"],
-                condition=~Q(status="closed") & Q(fed_back_on__isnull=False),
+                condition=~Q(status="closed") & Q(fed_back_on__isnull=False) & COUNTED,
                 name="cases_case_open_fed_back",
             ),
+            # The voided cases, few: figures over feedback leave theirs out (reports.analysis.not_of_voided_cases).
+            models.Index(fields=["voided_at"], condition=Q(voided_at__isnull=False), name="cases_case_voided"),
             # The meeting pack's decisions (reports.analysis.decisions_by_team): each team's open cases
             # counted from the index alone (PostgreSQL INCLUDEs the columns the conditions read) and
             # its oldest read off it in order, instead of every open case's row; a cadre's open cases.
             models.Index(
                 fields=["team", "raised_on", "number"],
                 include=["id", "status", "due_on", "decision", "planned_on", "closed_on"],
-                condition=~Q(status="closed"),
+                condition=~Q(status="closed") & COUNTED,
                 name="reports_case_open_team_raised",
             ),
         ]

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Feedback
-from reports.analysis import COUNT_DEFINITIONS, GOOD, Period, case_filters, week_range
+from reports.analysis import COUNT_DEFINITIONS, GOOD, Period, case_filters, not_of_voided_cases, week_range
 from teams.models import Visit
 
 FEEDBACK_FIGURES = ("rated", "satisfied")
@@ -32,7 +32,7 @@ def cases_behind(figure: str, p: Period, dim: str | None = None, pk: int | None 
 
 
 def feedback_behind(figure: str, p: Period, dim: str | None = None, pk: int | None = None):
-    given = Q(given_on__gte=p.start, given_on__lte=p.end, case__voided_at__isnull=True) & ~Q(satisfaction="")
+    given = Q(given_on__gte=p.start, given_on__lte=p.end) & not_of_voided_cases() & ~Q(satisfaction="")
     if figure == "satisfied":
         given &= Q(satisfaction__in=GOOD)
     return Feedback.objects.filter(given & _dim_q(dim, pk, "case__"))
