@@ -71,7 +71,8 @@ def registered_with_key(by, request_key: str) -> Case | None:
     sent by someone else never reveals another person's case."""
     if not request_key or by is None:
         return None
-    return Case.objects.filter(created_by=by, request_key=request_key).order_by("pk").first()
+    # A voided case too: the form was registered once, whatever the office did with it since.
+    return Case.with_voided.filter(created_by=by, request_key=request_key).order_by("pk").first()
 
 
 def register_case(*, case: Case, by=None, text: str = "", data: dict | None = None, request_key: str = "") -> Case:

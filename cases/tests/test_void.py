@@ -168,3 +168,14 @@ def test_voided_case_is_anonymised_after_the_retention_and_its_private_photos_go
     assert not CasePhoto.objects.filter(case=gone).exists()
     assert Case.objects.get(pk=kept.pk).resident_name == "陈测试"
     assert not list(tmp_path.rglob("*.jpg"))  # the files too
+
+
+def test_a_form_sent_again_after_its_case_was_voided_registers_nothing(cadre_user, office_user, team):
+    first = CaseFactory.build(team=team, village=team.village, raised_on=D(2015, 3, 5), number="")
+    first = workflow.register_case(case=first, by=cadre_user, request_key="k-1")
+    void_case(case=first, reason="误录", by=office_user)
+    again = CaseFactory.build(team=team, village=team.village, raised_on=D(2015, 3, 5), number="")
+    with pytest.raises(workflow.AlreadyRegistered) as sent_before:
+        workflow.register_case(case=again, by=cadre_user, request_key="k-1")
+    assert sent_before.value.case.pk == first.pk
+    assert Case.with_voided.filter(request_key="k-1").count() == 1
