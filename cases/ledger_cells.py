@@ -84,6 +84,8 @@ CHANNELS = {
     Case.Channel.BRIEFING: "碰头会 村两委碰头会 座谈会".split(),
     Case.Channel.PHONE: "电话 来电 电话反映".split(),
     Case.Channel.OVERSEAS: "华侨 侨刊 恳亲会 华侨回乡 侨胞".split(),
+    Case.Channel.HOTLINE: "12345 12345热线 政务服务热线 热线工单".split(),
+    Case.Channel.ONLINE: "网上 网上提交 网络 网站".split(),
     Case.Channel.OTHER: "其它 其他".split(),
 }
 KINDS = {

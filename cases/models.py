@@ -215,6 +215,10 @@ class Case(models.Model):
         BRIEFING = "briefing", _("碰头会")
         PHONE = "phone", _("电话")
         OVERSEAS = "overseas", _("华侨")
+        # Cases that reach the town from outside a visit: the 12345 hotline's work orders (cases/hotline.py)
+        # and reports sent in by an Open311 client (villages/open311/).
+        HOTLINE = "hotline", _("12345热线")
+        ONLINE = "online", _("网上提交")
         OTHER = "other", _("其他")
 
     class Kind(models.TextChoices):
@@ -386,7 +390,7 @@ class Case(models.Model):
                 condition=Q(status__in=["registered", "in_progress", "closed"]), name="cases_case_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(channel__in=["household", "briefing", "phone", "overseas", "other"]),
+                condition=Q(channel__in=["household", "briefing", "phone", "overseas", "hotline", "online", "other"]),
                 name="cases_case_channel_valid",
             ),
             models.CheckConstraint(

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not from a CDN
     "villages",
     "teams",
     "cases",
@@ -242,6 +245,8 @@ PROGRAMME_START = date.fromisoformat(env("PROGRAMME_START", "2014-09-01"))
 CASE_NUMBER_PREFIX = env("CASE_NUMBER_PREFIX", "SH")
 TOWN_NAME = env("TOWN_NAME", "三合镇")
 TOWN_PHONE = env("TOWN_PHONE", "0750-5524538")
+# The town's national division code (9 digits): Open311's jurisdiction_id.
+TOWN_DIVISION_CODE = env("TOWN_DIVISION_CODE", "440781104")
 
 LIST_PAGE_SIZE = envint("LIST_PAGE_SIZE", "50")
 # PIPL: years after a case is closed before `manage.py anonymise_residents` removes its resident's
@@ -251,6 +256,18 @@ RESIDENT_DATA_RETENTION_YEARS = envint("RESIDENT_DATA_RETENTION_YEARS", "3")
 # Working days allowed to answer each kind of request (Guangdong's hotline rules), counted on
 # China's official calendar; the default due date at triage.
 CASE_WORKING_DAY_LIMITS = {"enquiry": 2, "help": 10, "suggestion": 10, "complaint": 15}
+
+# The JSON API for staff tools (sanhe/api/): Django REST framework, documented by drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sanhe liaison case tracker API",
+    "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # One process by default; production shares one cache among its workers and servers so that
 # throttling and cached public pages hold across them: CACHE_URL=db://sanhe_cache (after

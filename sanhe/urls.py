@@ -12,5 +12,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("notice/", include("villages.urls")),
     path("track/", include("villages.track_urls")),
+    path("open311/", include("villages.open311.urls")),
+    path("api/", include("sanhe.api.urls")),
     path("", include("teams.urls")),
 ]
