@@ -146,7 +146,7 @@ BAD = [
     ({"action": "due"}, ["SH-2015-0701:1"], "请填写办理期限。"),
     ({"action": "due", "due_on": "2015-02-30"}, ["SH-2015-0701:1"], "输入一个有效的日期。"),
     ({"action": "delete", "responsible": "HELPER"}, ["SH-2015-0701:1"], "选择一个有效的选项"),
-    ({"responsible": "HELPER"}, ["SH-2015-0701:1"], "这个字段是必填项。"),
+    ({"responsible": "HELPER"}, ["SH-2015-0701:1"], "该字段是必填项。"),
     ({"action": "assign", "responsible": "HELPER"}, ["SH-2015-0701"], "勾选的问题无效，请刷新列表后重试。"),
     ({"action": "assign", "responsible": "HELPER"}, ["SH-2015-0701:一"], "勾选的问题无效，请刷新列表后重试。"),
     ({"action": "assign", "responsible": "HELPER"}, ["x" * 300 + ":1"], "勾选的问题无效，请刷新列表后重试。"),

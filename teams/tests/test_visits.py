@@ -228,7 +228,7 @@ VISIT_BAD_INPUTS = [
     ({"date": TOMORROW.isoformat()}, "驻点日期不能晚于今天。"),
     ({"date": "2014-08-28"}, "驻点日期早于直联活动开始（2014-09-01）。"),
     ({"date": "2015-13-45"}, "输入一个有效的日期。"),
-    ({"date": ""}, "这个字段是必填项。"),
+    ({"date": ""}, "该字段是必填项。"),
     ({"date": (DAY - datetime.timedelta(days=1)).isoformat()}, "驻点日是周四；改在其他日子请写明原因。"),
     ({"households_visited": "-3"}, "确保该值大于或等于0。"),
     ({"households_visited": "100000"}, "走访户数 100000 太大，请核对（最多 5000 户）。"),
@@ -418,7 +418,7 @@ PUBLIC = "这段文字会在村公开栏公开，请删去其中的"
 
 # changes ({cat}, {sub}: the canal sub-category and its category; {other}: another category), field, message
 PROBLEM_BAD_INPUTS = [
-    ({"title": ""}, "title", "这个字段是必填项。"),
+    ({"title": ""}, "title", "该字段是必填项。"),
     ({"title": "长" * 121}, "title", TOO_LONG.format(max=120, n=121)),
     ({"title": "陈大伯家门口路灯坏"}, "title", f"{PUBLIC}姓名“陈大伯”。"),
     ({"title": "请回电139 1234 5678"}, "title", f"{PUBLIC}电话号码“139 1234 5678”。"),
@@ -436,7 +436,7 @@ PROBLEM_BAD_INPUTS = [
     ({"resident_phone": "1" * 21}, "resident_phone", PHONE_MESSAGE),
     ({"resident_phone": "+ - - - - - -"}, "resident_phone", PHONE_MESSAGE),
     ({"channel": "pigeon"}, "channel", "选择一个有效的选项。 pigeon 不在可用的选项中。"),
-    ({"kind": ""}, "kind", "这个字段是必填项。"),
+    ({"kind": ""}, "kind", "该字段是必填项。"),
     ({"category_choice": "{other}-{sub}"}, "category_choice", "所选小类不属于所选大类。"),
     ({"category_choice": "99999"}, "category_choice", "请从列表中选择问题类别。"),
     ({"category_choice": "{cat}-99999"}, "category_choice", "请从列表中选择问题类别。"),
@@ -478,7 +478,7 @@ def test_visit_form_errors_are_summed_up_at_the_top_and_focus_the_first_field(ca
 
     assert summary_at_top(page)
     assert summary_links(page) == [
-        ("id_date", "驻点日期：这个字段是必填项。"),
+        ("id_date", "驻点日期：该字段是必填项。"),
         ("id_households_visited", "走访户数：输入整数。"),
     ]
     assert autofocused(page) == ["id_date"]
