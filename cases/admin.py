@@ -163,6 +163,16 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "asked_on"
 
 
+HOTLINE_FIELDS = [
+    "hotline_number",
+    "hotline_received_at",
+    "hotline_sign_by",
+    "hotline_signed_at",
+    "hotline_signed_by",
+    "hotline_handler",
+]
+
+
 @admin.register(Case)
 class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
     resource_classes = [CaseResource]
@@ -216,6 +226,7 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
         "voided_at",
         "void_reason",
         "voided_by",
+        *HOTLINE_FIELDS,
     ]
     fieldsets = [
         (None, {"fields": ["number", "raised_on", "village", "team", "visit", "channel", "kind"]}),
@@ -238,6 +249,8 @@ class CaseAdmin(BoundedImportMixin, ImportExportModelAdmin):
             },
         ),
         (pgettext_lazy("heading", "办结"), {"fields": ["closure", "closed_on", "result", "fed_back_on"]}),
+        # Read only: the platform's numbers and deadlines come with the import, signing is its own action.
+        (_("12345热线工单"), {"fields": HOTLINE_FIELDS, "classes": ["collapse"]}),
         (
             _("记录"),
             {

@@ -321,3 +321,37 @@ def _photo_private(data: dict, text: str) -> str:
 @renders("photo_deleted")
 def _photo_deleted(data: dict, text: str) -> str:
     return joined([_("删除照片"), text])
+
+
+# -- 12345 hotline work orders (cases/hotline.py) ---------------------------------------------------
+
+
+def _minutes(value) -> str:
+    """A stored time (ISO, local) as a line shows it: 2026-11-30 09:15."""
+    return shown(value).replace("T", " ")[:16] if value else NOTHING
+
+
+@renders("hotline_imported")
+def _hotline_imported(data: dict, text: str) -> str:
+    line = _("12345热线工单 %(number)s，来电时间 %(received)s，签收时限 %(sign_by)s。") % {
+        "number": shown(data.get("number")),
+        "received": _minutes(data.get("received_at")),
+        "sign_by": _minutes(data.get("sign_by")),
+    }
+    if data.get("handler"):
+        line += _("承办单位：%(handler)s。") % {"handler": data["handler"]}
+    line += _("从“%(file)s”%(where)s导入，导入人：%(user)s，导入日期：%(today)s。") % {
+        "file": data.get("file") or _("工单文件"),
+        "where": _where(data),
+        "user": data.get("user") or _("系统"),
+        "today": shown(data.get("today")),
+    }
+    return joined([line, text])
+
+
+@renders("hotline_signed")
+def _hotline_signed(data: dict, text: str) -> str:
+    line = _("签收12345热线工单 %(number)s") % {"number": shown(data.get("number"))}
+    if data.get("late_since"):
+        line += _("（已超过签收时限 %(at)s）") % {"at": _minutes(data["late_since"])}
+    return joined([line, text])

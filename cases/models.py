@@ -334,6 +334,30 @@ class Case(models.Model):
         editable=False,
         help_text=_("办结满保存期限后删去反映人的个人信息；统计数字不变。"),
     )
+    # A 12345 hotline work order 工单 (cases/hotline.py): the platform's number and deadlines. Its
+    # 办理时限 is due_on; signing for it 签收 is workflow.sign_for. Blank for every other case.
+    hotline_number = models.CharField(
+        _("工单编号"),
+        max_length=50,
+        blank=True,
+        editable=False,
+        help_text=_("12345热线平台的工单编号；同一工单重复导入不会再建新问题。"),
+    )
+    hotline_received_at = models.DateTimeField(_("来电时间"), null=True, blank=True, editable=False)
+    hotline_sign_by = models.DateTimeField(
+        _("签收时限"), null=True, blank=True, editable=False, help_text=_("须在此时间前在平台签收工单。")
+    )
+    hotline_signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True, editable=False)
+    hotline_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hotline_handler = models.CharField(_("承办单位"), max_length=100, blank=True, editable=False)
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -385,6 +409,19 @@ class Case(models.Model):
                 fields=["created_by", "request_key"],
                 condition=~Q(request_key=""),
                 name="cases_case_unique_request_key",
+            ),
+            # One case per 12345 work order: importing the same order again finds it (cases/hotline.py).
+            models.UniqueConstraint(
+                fields=["hotline_number"], condition=~Q(hotline_number=""), name="cases_case_unique_hotline_number"
+            ),
+            # Only a work order is signed for, and a signature has its time.
+            models.CheckConstraint(
+                condition=Q(hotline_signed_at__isnull=True) | ~Q(hotline_number=""),
+                name="cases_case_hotline_signed_needs_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(hotline_signed_by__isnull=True) | Q(hotline_signed_at__isnull=False),
+                name="cases_case_hotline_signer_needs_time",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["registered", "in_progress", "closed"]), name="cases_case_status_valid"
@@ -475,6 +512,16 @@ class Case(models.Model):
                 fields=["team"],
                 condition=~Q(status="closed") & Q(fed_back_on__isnull=False) & COUNTED,
                 name="cases_case_open_fed_back",
+            ),
+            # The triage queue's work orders awaiting signing (teams/desk.py awaiting_signing): the few
+            # unsigned open ones, the earliest deadline (the overdue) first.
+            models.Index(
+                fields=["hotline_sign_by", "number"],
+                condition=Q(channel="hotline", hotline_signed_at__isnull=True)
+                & ~Q(hotline_number="")
+                & ~Q(status="closed")
+                & COUNTED,
+                name="cases_case_hotline_unsigned",
             ),
             # The voided cases, few: figures over feedback leave theirs out (reports.analysis.not_of_voided_cases).
             models.Index(fields=["voided_at"], condition=Q(voided_at__isnull=False), name="cases_case_voided"),
@@ -567,6 +614,7 @@ class CaseEvent(models.Model):
         EDITED = "edited", _("修改")
         IMPORTED = "imported", _("导入")
         VOIDED = "voided", _("作废")
+        SIGNED = "signed", _("签收")
 
     case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import detail, ledger, lists, photos, residents
+from cases.views import detail, hotline, ledger, lists, photos, residents
 
 app_name = "cases"
 
@@ -17,6 +17,15 @@ urlpatterns = [
     path("import/confirm/", ledger.ledger_confirm, name="ledger_confirm"),
     path("import/cancel/", ledger.ledger_cancel, name="ledger_cancel"),
     path("import/done/", ledger.ledger_result, name="ledger_result"),
+    # -- cases/views/hotline.py: 12345 hotline work orders in (import), signed for, and replies out
+    path("hotline/", hotline.hotline_upload, name="hotline_upload"),
+    path("hotline/preview/", hotline.hotline_preview, name="hotline_preview"),
+    path("hotline/confirm/", hotline.hotline_confirm, name="hotline_confirm"),
+    path("hotline/cancel/", hotline.hotline_cancel, name="hotline_cancel"),
+    path("hotline/done/", hotline.hotline_result, name="hotline_result"),
+    path("hotline/replies.xlsx", hotline.hotline_replies_xlsx, name="hotline_replies_xlsx"),
+    path("hotline/replies.json", hotline.hotline_replies_json, name="hotline_replies_json"),
+    path("hotline/<str:number>/sign/", hotline.hotline_sign, name="hotline_sign"),
     # -- cases/views/residents.py: one resident's data (PIPL), looked up and exported by the office
     path("residents/", residents.resident_lookup, name="residents"),
     path("residents/export.json", residents.resident_export, name="resident_export"),

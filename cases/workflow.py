@@ -123,6 +123,7 @@ ACTIONS_IN: dict[str, frozenset[str]] = {
     "set_due_date": frozenset({S.REGISTERED, S.IN_PROGRESS}),
     "edit_case": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),
     "void": frozenset({S.REGISTERED, S.IN_PROGRESS, S.CLOSED}),  # cases/voiding.py
+    "sign_for": frozenset({S.REGISTERED, S.IN_PROGRESS}),  # a 12345 work order not yet signed for only
 }
 
 # Fields of the record edit_case may change (status, dates of handling etc. have their own actions).
@@ -162,7 +163,14 @@ def allowed_actions(case: Case) -> set[str]:
         return set()
     actions = {action for (start, _end), action in TRANSITIONS.items() if start == case.status}
     actions |= {action for action, statuses in ACTIONS_IN.items() if case.status in statuses}
+    if not needs_signing(case):
+        actions.discard("sign_for")
     return actions
+
+
+def needs_signing(case: Case) -> bool:
+    """CASE is a 12345 work order (cases/hotline.py) not yet signed for 签收."""
+    return case.channel == Case.Channel.HOTLINE and bool(case.hotline_number) and case.hotline_signed_at is None
 
 
 def _refuse_voided(case: Case, action: str) -> None:
@@ -200,6 +208,7 @@ ACTION_LABELS = {
     "set_due_date": gettext_lazy("设定办理期限"),
     "edit_case": gettext_lazy("修改"),
     "void": gettext_lazy("作废"),
+    "sign_for": gettext_lazy("签收"),
 }
 
 
@@ -620,6 +629,29 @@ def set_due_date(*, case: Case, due_on: datetime.date, by, expected_version=None
     _save(locked, case, ["due_on", "due_derived"], bump=True)
     data = {"code": "due_date", "old": history.raw(before), "new": history.raw(due_on)}
     _event(locked, CaseEvent.Kind.EDITED, by, "", data, public=False)
+    return locked
+
+
+@transaction.atomic
+def sign_for(*, case: Case, by, at: datetime.datetime | None = None) -> Case:
+    """Sign for 签收 a 12345 work order: who and when, once. Signed after its deadline, the history
+    says so. The record's version stays (no form of the case changes)."""
+    locked = _lock(case)
+    _check_action(locked, "sign_for")
+    if locked.channel != Case.Channel.HOTLINE or not locked.hotline_number:
+        raise TransitionNotAllowed(_("只有12345热线工单需要签收。"))
+    if locked.hotline_signed_at is not None:
+        raise TransitionNotAllowed(
+            _("这张工单已于 %(at)s 签收。")
+            % {"at": timezone.localtime(locked.hotline_signed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    at = at or timezone.now()
+    locked.hotline_signed_at, locked.hotline_signed_by = at, by
+    _save(locked, case, ["hotline_signed_at", "hotline_signed_by"], bump=False)
+    data = {"code": "hotline_signed", "number": locked.hotline_number}
+    if locked.hotline_sign_by is not None and at > locked.hotline_sign_by:
+        data["late_since"] = timezone.localtime(locked.hotline_sign_by).isoformat(timespec="minutes")
+    _event(locked, CaseEvent.Kind.SIGNED, by, "", data, public=False)
     return locked
 
 

@@ -257,6 +257,13 @@ RESIDENT_DATA_RETENTION_YEARS = envint("RESIDENT_DATA_RETENTION_YEARS", "3")
 # China's official calendar; the default due date at triage.
 CASE_WORKING_DAY_LIMITS = {"enquiry": 2, "help": 10, "suggestion": 10, "complaint": 15}
 
+# Open311 GeoReport v2 (villages/open311/): reports a client may post per API key per hour.
+OPEN311_POSTS_PER_HOUR = envint("OPEN311_POSTS_PER_HOUR", "60")
+
+# 12345 hotline work orders (cases/hotline.py): hours to sign for (签收) a work order when its batch
+# gives no deadline of its own.
+HOTLINE_SIGN_WITHIN_HOURS = envint("HOTLINE_SIGN_WITHIN_HOURS", "24")
+
 # The JSON API for staff tools (sanhe/api/): Django REST framework, documented by drf-spectacular.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

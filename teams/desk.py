@@ -12,6 +12,7 @@ import datetime
 
 from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from cases.models import Case
 from reports.models import CaseTally
@@ -77,3 +78,30 @@ def team_visits_newest_first(team: Team) -> QuerySet:
     (a GROUP BY over all the team's visits and their cases would read every case of the team)."""
     n_cases = count_of(Case.objects.filter(visit=OuterRef("pk")))
     return team.visits.select_related("village").annotate(n_cases=n_cases).order_by("-date", "-pk")
+
+
+def awaiting_signing(cases: QuerySet) -> QuerySet:
+    """The 12345 work orders not yet signed for 签收 (cases/hotline.py), the earliest deadline first, so
+    the overdue ones lead (cases_case_hotline_unsigned)."""
+    unsigned = cases.filter(channel=Case.Channel.HOTLINE, hotline_signed_at__isnull=True, hotline_sign_by__isnull=False)
+    return unsigned.exclude(hotline_number="").exclude(status=Case.Status.CLOSED).order_by("hotline_sign_by", "number")
+
+
+def signing_rows(cases, now: datetime.datetime) -> list[dict]:
+    """Each work order with whether its deadline has passed and the time left (or past), in words."""
+    rows = []
+    for case in cases:
+        left = case.hotline_sign_by - now
+        overdue = left.total_seconds() < 0
+        rows.append({"case": case, "overdue": overdue, "left": _time_left(abs(left), overdue)})
+    return rows
+
+
+def _time_left(span: datetime.timedelta, overdue: bool) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        amount = _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
+    else:
+        amount = _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": minutes}
+    return (_("已超时 %(amount)s") if overdue else _("剩余 %(amount)s")) % {"amount": amount}

@@ -23,6 +23,7 @@ from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, require_role, role_of,
 
 HOME_PAGE_SIZE = 20  # open cases on "my team", the triage queue
 SHORT_LIST = 10  # overdue and awaiting-feedback lists on the home pages
+SIGNING_LIST = 20  # 12345 work orders awaiting signing on the triage queue
 
 
 def _case_rows(cases):
@@ -64,7 +65,8 @@ def my_team(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def triage(request: HttpRequest) -> HttpResponse:
-    """The office's queue: cases awaiting the monthly meeting's decision, overdue, not yet fed back."""
+    """The office's queue: cases awaiting the monthly meeting's decision, overdue, not yet fed back, and
+    the 12345 work orders awaiting signing."""
     require_role(request.user, OFFICE)
     today = timezone.localdate()
     cases = _case_rows(Case.objects.all())
@@ -77,6 +79,10 @@ def triage(request: HttpRequest) -> HttpResponse:
         "overdue": desk.overdue(cases, today)[:SHORT_LIST],
         "awaiting_feedback": desk.awaiting_feedback(cases)[:SHORT_LIST],
     }
+    # The 12345 work orders to sign for, the overdue first: a short list and how many there are.
+    unsigned = desk.awaiting_signing(Case.objects.select_related("village"))
+    ctx["signing"] = desk.signing_rows(unsigned[:SIGNING_LIST], timezone.now())
+    ctx["counts"]["unsigned"] = len(ctx["signing"]) if len(ctx["signing"]) < SIGNING_LIST else unsigned.count()
     return render(request, "teams/triage.html", ctx)
 
 

@@ -185,6 +185,32 @@ LINES = [
         "Post on the board: No → Yes; Phone changed; "
         "Decided to post a case with sensitive personal information (“低保保障” is a sensitive category)",
     ),
+    (
+        {
+            "code": "hotline_imported",
+            "number": "GD-001",
+            "received_at": "2026-11-30T09:15+08:00",
+            "sign_by": "2026-12-01T09:15+08:00",
+            "handler": "",
+            "file": "工单.xlsx",
+            "format": "guangdong-12345",
+            "row": 3,
+            "sheet": "",
+            "user": "clerk",
+            "today": "2026-12-02",
+        },
+        "",
+        "12345热线工单 GD-001，来电时间 2026-11-30 09:15，签收时限 2026-12-01 09:15。"
+        "从“工单.xlsx”第 3 行导入，导入人：clerk，导入日期：2026-12-02。",
+        "12345 hotline work order GD-001, called at 2026-11-30 09:15, to be signed for by 2026-12-01 09:15. "
+        "Imported from “工单.xlsx” (Row 3) by clerk on 2026-12-02.",
+    ),
+    (
+        {"code": "hotline_signed", "number": "GD-001", "late_since": "2026-12-01T09:15+08:00"},
+        "",
+        "签收12345热线工单 GD-001（已超过签收时限 2026-12-01 09:15）",
+        "Signed for 12345 hotline work order GD-001 (after its signing deadline, 2026-12-01 09:15)",
+    ),
 ]
 
 

@@ -143,7 +143,7 @@ def test_triage_is_open_to_administrators(admin_client):
 def test_triage_query_count_is_constant(office_client, team, django_assert_num_queries, n):
     _cases_of(team, n, SubCategoryFactory())
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = office_client.get("/triage/")
 
     assert response.content.decode().count('<li class="case') == 3 * n
