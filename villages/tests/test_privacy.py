@@ -148,3 +148,43 @@ def test_privacy_scan_sees_the_public_data_it_should(client, ledger):
     last4 = re.sub(r"\D", "", newest.resident_phone)[-4:]
     tracked = client.post(reverse("track:index"), {"number": newest.number, "last4": last4}).content.decode()
     assert f"<dd>{newest.resident_name[0]}**</dd>" in tracked
+
+
+def _open311_urls(cases) -> list[str]:
+    """Every Open311 GET answer over the ledger, in both formats: discovery, services, each service's
+    definition, the request lists (every status, every category's services, page by page) and each
+    request by its number."""
+    from cases.models import SubCategory
+
+    span = "start_date=2015-01-01T00:00:00%2B08:00&end_date=2015-03-31T00:00:00%2B08:00"
+    codes = list(SubCategory.objects.values_list("code", flat=True))
+    urls = []
+    for fmt in ("json", "xml"):
+        urls += [reverse("open311:discovery", kwargs={"fmt": fmt}), reverse("open311:services", kwargs={"fmt": fmt})]
+        urls += [reverse("open311:service", kwargs={"code": code, "fmt": fmt}) for code in codes]
+        listed = reverse("open311:requests", kwargs={"fmt": fmt})
+        for status in ("", "open", "closed", "open,closed"):
+            urls.append(f"{listed}?{span}&status={status}")
+        urls += [f"{listed}?{span}&service_code={code}" for code in codes]
+        urls += [f"{listed}?{span}&page_size=7&page={page}" for page in range(1, 10)]
+        urls.append(f"{listed}?service_request_id={','.join(case.number for case in cases)}")
+        urls += [reverse("open311:request", kwargs={"number": case.number, "fmt": fmt}) for case in cases]
+    return urls
+
+
+def test_privacy_scan_finds_no_private_data_in_any_open311_answer(client, ledger):
+    cases, secrets = ledger
+
+    answers = {}
+    for url in _open311_urls(cases):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        answers[url] = response.content.decode()
+
+    listed = answers[
+        reverse("open311:requests", kwargs={"fmt": "json"}) + "?service_request_id=" + ",".join(c.number for c in cases)
+    ]
+    assert all(case.number in listed for case in cases)  # the control: every case is there
+    assert "公开摘要018" in listed and "公开结果018" in listed
+    leaks = {(url, secret) for url, body in answers.items() for secret in secrets if secret in body}
+    assert sorted(leaks) == []
