@@ -7,6 +7,7 @@ posting (sensitive personal information) shows its category, status and dates, n
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -130,7 +131,7 @@ def _moment(name: str, value: str) -> datetime.date:
 def _whole(name: str, value: str, default: int, low: int, high: int) -> int:
     if not value.strip():
         return default
-    if not value.strip().isdigit() or not low <= int(value) <= high:
+    if not re.fullmatch(r"[0-9]{1,9}", value.strip()) or not low <= int(value) <= high:
         raise Open311Error(
             400, _("%(name)s 应是 %(low)s 到 %(high)s 的整数。") % {"name": name, "low": low, "high": high}
         )

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -47,13 +46,7 @@ def open311(*methods: str) -> Callable:
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
                 if request.method == "POST" and "POST" in methods:  # every POST is logged, refused ones too
-                    intake.log(
-                        None,
-                        Open311Post.Outcome.REFUSED,
-                        error.status,
-                        ip=client_ip(request),
-                        message=error.description,
-                    )
+                    intake.log_refusal(None, error, client_ip(request))
                 response = error_response(error, fmt)
                 if error.status == 405:
                     response["Allow"] = ", ".join(methods)
@@ -109,7 +102,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     client = None
     try:
         client = intake.authenticate(request.POST.get("api_key", "").strip()[:200])
-        intake.count_post(client, timezone.now().timestamp())
+        intake.count_post(client)
         posted = intake.submit(client, request.POST, key=intake.idempotency_key(request), ip=ip)
     except intake.Refused as refused:
         return _refused(refused.client, refused.error, fmt, ip)
@@ -119,7 +112,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _refused(client, error: Open311Error, fmt: str, ip: str) -> HttpResponse:
-    intake.log(client, Open311Post.Outcome.REFUSED, error.status, ip=ip, message=error.description)
+    intake.log_refusal(client, error, ip)
     return error_response(error, fmt)
 
 

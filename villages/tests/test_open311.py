@@ -300,6 +300,8 @@ def test_service_request_id_overrides_the_other_filters(client, town):
         "status=pending",
         "page=0",
         "page_size=1001",
+        "page=²",  # a digit to str.isdigit, not to int()
+        "page_size=１０",
         "page=abc",
     ],
 )
