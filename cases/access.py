@@ -30,7 +30,15 @@ def get_case_for_user(user, number: str, *, for_update: bool = False) -> Case:
     """The case NUMBER if USER may see it (404 otherwise, so outsiders learn nothing);
     PermissionDenied when FOR_UPDATE and the user may only read."""
     cases = cases_for_user(user, with_voided=True).select_related(
-        "village", "team", "visit", "category", "subcategory", "responsible", "created_by__cadre", "voided_by__cadre"
+        "village",
+        "team",
+        "visit",
+        "category",
+        "subcategory",
+        "responsible",
+        "created_by__cadre",
+        "voided_by__cadre",
+        "hotline_signed_by",
     )
     try:
         case = cases.get(number=number)

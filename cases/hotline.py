@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
@@ -149,33 +150,40 @@ def _parse_format(name: str, data: dict) -> HotlineFormat:
     headers, labels = {}, {}
     for column, names in data["columns"].items():
         if column not in FIELDS:
-            raise ValueError(f"unknown column {column!r} (known: {', '.join(FIELDS)})")
+            raise ValueError(
+                _("未知的列 %(column)s（可用：%(known)s）") % {"column": column, "known": "、".join(FIELDS)}
+            )
         if not names or not all(isinstance(n, str) and fold(n) for n in names):
-            raise ValueError(f"column {column!r} needs a list of headers")
+            raise ValueError(_("列 %(column)s 需要一组表头") % {"column": column})
         labels[column] = names[0]
         for header in names:
             if headers.setdefault(fold(header), column) != column:
-                raise ValueError(f"header {header!r} names two columns")
+                raise ValueError(_("表头“%(header)s”对应了两列") % {"header": header})
     required = tuple(data.get("required", REQUIRED))
     missing = [c for c in (*REQUIRED, *required) if c not in labels]
     if missing:
-        raise ValueError(f"required columns without headers: {', '.join(missing)}")
+        raise ValueError(_("必需的列没有表头：%(columns)s") % {"columns": "、".join(missing)})
     kinds = {}
     for kind, words in data.get("kinds", {}).items():
         if kind not in Case.Kind.values:
-            raise ValueError(f"unknown kind {kind!r} (known: {', '.join(Case.Kind.values)})")
+            raise ValueError(
+                _("未知的诉求类型 %(kind)s（可用：%(known)s）") % {"kind": kind, "known": "、".join(Case.Kind.values)}
+            )
         kinds |= {fold(word): kind for word in words}
     default_kind = data.get("default_kind", Case.Kind.HELP)
     if default_kind not in Case.Kind.values:
-        raise ValueError(f"unknown default_kind {default_kind!r}")
+        raise ValueError(_("未知的 default_kind：%(kind)s") % {"kind": default_kind})
     reply = data["reply"]
     columns = tuple(ReplyColumn(c["header"], c["value"], c.get("format", "")) for c in reply["columns"])
     unknown = [c.value for c in columns if c.value not in REPLY_VALUES]
     if unknown or not columns:
-        raise ValueError(f"reply values must be among {', '.join(REPLY_VALUES)}: {unknown}")
+        raise ValueError(
+            _("回复列的 value 只能是 %(known)s：%(unknown)s")
+            % {"known": "、".join(REPLY_VALUES), "unknown": "、".join(map(str, unknown)) or "—"}
+        )
     satisfaction = {str(k): str(v) for k, v in reply.get("satisfaction", {}).items()}
     if set(satisfaction) - {"", *Feedback.Satisfaction.values}:
-        raise ValueError('reply satisfaction keys must be satisfied, basically, unsatisfied or ""')
+        raise ValueError(_("回复的 satisfaction 键只能是 satisfied、basically、unsatisfied 或空"))
     return HotlineFormat(
         name=name,
         title=str(data.get("title") or name),
@@ -511,6 +519,8 @@ class _Reader:
         dispatched = self.moment(cells.get("dispatched_at"), labels["dispatched_at"], problems)
         start = dispatched or received
         v["sign_by"] = sign_by or (start + self.sign_within if start else None)
+        if received is not None and sign_by is not None and sign_by < received:
+            problems.append(_("签收时限 %(sign_by)s 早于来电时间") % {"sign_by": _shown(sign_by)})
 
     def village(self, named: str, address: str) -> Village | None:
         """The village the work order names (as the ledger import reads names, aliases included), or
@@ -536,6 +546,8 @@ class _Reader:
 
 
 DATE_ONLY = re.compile(r"^\d{4}\D\d{1,2}\D\d{1,2}\D?$")
+HAS_TIME = re.compile(r"\d[:：时]\d|T\d")
+EARLIEST_YEAR = 2000  # the 12345 platforms are younger
 
 
 def _moment(value, fmt: HotlineFormat) -> datetime.datetime:
@@ -555,7 +567,13 @@ def _moment(value, fmt: HotlineFormat) -> datetime.datetime:
             except ValueError:
                 continue
         if moment is None:
+            moment = parse_datetime(text.replace("/", "-"))  # ISO 8601, the JSON exports' way
+        if moment is None:
+            if HAS_TIME.search(text):  # a time none of the ways read: refused, never silently midnight
+                raise ValueError(text)
             moment = datetime.datetime.combine(parse_date(text), datetime.time())  # 2015.1.8, 20150108...
+    if not EARLIEST_YEAR <= moment.year <= timezone.localdate().year + 5:
+        raise ValueError(moment)  # 9999-12-31 and its like: a slip, and past Python's dates once a deadline is added
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -568,3 +568,34 @@ def test_preview_of_an_unreadable_file_says_why(office_client, db):
     assert "文件无法导入" in page
     assert "JSON 文件中找不到工单列表" in page
     assert "cases:hotline_confirm" not in page and reverse("cases:hotline_confirm") not in page
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("2026-12-01 25:00", "签收时限“2026-12-01 25:00”无法识别"),  # a time that does not exist: not midnight
+        ("2026.12.01 14:30", "签收时限“2026.12.01 14:30”无法识别"),  # a time in no way of the table
+        ("9999-12-31 23:59", "签收时限“9999-12-31 23:59”无法识别"),  # no 500 when a deadline is added to it
+        ("2026-11-29 09:00", "签收时限 2026-11-29 09:00 早于来电时间"),
+    ],
+)
+def test_times_that_cannot_be_right_are_refused_with_a_message(town, cell, problem):
+    plan = read(as_json([order(签收时限=cell)]), name="工单.json")
+
+    assert [row.problems for row in plan.rows] == [[problem]]
+
+
+def test_a_dispatch_time_far_in_the_future_is_refused_not_a_500(town):
+    plan = read(as_json([order(派单时间="9999-12-31 23:59")]), name="工单.json")
+
+    assert [row.problems for row in plan.rows] == [["派单时间“9999-12-31 23:59”无法识别"]]
+
+
+def test_an_iso_time_with_its_offset_is_read_as_written(town):
+    plan = read(
+        as_json([order(来电时间="2026-11-30T09:15:00+08:00", 签收时限="2026-12-01T01:15:00Z")]), name="工单.json"
+    )
+
+    (row,) = plan.rows
+    assert row.problems == []
+    assert (row.values["received_at"], row.values["sign_by"]) == (at("2026-11-30T09:15"), at("2026-12-01T09:15"))

@@ -48,4 +48,4 @@ class Command(BaseCommand):
             else:
                 path.write_bytes(write_xlsx(fmt.reply_sheet, header, rows))
         done = _("试运行，未写入") if dry_run else _("已写入 %(file)s") % {"file": output}
-        self.stdout.write(f"export_hotline_replies: {len(rows)} " + _("条办结工单；") + done)
+        self.stdout.write("export_hotline_replies: " + _("%(n)d 条办结工单；%(done)s") % {"n": len(rows), "done": done})
