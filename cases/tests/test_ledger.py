@@ -853,7 +853,7 @@ def test_ledger_preview_can_show_only_the_rows_with_problems(town, office_client
 
 def test_ledger_confirm_imports_a_clean_file_and_lists_the_numbers(town, office_client, upload_dir):
     upload(office_client, ledger_file())
-    token = office_client.session[ledger_views.UPLOAD_KEY]["token"]
+    token = office_client.session[ledger_views.UPLOAD.session_key]["token"]
     assert "导入全部 4 行" in office_client.get(reverse("cases:ledger_preview")).content.decode()
 
     response = office_client.post(reverse("cases:ledger_confirm"), {"token": token, "mode": "all"})
@@ -872,7 +872,7 @@ def test_ledger_confirm_imports_a_clean_file_and_lists_the_numbers(town, office_
 def test_ledger_confirm_refuses_to_import_all_of_a_file_with_problems(town, office_client):
     rows = [LEDGER_ROWS[0], ["5", "西山村", "", "", "", "", "", "村道破损", "2015-01-08"]]
     upload(office_client, xlsx(LEDGER_HEADER, rows))
-    token = office_client.session[ledger_views.UPLOAD_KEY]["token"]
+    token = office_client.session[ledger_views.UPLOAD.session_key]["token"]
 
     response = office_client.post(reverse("cases:ledger_confirm"), {"token": token, "mode": "all"}, follow=True)
 
@@ -883,7 +883,7 @@ def test_ledger_confirm_refuses_to_import_all_of_a_file_with_problems(town, offi
 def test_ledger_confirm_only_clean_imports_the_clean_rows(town, office_client):
     rows = [LEDGER_ROWS[0], ["5", "西山村", "", "", "", "", "", "村道破损", "2015-01-08"]]
     upload(office_client, xlsx(LEDGER_HEADER, rows))
-    token = office_client.session[ledger_views.UPLOAD_KEY]["token"]
+    token = office_client.session[ledger_views.UPLOAD.session_key]["token"]
 
     response = office_client.post(reverse("cases:ledger_confirm"), {"token": token, "mode": "clean"}, follow=True)
 
@@ -905,7 +905,7 @@ def test_ledger_confirm_refuses_a_token_that_is_not_the_sessions(town, office_cl
 
 def test_ledger_confirm_twice_imports_once(town, office_client):
     upload(office_client, ledger_file())
-    token = office_client.session[ledger_views.UPLOAD_KEY]["token"]
+    token = office_client.session[ledger_views.UPLOAD.session_key]["token"]
     office_client.post(reverse("cases:ledger_confirm"), {"token": token, "mode": "all"})
 
     response = office_client.post(reverse("cases:ledger_confirm"), {"token": token, "mode": "all"}, follow=True)
@@ -916,7 +916,7 @@ def test_ledger_confirm_twice_imports_once(town, office_client):
 
 def test_ledger_reimporting_the_same_file_shows_the_rows_as_already_imported(town, office_client):
     upload(office_client, ledger_file())
-    token = office_client.session[ledger_views.UPLOAD_KEY]["token"]
+    token = office_client.session[ledger_views.UPLOAD.session_key]["token"]
     office_client.post(reverse("cases:ledger_confirm"), {"token": token, "mode": "all"})
 
     upload(office_client, ledger_file())
@@ -934,7 +934,7 @@ def test_ledger_cancel_deletes_the_upload(town, office_client, upload_dir):
 
     assert list(upload_dir.iterdir()) == []
     assert "已取消导入，上传的文件已删除。" in response.content.decode()
-    assert ledger_views.UPLOAD_KEY not in office_client.session
+    assert ledger_views.UPLOAD.session_key not in office_client.session
 
 
 def test_ledger_a_new_upload_replaces_the_waiting_one(town, office_client, upload_dir):

@@ -6,10 +6,6 @@ read, waits in the same private folder under a random token kept in the session,
 confirm (a preview is never trusted) and deleted after the import, on cancel and on a new upload.
 """
 
-import secrets
-import time
-from pathlib import Path
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -29,11 +25,11 @@ from cases.export import XLSX_CONTENT_TYPE, write_xlsx
 from cases.ledger import LedgerImportError
 from cases.ledger_files import LedgerFileError
 from cases.models import Case
-from cases.views.ledger import STALE_SECONDS, upload_dir
+from cases.uploads import PendingUpload
 from teams.roles import OFFICE, require_role
 
 ACCEPTED = (".xlsx", ".xls", ".csv", ".json")
-UPLOAD_KEY = "hotline_upload"  # session: {"token", "name", "format"}
+UPLOAD = PendingUpload("hotline_upload", "hotline")  # session: {"token", "name", "format"}
 RESULT_KEY = "hotline_result"
 
 
@@ -65,44 +61,6 @@ class HotlineUploadForm(forms.Form):
         return upload
 
 
-def _path(token: str) -> Path:
-    return upload_dir() / f"{token}.hotline"
-
-
-def _stored(request: HttpRequest) -> dict | None:
-    stored = request.session.get(UPLOAD_KEY)
-    if stored and _path(stored["token"]).is_file():
-        return stored
-    return None
-
-
-def _posted_for(request: HttpRequest) -> dict | None:
-    """The upload of this session, if the form posted is its preview's (a stale tab acts on nothing)."""
-    stored = _stored(request)
-    if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
-        return None
-    return stored
-
-
-def _discard(request: HttpRequest) -> None:
-    stored = request.session.pop(UPLOAD_KEY, None)
-    if stored:
-        _path(stored["token"]).unlink(missing_ok=True)
-
-
-def _keep(request: HttpRequest, upload, format_name: str) -> None:
-    _discard(request)
-    cutoff = time.time() - STALE_SECONDS
-    for old in upload_dir().glob("*.hotline"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    with _path(token).open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    request.session[UPLOAD_KEY] = {"token": token, "name": Path(upload.name).name[:200], "format": format_name}
-
-
 def _plan(stored: dict) -> hotline.HotlinePlan:
     try:
         fmt = hotline.load_format(stored["format"])
@@ -110,7 +68,7 @@ def _plan(stored: dict) -> hotline.HotlinePlan:
         plan = hotline.HotlinePlan(filename=stored["name"], format=hotline.load_format())
         plan.problems.append(str(error))
         return plan
-    return hotline.read_orders(_path(stored["token"]), filename=stored["name"], fmt=fmt)
+    return hotline.read_orders(UPLOAD.path(stored["token"]), filename=stored["name"], fmt=fmt)
 
 
 @login_required
@@ -119,16 +77,16 @@ def hotline_upload(request: HttpRequest) -> HttpResponse:
     data = (request.POST, request.FILES) if request.method == "POST" else ()
     form = HotlineUploadForm(*data, initial={"format": hotline.DEFAULT_FORMAT})
     if form.is_bound and form.is_valid():
-        _keep(request, form.cleaned_data["file"], form.cleaned_data["format"])
+        UPLOAD.keep(request, form.cleaned_data["file"], format=form.cleaned_data["format"])
         return redirect("cases:hotline_preview")
-    ctx = {"form": form, "waiting": _stored(request), "reply_form": ReplyFilterForm()}
+    ctx = {"form": form, "waiting": UPLOAD.stored(request), "reply_form": ReplyFilterForm()}
     return render(request, "cases/hotline_upload.html", ctx)
 
 
 @login_required
 def hotline_preview(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    stored = _stored(request)
+    stored = UPLOAD.stored(request)
     if stored is None:
         messages.error(request, _("没有待导入的工单文件，请先上传。"))
         return redirect("cases:hotline_upload")
@@ -141,7 +99,7 @@ def hotline_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 def hotline_confirm(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    stored = _posted_for(request)
+    stored = UPLOAD.posted_for(request)
     if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:hotline_upload")
@@ -154,7 +112,7 @@ def hotline_confirm(request: HttpRequest) -> HttpResponse:
     except LedgerImportError as error:
         messages.error(request, _("未导入任何内容。%(error)s") % {"error": error})
         return redirect("cases:hotline_preview")
-    _discard(request)
+    UPLOAD.discard(request)
     request.session[RESULT_KEY] = {
         "name": plan.filename,
         "numbers": result.numbers,
@@ -169,7 +127,7 @@ def hotline_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 def hotline_cancel(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    _discard(request)
+    UPLOAD.discard(request)
     messages.success(request, _("已取消导入，上传的文件已删除。"))
     return redirect("cases:hotline_upload")
 

@@ -1,18 +1,10 @@
 """Importing an Excel ledger 台账: upload → preview → confirm → result. Office staff only.
 
-Between preview and confirm the uploaded file waits on the server, in a private folder
-(settings.LEDGER_UPLOAD_DIR if set, otherwise a folder in the system's temporary directory),
-under a random token kept in the user's session. The browser never sends the file again nor
-names it: the confirm form carries only the token, which must equal the session's, so a stale
-tab cannot import another upload. The file is read again at confirm (the preview is never
-trusted), and deleted after the import, on cancel, on a new upload, and after a day.
+Between preview and confirm the uploaded file waits on the server for this session alone
+(cases/uploads.py); it is read again at confirm (the preview is never trusted).
 """
 
 import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -31,20 +23,14 @@ from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
 from cases.models import Case, Category, NameAlias, SubCategory
 from cases.names import fold, save_alias
+from cases.uploads import PendingUpload
 from teams.roles import OFFICE, require_role
 from villages.models import Village
 
 MAX_BYTES = ledger_files.MAX_BYTES
 ACCEPTED = (".xlsx", ".xls", ".csv", ".txt")
-UPLOAD_KEY = "ledger_upload"  # session: {"token": ..., "name": the file's name as uploaded}
+UPLOAD = PendingUpload("ledger_upload", "ledger")  # session: {"token", "name": the file's name as uploaded}
 RESULT_KEY = "ledger_result"  # session: what the last import did, for the result page
-STALE_SECONDS = 24 * 3600
-
-
-def upload_dir() -> Path:
-    folder = Path(getattr(settings, "LEDGER_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "sanhe-ledger")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
 
 
 class LedgerUploadForm(forms.Form):
@@ -73,60 +59,20 @@ class LedgerUploadForm(forms.Form):
         return upload
 
 
-def _path(token: str) -> Path:
-    return upload_dir() / f"{token}.ledger"
-
-
-def _stored(request: HttpRequest) -> dict | None:
-    """The upload waiting in this session, if its file is still there."""
-    stored = request.session.get(UPLOAD_KEY)
-    if stored and _path(stored["token"]).is_file():
-        return stored
-    return None
-
-
-def _posted_for(request: HttpRequest) -> dict | None:
-    """The upload waiting in this session, if the form posted is the one of its preview (its token):
-    a stale tab acts on nothing."""
-    stored = _stored(request)
-    if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
-        return None
-    return stored
-
-
-def _discard(request: HttpRequest) -> None:
-    stored = request.session.pop(UPLOAD_KEY, None)
-    if stored:
-        _path(stored["token"]).unlink(missing_ok=True)
-
-
-def _keep(request: HttpRequest, upload) -> None:
-    _discard(request)
-    cutoff = time.time() - STALE_SECONDS
-    for old in upload_dir().glob("*.ledger"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    with _path(token).open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    request.session[UPLOAD_KEY] = {"token": token, "name": Path(upload.name).name[:200]}
-
-
 @login_required
 def ledger_upload(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     form = LedgerUploadForm(request.POST, request.FILES) if request.method == "POST" else LedgerUploadForm()
     if form.is_bound and form.is_valid():
-        _keep(request, form.cleaned_data["file"])
+        UPLOAD.keep(request, form.cleaned_data["file"])
         return redirect("cases:ledger_preview")
-    return render(request, "cases/ledger_upload.html", {"form": form, "waiting": _stored(request)})
+    return render(request, "cases/ledger_upload.html", {"form": form, "waiting": UPLOAD.stored(request)})
 
 
 @login_required
 def ledger_preview(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    stored = _stored(request)
+    stored = UPLOAD.stored(request)
     if stored is None:
         messages.error(request, _("没有待导入的文件，请先上传台账。"))
         return redirect("cases:ledger_upload")
@@ -156,7 +102,7 @@ PREVIEWS_KEPT = 2
 def _previewed(stored: dict):
     """The plan of the upload waiting in this session, read again only when anything it depends on
     changed: the file, the name matches, the cases (a row imported meanwhile is a row to skip)."""
-    path = _path(stored["token"])
+    path = UPLOAD.path(stored["token"])
     aliases = NameAlias.objects.aggregate(n=Count("pk"), last=Max("pk"))
     key = (stored["token"], path.stat().st_mtime_ns, aliases["n"], aliases["last"], _latest_case())
     if key not in _PREVIEWS:
@@ -200,7 +146,7 @@ ALIAS_MODELS = {"village": Village, "category": Category, "subcategory": SubCate
 def ledger_aliases(request: HttpRequest) -> HttpResponse:
     """Save what the office says each unmatched name means; every later import reads it so too."""
     require_role(request.user, OFFICE)
-    stored = _posted_for(request)
+    stored = UPLOAD.posted_for(request)
     if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:ledger_upload")
@@ -248,11 +194,11 @@ def _alias_choices(data) -> list[tuple[str, str, object]] | None:
 @login_required
 def ledger_confirm(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    stored = _posted_for(request)
+    stored = UPLOAD.posted_for(request)
     if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:ledger_upload")
-    plan = read_ledger(_path(stored["token"]), filename=stored["name"])
+    plan = read_ledger(UPLOAD.path(stored["token"]), filename=stored["name"])
     try:
         result = import_ledger(plan, by=request.user, only_clean=request.POST.get("mode") == "clean")
     except LedgerNotClean:
@@ -261,7 +207,7 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
     except LedgerImportError as error:
         messages.error(request, _("未导入任何内容。%(error)s") % {"error": error})
         return redirect("cases:ledger_preview")
-    _discard(request)
+    UPLOAD.discard(request)
     request.session[RESULT_KEY] = {
         "name": plan.filename,
         "numbers": result.numbers,
@@ -276,7 +222,7 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 def ledger_cancel(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    _discard(request)
+    UPLOAD.discard(request)
     messages.success(request, _("已取消导入，上传的文件已删除。"))
     return redirect("cases:ledger_upload")
 

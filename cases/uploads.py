@@ -1,0 +1,71 @@
+"""An uploaded file waiting between its preview and its confirmation (the ledger import, the 12345
+work orders: cases/views/ledger.py, cases/views/hotline.py).
+
+It waits on the server, in a private folder (settings.LEDGER_UPLOAD_DIR if set, otherwise a folder in
+the system's temporary directory), under a random token kept in the user's session. The browser never
+sends the file again nor names it: the confirm form carries only the token, which must equal the
+session's, so a stale tab cannot import another upload. The file is deleted after the import, on
+cancel, on a new upload, and after a day.
+"""
+
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest
+
+STALE_SECONDS = 24 * 3600
+
+
+def upload_dir() -> Path:
+    folder = Path(getattr(settings, "LEDGER_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "sanhe-ledger")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """The waiting upload of one kind: its session key (the session holds {"token", "name", …}) and
+    its files' suffix."""
+
+    session_key: str
+    suffix: str
+
+    def path(self, token: str) -> Path:
+        return upload_dir() / f"{token}.{self.suffix}"
+
+    def stored(self, request: HttpRequest) -> dict | None:
+        """The upload waiting in this session, if its file is still there."""
+        stored = request.session.get(self.session_key)
+        if stored and self.path(stored["token"]).is_file():
+            return stored
+        return None
+
+    def posted_for(self, request: HttpRequest) -> dict | None:
+        """The upload waiting in this session, if the form posted is the one of its preview (its
+        token): a stale tab acts on nothing."""
+        stored = self.stored(request)
+        if stored is None or not secrets.compare_digest(request.POST.get("token", ""), stored["token"]):
+            return None
+        return stored
+
+    def discard(self, request: HttpRequest) -> None:
+        stored = request.session.pop(self.session_key, None)
+        if stored:
+            self.path(stored["token"]).unlink(missing_ok=True)
+
+    def keep(self, request: HttpRequest, upload, **details) -> None:
+        """Keep UPLOAD for this session, instead of the one waiting (and of any a day old)."""
+        self.discard(request)
+        cutoff = time.time() - STALE_SECONDS
+        for old in upload_dir().glob(f"*.{self.suffix}"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        token = secrets.token_urlsafe(24)
+        with self.path(token).open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        request.session[self.session_key] = {"token": token, "name": Path(upload.name).name[:200], **details}
