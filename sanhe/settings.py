@@ -264,16 +264,60 @@ OPEN311_POSTS_PER_HOUR = envint("OPEN311_POSTS_PER_HOUR", "60")
 # gives no deadline of its own.
 HOTLINE_SIGN_WITHIN_HOURS = envint("HOTLINE_SIGN_WITHIN_HOURS", "24")
 
-# The JSON API for staff tools (sanhe/api/): Django REST framework, documented by drf-spectacular.
+# The JSON API for staff tools (sanhe/api/, docs/api.md): the pages' roles and cases, a token or
+# the session, one error shape, cursor pages.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sanhe.api.authentication.TokenAuthentication",  # first: its header makes "no credentials" a 401
+        "rest_framework.authentication.SessionAuthentication",  # CSRF checked on writes
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["sanhe.api.permissions.IsStaff"],
+    "DEFAULT_PAGINATION_CLASS": "sanhe.api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", "60/minute"),
+        "user": env("API_USER_RATE", "600/minute"),
+    },
+    "EXCEPTION_HANDLER": "sanhe.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sanhe liaison case tracker API",
+    "DESCRIPTION": "Staff tools' JSON API: the same roles and cases as the pages. See docs/api.md.",
     "VERSION": "1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["sanhe.api.permissions.IsStaff"],
+    "SERVE_AUTHENTICATION": [
+        "sanhe.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseChannelEnum": "cases.models.Case.Channel",
+        "CaseKindEnum": "cases.models.Case.Kind",
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "CaseDecisionEnum": "cases.models.Case.Decision",
+        "FeedbackChannelEnum": "cases.models.Feedback.Channel",
+        "VillageKindEnum": "villages.models.Village.Kind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sanhe.api.schema.add_error_responses",
+    ],
 }
 
 # One process by default; production shares one cache among its workers and servers so that

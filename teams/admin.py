@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanhe.lib.cells import neutralise_formula
-from teams.models import Cadre, Helper, SecurityEvent, Subgroup, Team, Visit
+from teams.models import ApiToken, Cadre, Helper, SecurityEvent, Subgroup, Team, Visit
 
 
 @admin.register(Cadre)
@@ -144,3 +144,25 @@ class SecurityEventAdmin(admin.ModelAdmin):
             row = [at, event.get_kind_display(), event.username, event.ip, event.detail]
             writer.writerow([neutralise_formula(str(cell)) for cell in row])
         return response
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every user's API keys (never their digest); issued by users themselves on their account page."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    fields = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    readonly_fields = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a key is shown once to whoever issues it: users issue their own
+
+    @admin.action(description=_("停用所选API密钥"))
+    def revoke(self, request, queryset) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            token.revoke()
+        self.message_user(request, _("已停用所选API密钥。"))

@@ -1,4 +1,7 @@
 import datetime
+import hashlib
+import hmac
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -238,3 +241,97 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now: datetime.datetime | None = None):
+        """Tokens that still open the API: not revoked, not expired, their user still active."""
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
+
+
+class ApiToken(models.Model):
+    """A key a member of staff issued to a script or tool of theirs, to use the JSON API (/api/) as
+    themselves: the same role and the same cases as their pages. The key is shown once when issued
+    and kept only as a SHA-256 digest, found by its first characters (PREFIX_LENGTH)."""
+
+    PREFIX_LENGTH = 8
+    TOUCH_EVERY = datetime.timedelta(minutes=1)  # last_used_at is written at most this often
+
+    # A credential, not a record of the work: it goes with its user (who is deactivated, not deleted).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("名称"), max_length=100, help_text=_("用在哪里，如“月报统计脚本”。"))
+    prefix = models.CharField(
+        _("密钥前缀"), max_length=PREFIX_LENGTH, editable=False, help_text=_("用于查找密钥，不是密钥本身。")
+    )
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True, help_text=_("留空表示长期有效。"))
+    revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 密钥")
+        verbose_name_plural = _("API 密钥")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The key's look-up (sanhe/api/authentication.py): one row per prefix.
+            models.UniqueConstraint(fields=["prefix"], name="teams_apitoken_unique_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest(raw_key: str) -> str:
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name: str, expires_at: datetime.datetime | None = None) -> tuple["ApiToken", str]:
+        """A new token for USER, saved, and its raw key: shown once, never stored."""
+        while True:
+            prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
+            if not cls.objects.filter(prefix=prefix).exists():
+                break
+        raw = f"{prefix}.{secrets.token_urlsafe(32)}"
+        token = cls.objects.create(user=user, name=name, prefix=prefix, key_hash=cls.digest(raw), expires_at=expires_at)
+        return token, raw
+
+    @classmethod
+    def find(cls, raw_key: str) -> "ApiToken | None":
+        """The usable token whose key RAW_KEY is (its user loaded), or None."""
+        prefix = raw_key.split(".", 1)[0]
+        if len(prefix) != cls.PREFIX_LENGTH:
+            return None
+        token = cls.objects.usable().select_related("user").filter(prefix=prefix).first()
+        if token is None or not hmac.compare_digest(token.key_hash, cls.digest(raw_key)):
+            return None
+        return token
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return str(_("已停用"))
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return str(_("已过期"))
+        return str(_("有效"))
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def touch(self) -> None:
+        """Note the use, at most once per TOUCH_EVERY (one UPDATE, not a write per request)."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at >= self.TOUCH_EVERY:
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now

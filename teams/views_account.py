@@ -1,21 +1,28 @@
-"""A user's own security page (two-factor login, recovery codes) and the login's second step.
+"""A user's own security page (two-factor login, recovery codes, API keys) and the login's second step.
 
 The rules live in teams/otp.py; these views read the form and call it.
 """
 
+import datetime
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from teams import otp
 from teams.forms import OTPCodeForm, OTPCurrentForm, OTPSetupForm
+from teams.models import ApiToken
+from teams.roles import role_of
 
 
 def _security_context(request: HttpRequest, form: OTPSetupForm, current_form: OTPCurrentForm | None = None) -> dict:
@@ -130,3 +137,61 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error("token", _("动态口令或恢复码不对（恢复码每个只能用一次）。"))
     status = 400 if form.errors else 200
     return render(request, "registration/otp_verify.html", {"form": form, "next": next_url}, status=status)
+
+
+# -- API tokens: a user's own keys for the JSON API (teams.models.ApiToken, docs/api.md) ---------------
+
+NEW_TOKEN = "sanhe_new_api_token"  # the session key holding a new token's raw key until it is shown once
+TOKEN_LIFETIMES = [("90", _lazy("90天")), ("30", _lazy("30天")), ("365", _lazy("一年")), ("", _lazy("长期有效"))]
+TOKENS_SHOWN = 50
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_lazy("名称"),
+        max_length=100,
+        help_text=_lazy("用在哪里，如“月报统计脚本”。"),
+        error_messages={"required": _lazy("请填写密钥的名称。")},
+    )
+    lifetime = forms.ChoiceField(
+        label=_lazy("有效期"),
+        choices=TOKEN_LIFETIMES,
+        required=False,
+        error_messages={"invalid_choice": _lazy("请选择有效期。")},
+    )
+
+    def expires_at(self):
+        days = self.cleaned_data.get("lifetime")
+        return timezone.now() + datetime.timedelta(days=int(days)) if days else None
+
+
+def _tokens_page(request: HttpRequest, form: ApiTokenForm, status: int = 200) -> HttpResponse:
+    tokens = ApiToken.objects.filter(user=request.user)[:TOKENS_SHOWN]
+    ctx = {"tokens": tokens, "form": form, "new_key": request.session.pop(NEW_TOKEN, None)}
+    return render(request, "teams/api_tokens.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API keys; POST issues one, its key shown on the next page once (as recovery codes)."""
+    if role_of(request.user) is None:
+        raise PermissionDenied
+    if request.method == "GET":
+        return _tokens_page(request, ApiTokenForm())
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _tokens_page(request, form, status=400)
+    _token, raw = ApiToken.issue(user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at())
+    request.session[NEW_TOKEN] = raw
+    messages.success(request, _("已生成API密钥。请立即复制保存：离开本页后不再显示。"))
+    return redirect("account_api_tokens")
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token.revoke()
+    messages.success(request, _("API密钥“%(name)s”已停用。") % {"name": token.name})
+    return redirect("account_api_tokens")

@@ -14,6 +14,8 @@ class VillageSerializer(serializers.ModelSerializer):
 class VillageViewSet(viewsets.ReadOnlyModelViewSet):
     """村（社区）: every staff role reads all of them."""
 
+    lookup_value_regex = r"[0-9]{1,9}"
+
     queryset = Village.objects.all()
     serializer_class = VillageSerializer
     ordering = "code"  # unique: the cursor's key
