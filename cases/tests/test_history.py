@@ -20,6 +20,14 @@ S = Case.Status
 # The English the lead's catalogue will hold for every message the renderers use, with its spacing.
 # A renderer using a message missing here fails test_every_code_reads_in_english_without_chinese_punctuation.
 FAKE_EN = {
+    "12345热线工单 %(number)s，来电时间 %(received)s，签收时限 %(sign_by)s。": (
+        "12345 hotline work order %(number)s, called at %(received)s, to be signed for by %(sign_by)s. "
+    ),
+    "从“%(file)s”%(where)s导入，导入人：%(user)s，导入日期：%(today)s。": (
+        "Imported from “%(file)s” (%(where)s) by %(user)s on %(today)s."
+    ),
+    "签收12345热线工单 %(number)s": "Signed for 12345 hotline work order %(number)s",
+    "（已超过签收时限 %(at)s）": " (after its signing deadline, %(at)s)",
     "list separator\x04；": "; ",
     "helper kind and name\x04%(kind)s %(name)s": "%(kind)s %(name)s",
     "%(channel)s收集": "Collected via %(channel)s",
@@ -203,7 +211,7 @@ LINES = [
         "12345热线工单 GD-001，来电时间 2026-11-30 09:15，签收时限 2026-12-01 09:15。"
         "从“工单.xlsx”第 3 行导入，导入人：clerk，导入日期：2026-12-02。",
         "12345 hotline work order GD-001, called at 2026-11-30 09:15, to be signed for by 2026-12-01 09:15. "
-        "Imported from “工单.xlsx” (Row 3) by clerk on 2026-12-02.",
+        "Imported from “工单.xlsx” (row 3) by clerk on 2026-12-02.",
     ),
     (
         {"code": "hotline_signed", "number": "GD-001", "late_since": "2026-12-01T09:15+08:00"},
