@@ -45,14 +45,30 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "name", "village", "leader", "liaison", "members_count"]
 
 
+class TeamDetailSerializer(TeamSerializer):
+    """One team with its members: the cadres a case's `responsible` or a feedback's `given_by` names."""
+
+    members = NamedSerializer(many=True, read_only=True)
+
+    class Meta(TeamSerializer.Meta):
+        fields = [*TeamSerializer.Meta.fields, "members"]
+
+
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):
-    """驻点团队, with the number of their members: every staff role reads all of them."""
+    """驻点团队, with the number of their members (and, one team, the members): every staff role reads
+    all of them."""
 
     lookup_value_regex = r"[0-9]{1,9}"
 
     queryset = Team.objects.select_related("village", "leader", "liaison").annotate(members_count=Count("members"))
-    serializer_class = TeamSerializer
     ordering = "number"  # unique
+
+    def get_queryset(self):
+        teams = super().get_queryset()
+        return teams.prefetch_related("members") if self.action == "retrieve" else teams
+
+    def get_serializer_class(self):
+        return TeamDetailSerializer if self.action == "retrieve" else TeamSerializer
 
 
 class VisitSerializer(serializers.ModelSerializer):

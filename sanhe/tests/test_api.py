@@ -183,6 +183,13 @@ def test_a_cadre_records_their_own_teams_visit_once(clients, people, team):
 def test_teams_count_their_members(clients, team):
     rows = clients[OFFICE].get("/api/teams/").json()["results"]
     assert {row["id"]: row["members_count"] for row in rows}[team.pk] == 1
+    assert "members" not in rows[0]
+
+
+def test_one_team_lists_its_members_for_responsible_and_given_by(clients, team):
+    detail = clients[CADRE_A].get(f"/api/teams/{team.pk}/").json()
+
+    assert detail["members"] == [{"id": cadre.pk, "name": cadre.name} for cadre in team.members.all()]
 
 
 def test_figures_are_the_public_summarys(clients, office_client, team):
