@@ -34,6 +34,7 @@ from sanhe.api.forms import form_data, refuse, serializer_for_form
 from sanhe.api.permissions import HasRole
 from teams.api import IDEMPOTENCY_KEY, idempotency_key
 from teams.forms import REQUEST_KEY, ProblemForm
+from teams.roles import is_office
 from teams.views import get_visit_for_user
 
 # The URL of each action (/api/cases/<number>/<url>/) and the case page's name for it.
@@ -153,6 +154,16 @@ class ResidentSerializer(serializers.Serializer):
     anonymised_on = serializers.DateField(allow_null=True)
 
 
+class HotlineSerializer(serializers.Serializer):
+    """A 12345 work order's own facts (cases/hotline.py); its 办理时限 is the case's due_on."""
+
+    number = serializers.CharField(source="hotline_number", help_text="工单编号")
+    received_at = serializers.DateTimeField(source="hotline_received_at", allow_null=True, help_text="来电时间")
+    sign_by = serializers.DateTimeField(source="hotline_sign_by", allow_null=True, help_text="签收时限")
+    signed_at = serializers.DateTimeField(source="hotline_signed_at", allow_null=True, help_text="签收时间")
+    handler = serializers.CharField(source="hotline_handler", help_text="承办单位")
+
+
 class CaseDetailSerializer(CaseSerializer):
     """One case as its page shows it: the record, its history, referrals and feedback, and the
     actions the caller may take on it now."""
@@ -162,6 +173,7 @@ class CaseDetailSerializer(CaseSerializer):
     referrals = ReferralSerializer(many=True)
     feedback = FeedbackSerializer(many=True)
     actions = serializers.SerializerMethodField()
+    hotline = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -178,6 +190,7 @@ class CaseDetailSerializer(CaseSerializer):
             "referrals",
             "feedback",
             "actions",
+            "hotline",
         ]
 
     @extend_schema_field(ResidentSerializer)
@@ -192,8 +205,14 @@ class CaseDetailSerializer(CaseSerializer):
         ).data
 
     def get_actions(self, case: Case) -> list[str]:
-        allowed = actions_for(self.context["request"].user, case)
-        return [url for url, page in API_ACTIONS.items() if page in allowed]
+        user = self.context["request"].user
+        allowed = actions_for(user, case)
+        actions = [url for url, page in API_ACTIONS.items() if page in allowed]
+        return [*actions, "sign"] if is_office(user) and "sign_for" in workflow.allowed_actions(case) else actions
+
+    @extend_schema_field(HotlineSerializer(allow_null=True))
+    def get_hotline(self, case: Case) -> dict | None:
+        return HotlineSerializer(case).data if case.hotline_number else None
 
 
 class ContactSerializer(serializers.Serializer):
@@ -330,6 +349,22 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "resident_address": case.resident_address,
             }
         )
+
+    @extend_schema(
+        summary="sign: sign for a 12345 work order (签收), once, by the office",
+        request=None,
+        responses=CaseDetailSerializer,
+    )
+    @extra_action(detail=True, methods=["post"], url_path="sign")
+    def sign(self, request, number=None):
+        if not is_office(request.user):
+            raise PermissionDenied()
+        case = get_case_for_user(request.user, number, for_update=True)
+        try:
+            workflow.sign_for(case=case, by=request.user)
+        except workflow.TransitionNotAllowed as refused:
+            raise _refused(str(refused), "not_allowed") from None
+        return self._detail(get_case_for_user(request.user, number))
 
     def perform_action(self, request, number: str, action: str) -> Response:
         """As the case page's _perform: the action's form, its workflow function, the same refusals

@@ -342,3 +342,53 @@ def test_edit_is_partial_and_keeps_the_contact_unless_sent(clients, case):
     )
     case.refresh_from_db()
     assert (case.resident_phone, case.resident_address) == ("13800001111", "测试村东坊8号")
+
+
+# -- 12345 work orders ----------------------------------------------------------------------------
+
+SIGNS = {ANONYMOUS: 401, CADRE_A: 403, CADRE_B: 403, OFFICE: 200, SUPERVISOR: 403, ADMIN: 200}
+
+
+@pytest.fixture
+def work_order(team):
+    received = datetime.datetime(2026, 11, 30, 9, 15, tzinfo=datetime.UTC)
+    return CaseFactory(
+        team=team,
+        channel=Case.Channel.HOTLINE,
+        hotline_number="GD-001",
+        hotline_received_at=received,
+        hotline_sign_by=received + datetime.timedelta(hours=24),
+        hotline_handler="三合镇人民政府",
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_signing_for_a_work_order_is_the_offices_as_on_the_pages(clients, work_order, persona):
+    response = clients[persona].post(f"/api/cases/{work_order.number}/sign/")
+
+    assert response.status_code == SIGNS[persona]
+    work_order.refresh_from_db()
+    assert (work_order.hotline_signed_at is not None) == (SIGNS[persona] == 200)
+    if SIGNS[persona] == 200:
+        assert response.json()["hotline"]["signed_at"] is not None
+        assert "sign" not in response.json()["actions"]
+
+
+def test_a_work_order_shows_its_facts_and_is_signed_once(clients, work_order, case):
+    detail = clients[OFFICE].get(f"/api/cases/{work_order.number}/").json()
+    assert detail["hotline"] == {
+        "number": "GD-001",
+        "received_at": "2026-11-30T17:15:00+08:00",
+        "sign_by": "2026-12-01T17:15:00+08:00",
+        "signed_at": None,
+        "handler": "三合镇人民政府",
+    }
+    assert "sign" in detail["actions"]
+    assert clients[OFFICE].get(f"/api/cases/{case.number}/").json()["hotline"] is None
+
+    assert clients[OFFICE].post(f"/api/cases/{work_order.number}/sign/").status_code == 200
+    again = clients[OFFICE].post(f"/api/cases/{work_order.number}/sign/")
+    assert again.status_code == 400
+    assert errors_of(again)[0]["code"] == "not_allowed"
+    not_an_order = clients[OFFICE].post(f"/api/cases/{case.number}/sign/")
+    assert not_an_order.status_code == 400

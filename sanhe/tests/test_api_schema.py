@@ -26,7 +26,7 @@ ENDPOINTS = {
     "/api/cases/{number}/contact/": {"post"},
     **{
         f"/api/cases/{{number}}/{action}/": {"post"}
-        for action in "triage progress refer reply close feedback reopen responsible due edit void".split()
+        for action in "triage progress refer reply close feedback reopen responsible due edit void sign".split()
     },
 }
 
