@@ -257,6 +257,13 @@ RESIDENT_DATA_RETENTION_YEARS = envint("RESIDENT_DATA_RETENTION_YEARS", "3")
 # China's official calendar; the default due date at triage.
 CASE_WORKING_DAY_LIMITS = {"enquiry": 2, "help": 10, "suggestion": 10, "complaint": 15}
 
+# A request refused before any view (sanhe/lib/badrequest.py: a control character, a value too long)
+# is answered in the error shape of the machine interface whose root its path is under.
+BAD_REQUEST_ANSWERS = {
+    "/open311/": "villages.open311.formats.bad_request",
+    "/api/": "sanhe.api.errors.bad_request",
+}
+
 # Open311 GeoReport v2 (villages/open311/): reports a client may post per API key per hour.
 OPEN311_POSTS_PER_HOUR = envint("OPEN311_POSTS_PER_HOUR", "60")
 

@@ -82,3 +82,9 @@ def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any URL under /api/ that no endpoint answers (sanhe/api/urls.py's last route)."""
     error = {"code": "not_found", "message": _("没有这个接口：%(path)s") % {"path": request.path}, "field": None}
     return JsonResponse(body([error]), status=404, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request: HttpRequest, reason: str) -> JsonResponse:
+    """sanhe/lib/badrequest.py's refusal (a path or query no view may read) in the API's shape."""
+    error = {"code": "bad_request", "message": reason, "field": None}
+    return JsonResponse(body([error]), status=400, json_dumps_params={"ensure_ascii": False})

@@ -19,7 +19,9 @@ the years every form accepts (sanhe/lib/years.py).
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from sanhe.lib.years import FIRST_YEAR, LAST_YEAR, in_years
@@ -60,6 +62,15 @@ def bad_cookies(request: HttpRequest) -> list[str]:
     return [name for name, value in request.COOKIES.items() if PATH_CONTROL.search(name + value)]
 
 
+def answer(request: HttpRequest, reason: str) -> HttpResponse:
+    """The refusal as text, or, under a machine interface's root, in that interface's error shape
+    (settings.BAD_REQUEST_ANSWERS: root → the function writing it), for a client that reads only that."""
+    for root, dotted in settings.BAD_REQUEST_ANSWERS.items():
+        if request.path_info.startswith(root):
+            return import_string(dotted)(request, reason)
+    return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
+
+
 class BadRequestMiddleware:
     """Answers 400 with the reason to a request that refusal() turns away (after LocaleMiddleware,
     so the reason is in the reader's language)."""
@@ -70,7 +81,7 @@ class BadRequestMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         reason = refusal(request)
         if reason is not None:
-            return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
+            return answer(request, reason)
         cookies = bad_cookies(request)
         if cookies:
             response = HttpResponseBadRequest(

@@ -392,3 +392,10 @@ def test_a_work_order_shows_its_facts_and_is_signed_once(clients, work_order, ca
     assert errors_of(again)[0]["code"] == "not_allowed"
     not_an_order = clients[OFFICE].post(f"/api/cases/{case.number}/sign/")
     assert not_an_order.status_code == 400
+
+
+def test_a_request_refused_before_any_view_is_still_the_apis_error(clients):
+    response = clients[OFFICE].get("/api/cases/", {"q": "水" * 2000})
+
+    assert response.status_code == 400
+    assert errors_of(response)[0]["code"] == "bad_request"

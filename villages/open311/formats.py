@@ -81,3 +81,10 @@ def error_response(error: Open311Error, fmt: str) -> HttpResponse:
     """The spec's errors: an array of one {code, description}, in FMT (XML when FMT is unknown)."""
     payload = Payload([{"code": error.status, "description": error.description}], "errors", "error")
     return render(payload, fmt if fmt in FORMATS else "xml", error.status)
+
+
+def bad_request(request, reason: str) -> HttpResponse:
+    """sanhe/lib/badrequest.py's refusal (a path or query no view may read) as the spec's error, in
+    the format the path asks for."""
+    fmt = request.path_info.rsplit(".", 1)[-1] if "." in request.path_info else "xml"
+    return error_response(Open311Error(400, reason), fmt)

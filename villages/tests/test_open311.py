@@ -396,3 +396,12 @@ def test_requests_are_paginated_in_the_database(client, recent):
         numbers[4:5],
         [],
     ]
+
+
+@pytest.mark.parametrize("query", ["service_code=" + "9" * 2000, "status=open%00"])
+def test_a_request_refused_before_any_view_is_still_the_specs_error(client, query):
+    data = get_json(client, url("requests", "json") + "?" + query, status=400)
+    root = get_xml(client, url("requests", "xml") + "?" + query, status=400)
+
+    assert [set(error) for error in data] == [{"code", "description"}] and data[0]["code"] == 400
+    assert root.tag == "errors" and root.findtext("error/code") == "400"
