@@ -45,7 +45,7 @@ def test_triage_figures_count_the_whole_town(office_client, team, other_team):
 
     page = office_client.get("/triage/").content.decode()
 
-    assert _figures(page) == {"待分办": 2, "已逾期": 4, "办结未反馈": 4}
+    assert _figures(page) == {"待分办": 2, "已逾期": 4, "办结未反馈": 4, "热线工单待签收": 0}
 
 
 def test_my_team_figures_count_the_team_only(cadre_client, team, other_team):
@@ -71,9 +71,9 @@ def test_triage_figures_follow_the_workflow(office_client, office_user, team):
     told = _figures(office_client.get("/triage/").content.decode())
 
     assert [before, closed, told] == [
-        {"待分办": 1, "已逾期": 2, "办结未反馈": 2},
-        {"待分办": 1, "已逾期": 1, "办结未反馈": 3},
-        {"待分办": 1, "已逾期": 1, "办结未反馈": 2},
+        {"待分办": 1, "已逾期": 2, "办结未反馈": 2, "热线工单待签收": 0},
+        {"待分办": 1, "已逾期": 1, "办结未反馈": 3, "热线工单待签收": 0},
+        {"待分办": 1, "已逾期": 1, "办结未反馈": 2, "热线工单待签收": 0},
     ]
 
 
@@ -114,7 +114,7 @@ def test_home_page_queries_do_not_grow_with_the_ledger(request, persona, url, te
 
     many = _queries(client, url)
 
-    assert (few, many) == ({"/triage/": 9, "/my-team/": 12}[url],) * 2
+    assert (few, many) == ({"/triage/": 10, "/my-team/": 12}[url],) * 2
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
