@@ -13,6 +13,8 @@ The resident's name is shown as on the case page; the phone and address masked. 
 values are a POST of their own (/api/cases/<number>/contact/), for the roles that may see them
 (cases/pipl.py can_reveal_contact), and each look is written to the access log."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
@@ -249,7 +251,7 @@ def _edit_data(case: Case, sent) -> dict:
     for name in EditForm.FIELDS:
         if with_contact or name not in EditForm.CONTACT_FIELDS:
             base[name] = getattr(case, f"{name}_id" if name in ("category", "subcategory") else name)
-    return form_data(base) | sent
+    return form_data(base).dict() | sent
 
 
 def _refused(message: str, code: str) -> ValidationError:
@@ -291,10 +293,10 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request):
         data = form_data(request.data)
-        try:
-            visit_pk = int(data.get("visit"))
-        except (TypeError, ValueError):
-            raise ValidationError({"visit": [ErrorDetail(_("请指定驻点记录（visit）。"), code="required")]}) from None
+        visit = request.data.get("visit")
+        if isinstance(visit, bool) or not re.fullmatch(r"[0-9]{1,9}", str(visit if visit is not None else "")):
+            raise ValidationError({"visit": [ErrorDetail(_("请指定驻点记录（visit）。"), code="required")]})
+        visit_pk = int(visit)
         visit = get_visit_for_user(request.user, visit_pk, for_update=True)
         key = idempotency_key(request)
         first = workflow.registered_with_key(request.user, key)

@@ -98,6 +98,14 @@ class VisitSerializer(serializers.ModelSerializer):
         return [subgroup.name for subgroup in visit.subgroups.all()]
 
 
+class VisitRowSerializer(VisitSerializer):
+    """A row of the visit list: as the list page, without the visit's free text (its key people may
+    name vulnerable residents); one visit's detail carries it."""
+
+    class Meta(VisitSerializer.Meta):
+        fields = [f for f in VisitSerializer.Meta.fields if f not in ("key_people", "briefing_notes", "summary")]
+
+
 VisitInput = serializer_for_form(VisitForm, "VisitInput", exclude=(REQUEST_KEY,))
 
 
@@ -119,10 +127,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     lookup_value_regex = r"[0-9]{1,9}"
 
-    serializer_class = VisitSerializer
-
     def get_queryset(self):
         return visits_for_user(self.request.user)
+
+    def get_serializer_class(self):
+        return VisitRowSerializer if self.action == "list" else VisitSerializer
 
     def get_object(self):
         get_visit_for_user(self.request.user, self.kwargs["pk"])  # the page's rule: 404 for another team's

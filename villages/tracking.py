@@ -56,23 +56,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.utils.crypto import salted_hmac
-
 from cases.models import Case
 from cases.numbering import TRACK_CODE_ALPHABET, TRACK_CODE_LENGTH
 from sanhe.lib.clientip import address_key
 from sanhe.lib.clientip import client_ip as client_ip  # the /track/ view reads it from here
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most TRIES wrong answers for one subject (an address, a number) in any SECONDS."""
-
-    name: str
-    tries: int
-    seconds: int
-
+from sanhe.lib.slots import Limit, give_back, has_room, take_slot
 
 ADDRESS = Limit("address", 5, 15 * 60)
 PAIR = Limit("address-number", 1, 15 * 60)  # past ADDRESS: one try per number not yet missed
@@ -138,33 +126,6 @@ def phone_last4(phone: str) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
-# --- The limits ------------------------------------------------------------------------------
-
-
-def _slot_keys(limit: Limit, subject: str) -> list[str]:
-    digest = salted_hmac("villages.tracking", f"{limit.name}:{subject}").hexdigest()[:32]
-    return [f"track:{limit.name}:{digest}:{slot}" for slot in range(limit.tries)]
-
-
-def take_slot(limit: Limit, subject: str) -> str | None:
-    """A free place in SUBJECT's LIMIT, taken for the limit's window; None when all are taken.
-    cache.add is atomic: two simultaneous tries never take the same place."""
-    keys = _slot_keys(limit, subject)
-    held = cache.get_many(keys)
-    for key in keys:
-        if key not in held and cache.add(key, 1, limit.seconds):
-            return key
-    return None
-
-
-def _has_room(limit: Limit, subject: str) -> bool:
-    return len(cache.get_many(_slot_keys(limit, subject))) < limit.tries
-
-
-def give_back(slots: list[str]) -> None:
-    cache.delete_many(slots)
-
-
 def follow(number: str, answer: Answer, ip: str) -> Outcome:
     """A try at case NUMBER with ANSWER from address IP, within the limits (module docstring).
     IP is counted by address_key(): an IPv6 client by its /64, which it could otherwise rotate
@@ -173,7 +134,7 @@ def follow(number: str, answer: Answer, ip: str) -> Outcome:
     if answer.kind == CODE:
         limits = [(CODE_ADDRESS, ip, CODES_LOCKED)]
     else:
-        address = ADDRESS if _has_room(ADDRESS, ip) else PAIR
+        address = ADDRESS if has_room(ADDRESS, ip) else PAIR
         limits = [(address, ip if address is ADDRESS else f"{ip} {number}", ADDRESS_LOCKED)]
         limits.append((NUMBER, number, NUMBER_LOCKED))
     taken = []

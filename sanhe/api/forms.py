@@ -5,30 +5,39 @@ as a serializer built from the form's fields (so the schema cannot drift from th
 import datetime
 
 from django import forms
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 
-def form_data(data) -> dict:
-    """A JSON body as a form reads it: true/false as "1"/"0" (a checkbox, or a yes/no choice),
-    dates as ISO text, null as empty; a QueryDict (a form post) as it is."""
+def form_data(data) -> MultiValueDict:
+    """A JSON body as a form reads a post: true/false as "1"/"0" (a checkbox, or a yes/no choice),
+    numbers and dates as text, null as empty, a list as a field's several values (a field of one
+    value reads the last, as from a form post); a QueryDict (a form post) as it is. An object where
+    a value belongs is refused: a form's field would fail on it with a 500."""
     if hasattr(data, "getlist"):
         return data
     if not isinstance(data, dict):
         raise ValidationError(
             {"non_field_errors": [ErrorDetail(_("请求内容应为一个 JSON 对象。"), code="parse_error")]}
         )
-    values = {}
-    for name, value in dict(data).items():
-        if isinstance(value, bool):
-            value = "1" if value else "0"
-        elif value is None:
-            value = ""
-        elif isinstance(value, datetime.date):
-            value = value.isoformat()
-        values[name] = value
+    values = MultiValueDict()
+    for name, value in data.items():
+        values.setlist(name, [_as_text(name, item) for item in (value if isinstance(value, list) else [value])])
     return values
+
+
+def _as_text(name: str, value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ValidationError({name: [ErrorDetail(_("这里应是一个值。"), code="invalid")]})
 
 
 def refuse(form: forms.BaseForm) -> ValidationError:

@@ -399,3 +399,37 @@ def test_a_request_refused_before_any_view_is_still_the_apis_error(clients):
 
     assert response.status_code == 400
     assert errors_of(response)[0]["code"] == "bad_request"
+
+
+def test_the_visit_list_leaves_out_each_visits_free_text_its_detail_has_it(clients, team):
+    visit = VisitFactory(team=team, key_people="五保户李婆婆", briefing_notes="低保复核", summary="走访12户")
+
+    listed = clients[OFFICE].get("/api/visits/")
+    detail = clients[OFFICE].get(f"/api/visits/{visit.pk}/").json()
+
+    assert "李婆婆" not in listed.content.decode() and "低保" not in listed.content.decode()
+    assert (detail["key_people"], detail["briefing_notes"], detail["summary"]) == (
+        "五保户李婆婆",
+        "低保复核",
+        "走访12户",
+    )
+
+
+@pytest.mark.parametrize("value", [20150101, 3.5, ["x", "y"], {"day": 8}, [{"a": 1}], True])
+def test_a_value_of_the_wrong_json_type_is_a_400_never_a_500(clients, case, value):
+    detail = clients[OFFICE].get(f"/api/cases/{case.number}/").json()
+
+    response = clients[OFFICE].post(
+        f"/api/cases/{case.number}/due/", {"version": detail["version"], "due_on": value}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert errors_of(response)[0]["field"] == "due_on"
+
+
+@pytest.mark.parametrize("visit", [True, "1; drop", 99999999999999999999, None, [1]])
+def test_registering_needs_a_visit_id_of_digits(clients, visit):
+    response = clients[CADRE_A].post("/api/cases/", {"visit": visit, "title": "路灯坏了"}, format="json")
+
+    assert response.status_code == 400
+    assert errors_of(response)[0]["field"] == "visit"

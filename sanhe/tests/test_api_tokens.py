@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from sanhe.api.authentication import FAILED_KEYS
 from teams.models import ApiToken
 
 
@@ -89,6 +90,20 @@ def test_a_wrong_key_is_a_401(key, cadre_user):
     response = APIClient().get("/api/villages/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] in {"authentication_failed", "not_authenticated"}
+
+
+def test_an_address_whose_keys_keep_failing_is_refused_before_any_key_is_read(cadre_user, django_assert_num_queries):
+    _token, key = ApiToken.issue(user=cadre_user, name="t")
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    for n in range(FAILED_KEYS.tries):
+        assert guesser.get("/api/villages/", HTTP_AUTHORIZATION=f"Bearer {key[:-1]}x{n}").status_code == 401
+
+    with django_assert_num_queries(0):
+        refused = guesser.get("/api/villages/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["code"] == "throttled"
+    other = APIClient(REMOTE_ADDR="198.51.100.7")
+    assert other.get("/api/villages/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
 
 
 def test_the_session_works_and_writes_need_csrf(cadre_user, team):

@@ -26,10 +26,10 @@ from cases.ledger_cells import public_title
 from cases.models import Case
 from cases.privacy import public_names
 from sanhe.lib.clientip import address_key
+from sanhe.lib.slots import Limit, take_slot
 from villages.models import Open311Client, Open311Post, Village
 from villages.open311.formats import Open311Error
 from villages.open311.reads import KIND_CODE, find_service, service_notice
-from villages.tracking import Limit, take_slot
 
 KEY_PREFIX_LENGTH = 8
 DESCRIPTION_MAX = 4000  # the spec's limit
@@ -90,7 +90,7 @@ def hourly_limit(client: Open311Client) -> int:
 
 def count_post(client: Open311Client) -> None:
     """Count one post in the client's last hour; 429 past its limit. The /track/ throttle's slots
-    (villages/tracking.py take_slot): each post its own cache entry taken with the atomic cache.add,
+    (sanhe/lib/slots.py take_slot): each post its own cache entry taken with the atomic cache.add,
     so the hour slides and simultaneous posts never share a place (cache.incr is get-then-set on db://)."""
     limit = Limit("open311-posts", hourly_limit(client), HOUR)
     if take_slot(limit, str(client.pk)) is None:
