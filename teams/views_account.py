@@ -165,10 +165,28 @@ class ApiTokenForm(forms.Form):
         return timezone.now() + datetime.timedelta(days=int(days)) if days else None
 
 
-def _tokens_page(request: HttpRequest, form: ApiTokenForm, status: int = 200) -> HttpResponse:
+def _tokens_page(request: HttpRequest, form: ApiTokenForm, code, status: int = 200) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=request.user)[:TOKENS_SHOWN]
-    ctx = {"tokens": tokens, "form": form, "new_key": request.session.pop(NEW_TOKEN, None)}
+    ctx = {"tokens": tokens, "form": form, "code": code, "new_key": request.session.pop(NEW_TOKEN, None)}
     return render(request, "teams/api_tokens.html", ctx, status=status)
+
+
+def _code_form(request: HttpRequest) -> OTPCurrentForm | None:
+    """With two-factor login on, a key is issued only against a current code (as changing the second
+    factor is): a stolen session alone must not mint a lasting credential."""
+    if not otp.has_second_factor(request.user):
+        return None
+    return OTPCurrentForm(request.POST) if request.method == "POST" else OTPCurrentForm()
+
+
+def _code_checked(request: HttpRequest, code: OTPCurrentForm | None) -> bool:
+    if code is None:
+        return True
+    if code.is_valid() and otp.check_current(request, code.cleaned_data["token"], _("生成API密钥")):
+        return True
+    if code.is_valid():
+        code.add_error("token", _("动态口令或恢复码不对，未生成密钥。"))
+    return False
 
 
 @login_required
@@ -177,11 +195,12 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     """The user's API keys; POST issues one, its key shown on the next page once (as recovery codes)."""
     if role_of(request.user) is None:
         raise PermissionDenied
+    code = _code_form(request)
     if request.method == "GET":
-        return _tokens_page(request, ApiTokenForm())
+        return _tokens_page(request, ApiTokenForm(), code)
     form = ApiTokenForm(request.POST)
-    if not form.is_valid():
-        return _tokens_page(request, form, status=400)
+    if not (form.is_valid() & _code_checked(request, code)):  # both checked: every message at once
+        return _tokens_page(request, form, code, status=400)
     _token, raw = ApiToken.issue(user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at())
     request.session[NEW_TOKEN] = raw
     messages.success(request, _("已生成API密钥。请立即复制保存：离开本页后不再显示。"))

@@ -614,3 +614,20 @@ def test_prune_security_log_keeps_six_months(db):
 def test_prune_security_log_refuses_less_than_six_months(db):
     with pytest.raises(CommandError):
         call_command("prune_security_log", "--days", "182")
+
+
+def test_an_api_key_is_issued_only_against_a_current_code_when_two_factor_is_on(client, office_with_phone):
+    from teams.models import ApiToken
+
+    office, device, codes = office_with_phone
+    login(client, "office")
+    client.post(VERIFY, {"token": code_for(device), "next": "/triage/"})
+
+    without = client.post("/account/api-tokens/", {"name": "脚本"})
+    assert without.status_code == 400
+    assert not ApiToken.objects.filter(user=office).exists()
+
+    issued = client.post("/account/api-tokens/", {"name": "脚本", "token": codes[0]})
+    spent = client.post("/account/api-tokens/", {"name": "脚本", "token": codes[0]})  # a recovery code is used once
+    assert (issued.status_code, spent.status_code) == (302, 400)
+    assert ApiToken.objects.filter(user=office).count() == 1
