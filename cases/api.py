@@ -34,7 +34,7 @@ from cases.views.detail import ACTIONS, actions_for, actions_of
 from sanhe.api.errors import Conflict
 from sanhe.api.forms import form_data, refuse, serializer_for_form
 from sanhe.api.permissions import HasRole
-from teams.api import IDEMPOTENCY_KEY, idempotency_key
+from teams.api import IDEMPOTENCY_KEY, NamedSerializer, idempotency_key
 from teams.forms import REQUEST_KEY, ProblemForm
 from teams.roles import is_office
 from teams.views import get_visit_for_user
@@ -71,11 +71,6 @@ class VillageRef(serializers.Serializer):
     name = serializers.CharField(source="short_name")
 
 
-class NamedRef(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class CategoryRef(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
@@ -86,10 +81,10 @@ class CaseSerializer(serializers.ModelSerializer):
     """A row of the case list: no resident's details."""
 
     village = VillageRef()
-    team = NamedRef(allow_null=True)
+    team = NamedSerializer(allow_null=True)
     category = CategoryRef(allow_null=True)
     subcategory = CategoryRef(allow_null=True)
-    responsible = NamedRef(allow_null=True)
+    responsible = NamedSerializer(allow_null=True)
 
     class Meta:
         model = Case
@@ -134,7 +129,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class ReferralSerializer(serializers.ModelSerializer):
-    helper = NamedRef()
+    helper = NamedSerializer()
 
     class Meta:
         model = Referral
@@ -142,7 +137,7 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
-    given_by = NamedRef(allow_null=True)
+    given_by = NamedSerializer(allow_null=True)
 
     class Meta:
         model = Feedback

@@ -1,13 +1,12 @@
 import datetime
-import hashlib
-import hmac
-import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from sanhe.lib import keys
 
 THURSDAY = 3  # date.weekday(): the stationed day of every team
 
@@ -257,9 +256,9 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     """A key a member of staff issued to a script or tool of theirs, to use the JSON API (/api/) as
     themselves: the same role and the same cases as their pages. The key is shown once when issued
-    and kept only as a SHA-256 digest, found by its first characters (PREFIX_LENGTH)."""
+    and kept only as a SHA-256 digest, found by its first characters (sanhe/lib/keys.py)."""
 
-    PREFIX_LENGTH = 8
+    PREFIX_LENGTH = keys.PREFIX_LENGTH
     TOUCH_EVERY = datetime.timedelta(minutes=1)  # last_used_at is written at most this often
 
     # A credential, not a record of the work: it goes with its user (who is deactivated, not deleted).
@@ -290,29 +289,21 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    @staticmethod
-    def digest(raw_key: str) -> str:
-        return hashlib.sha256(raw_key.encode()).hexdigest()
-
     @classmethod
     def issue(cls, *, user, name: str, expires_at: datetime.datetime | None = None) -> tuple["ApiToken", str]:
-        """A new token for USER, saved, and its raw key: shown once, never stored."""
-        while True:
-            prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
-            if not cls.objects.filter(prefix=prefix).exists():
-                break
-        raw = f"{prefix}.{secrets.token_urlsafe(32)}"
-        token = cls.objects.create(user=user, name=name, prefix=prefix, key_hash=cls.digest(raw), expires_at=expires_at)
-        return token, raw
+        """A new token for USER, saved, and its raw key: shown once, never stored (sanhe/lib/keys.py)."""
+        key = keys.new_key(lambda prefix: cls.objects.filter(prefix=prefix).exists())
+        token = cls.objects.create(user=user, name=name, prefix=key.prefix, key_hash=key.digest, expires_at=expires_at)
+        return token, key.raw
 
     @classmethod
     def find(cls, raw_key: str) -> "ApiToken | None":
         """The usable token whose key RAW_KEY is (its user loaded), or None."""
-        prefix = raw_key.split(".", 1)[0]
-        if len(prefix) != cls.PREFIX_LENGTH:
+        prefix = keys.prefix_of(raw_key)
+        if prefix is None:
             return None
         token = cls.objects.usable().select_related("user").filter(prefix=prefix).first()
-        if token is None or not hmac.compare_digest(token.key_hash, cls.digest(raw_key)):
+        if token is None or not keys.matches(token.key_hash, raw_key):
             return None
         return token
 

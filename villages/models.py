@@ -82,7 +82,7 @@ class Open311ClientQuerySet(models.QuerySet):
 class Open311Client(models.Model):
     """A program allowed to post reports through Open311 (villages/open311/): a city app, a
     WeChat mini program. Its API key is shown once when the client is created (the admin) and kept
-    only as a SHA-256 digest, found by its first characters (KEY_PREFIX_LENGTH)."""
+    only as a SHA-256 digest, found by its first characters (sanhe/lib/keys.py)."""
 
     name = models.CharField(_("名称"), max_length=100, help_text=_("使用这个密钥的应用或单位，如“江门12345小程序”。"))
     contact = models.CharField(

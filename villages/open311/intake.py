@@ -8,8 +8,6 @@ last_name, phone) and where (address_string) go to the case's private resident f
 Every attempt is written to Open311Post, refused ones too (with the HTTP status).
 """
 
-import hashlib
-import hmac
 import re
 import secrets
 import unicodedata
@@ -25,13 +23,13 @@ from cases import workflow
 from cases.ledger_cells import public_title
 from cases.models import Case
 from cases.privacy import public_names
+from sanhe.lib import keys
 from sanhe.lib.clientip import address_key
 from sanhe.lib.slots import Limit, take_slot
 from villages.models import Open311Client, Open311Post, Village
 from villages.open311.formats import Open311Error
 from villages.open311.reads import KIND_CODE, find_service, service_notice
 
-KEY_PREFIX_LENGTH = 8
 DESCRIPTION_MAX = 4000  # the spec's limit
 TITLE_MAX = 120  # Case.title
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -44,19 +42,11 @@ HOUR = 3600
 # -- Keys -------------------------------------------------------------------------------------------
 
 
-def digest(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
-
-
 def issue_key(client: Open311Client) -> str:
     """Give CLIENT a new key (unsaved): the raw key is returned to be shown once, never stored."""
-    while True:
-        prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
-        if not Open311Client.objects.filter(key_prefix=prefix).exclude(pk=client.pk).exists():
-            break
-    raw = f"{prefix}.{secrets.token_urlsafe(32)}"
-    client.key_prefix, client.key_hash = prefix, digest(raw)
-    return raw
+    key = keys.new_key(lambda prefix: Open311Client.objects.filter(key_prefix=prefix).exclude(pk=client.pk).exists())
+    client.key_prefix, client.key_hash = key.prefix, key.digest
+    return key.raw
 
 
 def revoke(client: Open311Client) -> None:
@@ -67,9 +57,9 @@ def revoke(client: Open311Client) -> None:
 
 def authenticate(raw_key: str) -> Open311Client:
     """The client whose key RAW_KEY is (403 if none, or if it is revoked)."""
-    prefix = raw_key.split(".", 1)[0][:KEY_PREFIX_LENGTH] if raw_key else ""
+    prefix = keys.prefix_of(raw_key)
     client = Open311Client.objects.filter(key_prefix=prefix).first() if prefix else None
-    if client is None or not hmac.compare_digest(client.key_hash, digest(raw_key)):
+    if client is None or not keys.matches(client.key_hash, raw_key):
         raise Open311Error(403, _("api_key 缺失或无效，不能提交。"))
     if client.is_revoked:
         raise Refused(client, Open311Error(403, _("这个 api_key 已停用，不能提交。")))
