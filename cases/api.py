@@ -16,7 +16,6 @@ values are a POST of their own (/api/cases/<number>/contact/), for the roles tha
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
@@ -37,7 +36,7 @@ from sanhe.api.permissions import HasRole
 from teams.api import IDEMPOTENCY_KEY, NamedSerializer, idempotency_key
 from teams.forms import REQUEST_KEY, ProblemForm
 from teams.roles import is_office
-from teams.views import get_visit_for_user
+from teams.views import get_visit_for_user, register_problem
 
 # The URL of each action (/api/cases/<number>/<url>/) and the case page's name for it.
 API_ACTIONS = {
@@ -301,7 +300,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not form.is_valid():
             raise refuse(form)
         try:
-            case = self._register(form, key)
+            case = register_problem(form, request.user, key)
         except workflow.AlreadyRegistered as sent_before:
             return self._detail(get_case_for_user(request.user, sent_before.case.number))
         except workflow.TransitionNotAllowed as refused:
@@ -311,22 +310,6 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 {"non_field_errors": [ErrorDetail(m, code="invalid") for m in invalid.messages]}
             ) from None
         return self._detail(get_case_for_user(request.user, case.number), status.HTTP_201_CREATED)
-
-    def _register(self, form: ProblemForm, key: str) -> Case:
-        """As the visit page registers a problem (teams/views.py): closed at once when solved on the spot."""
-        with transaction.atomic():
-            case = form.save(commit=False)
-            line = {"code": "registered", "channel": str(case.channel)}
-            workflow.register_case(case=case, by=self.request.user, data=line, request_key=key)
-            if form.cleaned_data["on_the_spot"]:
-                workflow.close(
-                    case=case,
-                    closure=Case.Closure.ON_THE_SPOT,
-                    result=form.cleaned_data["result"],
-                    closed_on=form.visit.date,
-                    by=self.request.user,
-                )
-        return case
 
     @extend_schema(
         summary="The resident's name, phone and address in full (the look is logged)",

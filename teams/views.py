@@ -229,7 +229,7 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     if duplicates and not ("confirm" in request.POST and {str(c.pk) for c in duplicates} <= seen):
         return _render_visit(request, visit, form, duplicates=duplicates)
     try:
-        case = _register_problem(form, request.user, key)
+        case = register_problem(form, request.user, key)
     except workflow.AlreadyRegistered as sent_before:
         case = sent_before.case
     except (ValidationError, workflow.TransitionNotAllowed) as error:
@@ -238,9 +238,10 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _redirect_saved(case)
 
 
-def _register_problem(form: ProblemForm, user, key: str) -> Case:
+def register_problem(form: ProblemForm, user, key: str) -> Case:
     """Register the problem with the form's KEY (and close it when solved on the spot) and its photos, all or nothing:
-    workflow.AlreadyRegistered when the form was sent before, and nothing of this one is kept."""
+    workflow.AlreadyRegistered when the form was sent before, and nothing of this one is kept. The visit
+    page's and the API's (cases/api.py) alike."""
     data = form.cleaned_data
     with transaction.atomic():
         case = form.save(commit=False)
