@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -94,14 +94,20 @@ def can_edit_visits(user) -> bool:
     return role_of(user) in (CADRE, OFFICE, ADMIN)
 
 
+def visits_for_user(user) -> QuerySet:
+    """The visits USER may see: a cadre's own team's, every team's for office staff and supervisors
+    (PermissionDenied for anyone else). The pages' and the API's (teams/api.py) alike."""
+    role = require_role(user, CADRE, OFFICE, SUPERVISOR)
+    if role != CADRE:
+        return Visit.objects.all()
+    team = team_of(user)
+    return Visit.objects.filter(team=team) if team else Visit.objects.none()
+
+
 def get_visit_for_user(user, pk: int, *, for_update: bool = False) -> Visit:
     """The visit PK if USER may see it (404 for another team's); PermissionDenied when
     FOR_UPDATE and the user may only read."""
-    role = require_role(user, CADRE, OFFICE, SUPERVISOR)
-    visits = Visit.objects.select_related("team", "village", "created_by__cadre")
-    if role == CADRE:
-        team = team_of(user)
-        visits = visits.filter(team=team) if team else visits.none()
+    visits = visits_for_user(user).select_related("team", "village", "created_by__cadre")
     visit = get_object_or_404(visits, pk=pk)
     if for_update and not can_edit_visits(user):
         raise PermissionDenied
@@ -113,12 +119,10 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     """A cadre's team's visits; every team's for office staff and supervisors."""
     role = require_role(request.user, CADRE, OFFICE, SUPERVISOR)
     team = team_of(request.user) if role == CADRE else None
-    visits = Visit.objects.select_related("team", "village").prefetch_related("subgroups")
+    visits = visits_for_user(request.user).select_related("team", "village").prefetch_related("subgroups")
     visits = visits.annotate(
         n_cases=Count("cases"), n_on_the_spot=Count("cases", filter=Q(cases__closure=Case.Closure.ON_THE_SPOT))
     )
-    if role == CADRE:
-        visits = visits.filter(team=team) if team else visits.none()
     page = Paginator(visits.order_by("-date", "team__number"), settings.LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
