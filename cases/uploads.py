@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from cases.models import Case
 
 STALE_SECONDS = 24 * 3600
 
@@ -69,3 +73,26 @@ class PendingUpload:
             for chunk in upload.chunks():
                 out.write(chunk)
         request.session[self.session_key] = {"token": token, "name": Path(upload.name).name[:200], **details}
+
+
+# -- After the import: what it did, for its result page ---------------------------------------------
+
+
+def remember_result(request: HttpRequest, session_key: str, filename: str, result) -> None:
+    """What an import (cases/ledger.py ImportResult) did, kept for its result page."""
+    request.session[session_key] = {
+        "name": filename,
+        "numbers": result.numbers,
+        "skipped": result.skipped,
+        "refused": result.refused,
+    }
+
+
+def result_page(request: HttpRequest, session_key: str, template: str, upload_url: str, *related: str) -> HttpResponse:
+    """The last import's result, its new cases a page at a time; the upload page when there is none."""
+    result = request.session.get(session_key)
+    if not result:
+        return redirect(upload_url)
+    cases = Case.objects.filter(number__in=result["numbers"]).select_related(*related)
+    page = Paginator(cases.order_by("number"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, template, {"result": result, "page": page})

@@ -24,8 +24,7 @@ from cases.access import get_case_for_user
 from cases.export import XLSX_CONTENT_TYPE, write_xlsx
 from cases.ledger import LedgerImportError
 from cases.ledger_files import LedgerFileError
-from cases.models import Case
-from cases.uploads import PendingUpload
+from cases.uploads import PendingUpload, remember_result, result_page
 from teams.roles import OFFICE, require_role
 
 ACCEPTED = (".xlsx", ".xls", ".csv", ".json")
@@ -113,12 +112,7 @@ def hotline_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("未导入任何内容。%(error)s") % {"error": error})
         return redirect("cases:hotline_preview")
     UPLOAD.discard(request)
-    request.session[RESULT_KEY] = {
-        "name": plan.filename,
-        "numbers": result.numbers,
-        "skipped": result.skipped,
-        "refused": result.refused,
-    }
+    remember_result(request, RESULT_KEY, plan.filename, result)
     messages.success(request, result.summary())
     return redirect("cases:hotline_result")
 
@@ -135,12 +129,7 @@ def hotline_cancel(request: HttpRequest) -> HttpResponse:
 @login_required
 def hotline_result(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    result = request.session.get(RESULT_KEY)
-    if not result:
-        return redirect("cases:hotline_upload")
-    cases = Case.objects.filter(number__in=result["numbers"]).select_related("village")
-    page = Paginator(cases.order_by("number"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/hotline_result.html", {"result": result, "page": page})
+    return result_page(request, RESULT_KEY, "cases/hotline_result.html", "cases:hotline_upload", "village")
 
 
 @require_POST

@@ -23,7 +23,7 @@ from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
 from cases.models import Case, Category, NameAlias, SubCategory
 from cases.names import fold, save_alias
-from cases.uploads import PendingUpload
+from cases.uploads import PendingUpload, remember_result, result_page
 from teams.roles import OFFICE, require_role
 from villages.models import Village
 
@@ -208,12 +208,7 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("未导入任何内容。%(error)s") % {"error": error})
         return redirect("cases:ledger_preview")
     UPLOAD.discard(request)
-    request.session[RESULT_KEY] = {
-        "name": plan.filename,
-        "numbers": result.numbers,
-        "skipped": result.skipped,
-        "refused": result.refused,
-    }
+    remember_result(request, RESULT_KEY, plan.filename, result)
     messages.success(request, result.summary())
     return redirect("cases:ledger_result")
 
@@ -230,10 +225,5 @@ def ledger_cancel(request: HttpRequest) -> HttpResponse:
 @login_required
 def ledger_result(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    result = request.session.get(RESULT_KEY)
-    if not result:
-        return redirect("cases:ledger_upload")
-    cases = Case.objects.filter(number__in=result["numbers"]).select_related("village", "category", "subcategory")
-    page = Paginator(cases.order_by("number"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"result": result, "page": page}
-    return render(request, "cases/ledger_result.html", ctx)
+    related = ("village", "category", "subcategory")
+    return result_page(request, RESULT_KEY, "cases/ledger_result.html", "cases:ledger_upload", *related)
