@@ -29,23 +29,11 @@ from cases.models import (
 from cases.pipl import CONTACT_FIELDS, log_access, log_csv_rows, log_export
 from cases.resources import CaseResource
 from cases.workflow import register_case
+from sanhe.lib.admin import ReadOnlyMixin
 
 admin.site.site_header = _("三合镇驻点直联工作台账 · 管理后台")
 admin.site.site_title = _("三合镇台账管理")
 admin.site.index_title = _("数据管理")
-
-
-class ReadOnlyMixin:
-    """History is written by the workflow; the admin shows it and never changes it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SubCategoryInline(admin.TabularInline):

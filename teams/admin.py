@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanhe.lib.admin import ReadOnlyMixin
 from sanhe.lib.cells import neutralise_formula
 from teams.models import ApiToken, Cadre, Helper, SecurityEvent, Subgroup, Team, Visit
 
@@ -110,7 +111,7 @@ class HelperAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The security log: read by the administrator only, never edited, exported as csv."""
 
     list_display = ["at", "kind", "username", "ip", "detail"]
@@ -121,15 +122,6 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description=_("导出所选日志（csv）"))
     def export_csv(self, request, queryset):

@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanhe.lib.admin import ReadOnlyMixin
 from villages.models import Open311Client, Open311Post, Village
 from villages.open311 import intake
 
@@ -57,7 +58,7 @@ class Open311ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Open311Post)
-class Open311PostAdmin(admin.ModelAdmin):
+class Open311PostAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Every POST to Open311, read only."""
 
     list_display = ["created_at", "client", "outcome", "status_code", "case", "remote_ip", "message"]
@@ -65,12 +66,3 @@ class Open311PostAdmin(admin.ModelAdmin):
     list_select_related = ["client", "case"]
     search_fields = ["case__number", "remote_ip", "token"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
