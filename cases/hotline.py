@@ -36,6 +36,7 @@ from cases.inserts import build
 from cases.ledger import ImportResult, LedgerImportError
 from cases.ledger_cells import MAX_HEADER_SCAN, NO_PHONE, PHONE_RE, cell_text, narrow, parse_date, public_title
 from cases.ledger_files import MAX_BYTES, MAX_ROWS, LedgerFileError, check_size, read_sheets
+from cases.ledger_plan import row_place
 from cases.ledger_read import Lookups, PublicNames
 from cases.models import Case, Feedback
 from cases.names import fold, village_stem
@@ -218,9 +219,7 @@ class OrderRow:
 
     @property
     def where(self) -> str:
-        if self.sheet:
-            return _("工作表“%(sheet)s”第 %(row)d 行") % {"sheet": self.sheet, "row": self.row}
-        return _("第 %(row)d 行") % {"row": self.row}
+        return row_place(self.sheet, self.row)
 
     @property
     def number(self) -> str:

@@ -18,6 +18,13 @@ KIND_LABELS = {
 }
 
 
+def row_place(sheet: str, row: int) -> str:
+    """A row as the office finds it in the file: its sheet (when there are several) and number."""
+    if sheet:
+        return _("工作表“%(sheet)s”第 %(row)d 行") % {"sheet": sheet, "row": row}
+    return _("第 %(row)d 行") % {"row": row}
+
+
 @dataclass(frozen=True)
 class Unresolved:
     """A name the ledger writes that matches nothing: the office picks what it means, once."""
@@ -59,10 +66,7 @@ class RowPlan:
 
     @property
     def where(self) -> str:
-        """The row as the office finds it in the file: its sheet (when there are several) and number."""
-        if self.sheet:
-            return _("工作表“%(sheet)s”第 %(row)d 行") % {"sheet": self.sheet, "row": self.row}
-        return _("第 %(row)d 行") % {"row": self.row}
+        return row_place(self.sheet, self.row)
 
     @property
     def is_clean(self) -> bool:
