@@ -4,6 +4,7 @@ office staff, a supervisor, and nobody at all."""
 import pytest
 
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
+from villages.tests.factories import home_town
 
 
 @pytest.fixture(autouse=True)
@@ -55,13 +56,23 @@ def cadre_user(team):
 @pytest.fixture
 def office_user(db):
     user = UserFactory(role="office")
-    CadreFactory(user=user, team=None, position="党政办")
+    CadreFactory(user=user, team=None, town=home_town(), position="党政办")
     return user
 
 
 @pytest.fixture
 def supervisor_user(db):
-    return UserFactory(role="supervisor")
+    user = UserFactory(role="supervisor")
+    CadreFactory(user=user, team=None, town=home_town(), position="督查工作队")
+    return user
+
+
+@pytest.fixture
+def county_supervisor_user(db):
+    """The county's supervisor: every town, read only. No town of their own."""
+    user = UserFactory(role="county_supervisor")
+    CadreFactory(user=user, team=None, town=None, position="县督查室")
+    return user
 
 
 @pytest.fixture

@@ -5,16 +5,20 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cases.models import Case
-from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, role_of, team_of
+from teams.roles import ADMIN, CADRE, COUNTY_SUPERVISOR, OFFICE, SUPERVISOR, role_of, team_of, town_of
 
 
 def cases_for_user(user, *, with_voided: bool = False) -> QuerySet:
-    """Office staff and supervisors see every case; a cadre only their own team's. Lists and figures
-    leave voided cases out; one case's page (WITH_VOIDED) still shows what happened to it."""
+    """The county's staff see every town's cases; office staff and supervisors their town's; a cadre
+    only their own team's. Lists and figures leave voided cases out; one case's page (WITH_VOIDED)
+    still shows what happened to it."""
     role = role_of(user)
     cases = Case.with_voided if with_voided else Case.objects
-    if role in (OFFICE, SUPERVISOR, ADMIN):
+    if role in (COUNTY_SUPERVISOR, ADMIN):
         return cases.all()
+    if role in (OFFICE, SUPERVISOR):
+        town = town_of(user)
+        return cases.for_town(town) if town else cases.none()
     if role == CADRE:
         team = team_of(user)
         return cases.for_team(team) if team else cases.none()
@@ -23,7 +27,7 @@ def cases_for_user(user, *, with_voided: bool = False) -> QuerySet:
 
 def can_edit_cases(user) -> bool:
     """Supervisors read and spot-check; they do not edit the ledger."""
-    return role_of(user) in (OFFICE, CADRE, ADMIN)
+    return role_of(user) in (OFFICE, CADRE, ADMIN)  # not the county's supervisors either
 
 
 def get_case_for_user(user, number: str, *, for_update: bool = False) -> Case:

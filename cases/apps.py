@@ -9,6 +9,6 @@ class CasesConfig(AppConfig):
     verbose_name = _("问题台账")
 
     def ready(self):
-        from cases.constraints import ensure_subcategory_in_category
+        from cases.constraints import ensure_composite_keys
 
-        post_migrate.connect(ensure_subcategory_in_category, sender=self)
+        post_migrate.connect(ensure_composite_keys, sender=self)

@@ -3,7 +3,7 @@
 Each case goes through the same steps as one registered by hand — `register`, then
 `assign_responsible`, `triage`, `add_progress`, `close` — checked by the same rules and writing
 the same history (cases.workflow's `*_change` functions), but in memory. `save` then takes the
-tracking numbers of all the cases in one locked step per year and writes the cases and their
+tracking numbers of all the cases in one locked step per town and writes the cases and their
 history in bulk (cases.inserts), a few queries whatever the number of rows. Nothing is written until
 `save`; call it inside the caller's transaction so that a failure writes nothing. Build a big batch
 under `collector_paused()`.
@@ -11,13 +11,14 @@ under `collector_paused()`.
 
 import contextlib
 import gc
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db import transaction
 
 from cases import numbering, workflow
 from cases.inserts import insert_all
 from cases.models import Case, CaseEvent
+from villages.models import Town, Village
 
 
 class Batch:
@@ -25,17 +26,25 @@ class Batch:
         self.by = by
         self.cases: list[Case] = []
         self.events: list[CaseEvent] = []
+        self.towns: dict[int, Town] = {}
 
     def register(self, case: Case, *, text: str = "", data: dict | None = None, at=None) -> Case:
         """register_case, in memory: CASE is checked now and numbered by `save`. AT dates its first
         line of history (an import: the day the ledger says it was raised); DATA is that line as a
         code (cases/history.py), TEXT what a person wrote."""
         event = workflow.registration_event(case, by=self.by, text=text, data=data)
+        case.town = self.town_of(case.village)
         if at is not None:
             event.at = at
         self.events.append(event)
         self.cases.append(case)
         return case
+
+    def town_of(self, village: Village) -> Town:
+        """VILLAGE's town, read once for the batch (its cases share a handful of towns)."""
+        if village.town_id not in self.towns:
+            self.towns[village.town_id] = Town.objects.get(pk=village.town_id)
+        return self.towns[village.town_id]
 
     # AT dates a step's line of history when it happened before it was recorded (an import).
 
@@ -68,11 +77,16 @@ class Batch:
 
     @transaction.atomic
     def save(self) -> list[Case]:
-        """Number the cases in their order (one locked step per year) and write them with their history."""
-        numbers = numbering.take_numbers(Counter(case.raised_on.year for case in self.cases))
-        taken = {year: iter(serials) for year, serials in numbers.items()}
+        """Number the cases in their order (one locked step per town) and write them with their history."""
+        years = defaultdict(Counter)
         for case in self.cases:
-            case.number = next(taken[case.raised_on.year])
+            years[case.town_id][case.raised_on.year] += 1
+        taken = {}
+        for town_id in sorted(years):
+            numbers = numbering.take_numbers(self.towns[town_id], years[town_id])
+            taken |= {(town_id, year): iter(serials) for year, serials in numbers.items()}
+        for case in self.cases:
+            case.number = next(taken[case.town_id, case.raised_on.year])
         numbering.give_track_codes(self.cases)
         insert_all(Case, self.cases)
         insert_all(CaseEvent, self.events)  # each case has its id now: the events take it

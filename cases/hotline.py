@@ -421,7 +421,7 @@ class _Reader:
     def __init__(self, fmt: HotlineFormat, now: datetime.datetime, tables):
         self.fmt, self.now, self.today = fmt, now, timezone.localdate(now)
         self.lookups = Lookups()
-        self.villages = list(Village.objects.all())
+        self.villages = list(Village.objects.select_related("town"))
         names = (cell_text(cells.get("resident_name")) for _s, _n, cells in tables)
         self.names = PublicNames(Names(names))
         self.sign_within = datetime.timedelta(hours=settings.HOTLINE_SIGN_WITHIN_HOURS)
@@ -535,7 +535,7 @@ class _Reader:
     def _within(self, folded: str) -> Village | None:
         best, length = [], 0
         for village in self.villages:
-            keys = {fold(village.name), fold(village.short_name), village_stem(village.short_name)}
+            keys = {fold(village.name), fold(village.short_name), village_stem(village.short_name, village.town.name)}
             longest = max((len(k) for k in keys if len(k) >= 2 and k in folded), default=0)
             if longest > length:
                 best, length = [village], longest
@@ -643,7 +643,7 @@ def import_orders(plan: HotlinePlan, *, by=None, only_clean: bool = False) -> Im
                 raise LedgerImportError(row.row, text) from error
         with transaction.atomic():
             # A concurrent import of the same orders waits here until we commit, then sees ours.
-            numbering.lock_years(case.raised_on.year for _n, case in written)
+            numbering.lock_years_of(case for _n, case in written)
             taken = set(
                 Case.with_voided.filter(hotline_number__in=[n for n, _c in written]).values_list(
                     "hotline_number", flat=True

@@ -98,7 +98,7 @@ def _import(plan: LedgerPlan, by, result: ImportResult) -> ImportResult:
     with transaction.atomic():
         # A concurrent import of the same rows has the same dates, hence the same years: it waits
         # on these locks until we commit, and we see its rows below (and it ours).
-        numbering.lock_years(case.raised_on.year for _row, case in written)
+        numbering.lock_years_of(case for _row, case in written)
         taken = set(
             Case.objects.filter(ledger_key__in=[key for key, _case in written]).values_list("ledger_key", flat=True)
         )

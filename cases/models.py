@@ -11,9 +11,25 @@ from django.utils.translation import pgettext_lazy
 from cases.privacy import check_case_text, private_text_errors, public_names, sensitive_reason
 
 
-class Category(models.Model):
-    """A top-level problem category 大类, in the order of the town's report."""
+class CategoryQuerySet(models.QuerySet):
+    def for_town(self, town):
+        """The county's categories and TOWN's own (a town may add to the county's table)."""
+        return self.filter(Q(town__isnull=True) | Q(town=town))
 
+
+class Category(models.Model):
+    """A top-level problem category 大类, in the order of the town's report: the county's (no town),
+    or one a town added for itself."""
+
+    town = models.ForeignKey(
+        "villages.Town",
+        verbose_name=_("乡镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="categories",
+        help_text=_("留空为全县通用；填写时只有这个乡镇使用。"),
+    )
     code = models.CharField(_("代码"), max_length=10)
     label = models.CharField(_("名称"), max_length=50)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -27,7 +43,11 @@ class Category(models.Model):
         verbose_name = _("问题大类")
         verbose_name_plural = _("问题大类")
         ordering = ["order", "code"]
+        # One code once in the county: a town's own category takes a code no other category has, so
+        # that a code read in a ledger or a report names one category whichever town reads it.
         constraints = [models.UniqueConstraint(fields=["code"], name="cases_category_unique_code")]
+
+    objects = CategoryQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.label
@@ -137,17 +157,21 @@ class NameAlias(models.Model):
 
 
 class NumberSequence(models.Model):
-    """The last tracking number handed out in a year; rows are locked while a number is taken."""
+    """The last tracking number a town handed out in a year; rows are locked while a number is taken."""
 
-    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    town = models.ForeignKey(
+        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年份"))
     last = models.PositiveIntegerField(_("已用到"), default=0)
 
     class Meta:
         verbose_name = _("编号序列")
         verbose_name_plural = _("编号序列")
+        constraints = [models.UniqueConstraint(fields=["town", "year"], name="cases_numbersequence_unique_year")]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
+        return f"{self.town_id} {self.year}: {self.last}"
 
 
 class CaseQuerySet(models.QuerySet):
@@ -159,6 +183,9 @@ class CaseQuerySet(models.QuerySet):
 
     def for_team(self, team):
         return self.filter(team=team)
+
+    def for_town(self, town):
+        return self.filter(town=town)
 
     def for_village(self, village):
         return self.filter(village=village)
@@ -243,6 +270,11 @@ class Case(models.Model):
         EXPLAIN = "explain", _("政策解释")
 
     number = models.CharField(_("编号"), max_length=20, editable=False)
+    # The village's town, kept on the case so that a town's lists, figures and indexes need no join;
+    # a composite foreign key (cases/constraints.py) keeps it the village's.
+    town = models.ForeignKey(
+        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="cases", editable=False
+    )
     village = models.ForeignKey(
         "villages.Village", verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="cases"
     )
@@ -538,6 +570,14 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if self.village_id is not None and (update_fields is None or "village" in update_fields):
+            self.town_id = self.village.town_id
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "town"}
+        super().save(*args, **kwargs)
 
     @property
     def is_closed(self) -> bool:

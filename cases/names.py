@@ -9,6 +9,7 @@ each with the usual prefixes and suffixes taken off; then the aliases the office
 """
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -52,14 +53,20 @@ def category_stem(text: str) -> str:
     return _strip(fold(text), CATEGORY_PREFIXES, CATEGORY_SUFFIXES)
 
 
-def village_prefixes() -> tuple[str, ...]:
-    """The town's name before a village's ("三合镇东联村"), as written in full and without 镇."""
-    town = fold(settings.TOWN_NAME)
-    return tuple(p for p in (town, town.removesuffix("镇"), "台山市", "台山") if p)
+def village_prefixes(*town_names: str) -> tuple[str, ...]:
+    """The county's and the towns' names before a village's ("台山三合镇东联村"), as written in full and
+    without 市 (县) or 镇 (街道); stripped one after the other."""
+    names = [fold(settings.COUNTY_NAME)] + [fold(name) for name in town_names]
+    shorts = [name.removesuffix("市").removesuffix("县").removesuffix("镇").removesuffix("街道") for name in names]
+    return tuple(dict.fromkeys(p for p in names + shorts if p))
 
 
-def village_stem(text: str) -> str:
-    return _strip(fold(text), village_prefixes(), VILLAGE_SUFFIXES)
+def village_stem(text: str, *town_names: str) -> str:
+    return _strip(fold(text), village_prefixes(*town_names), VILLAGE_SUFFIXES)
+
+
+def village_stem_of(text: str, *, town_names) -> str:
+    return village_stem(text, *town_names)
 
 
 def _parts(label: str) -> list[str]:
@@ -141,9 +148,13 @@ class Resolver:
     def __init__(self):
         self._seen: dict[tuple, Resolved] = {}  # a ledger writes the same few names thousands of times
         self._villages = _Index()
-        for village in Village.objects.all():
+        villages = list(Village.objects.select_related("town"))
+        town_names = sorted({village.town.name for village in villages})
+        self._village_stem = functools.partial(village_stem_of, town_names=town_names)
+        for village in villages:
             exact = {fold(village.code), fold(village.name), fold(village.short_name)}
-            loose = {village_stem(village.name), village_stem(village.short_name)}
+            town = village.town.name
+            loose = {village_stem(village.name, town), village_stem(village.short_name, town)}
             self._villages.add(village, exact, loose)
             self._villages.names[fold(village.short_name)] = village
         self.categories = list(Category.objects.all())
@@ -191,7 +202,7 @@ class Resolver:
         return self._seen[key]
 
     def village(self, text: str) -> Resolved:
-        return self._remembered(("village", text), lambda: self._resolve(self._villages, text, village_stem))
+        return self._remembered(("village", text), lambda: self._resolve(self._villages, text, self._village_stem))
 
     def category(self, text: str) -> Resolved:
         return self._remembered(("category", text), lambda: self._resolve(self._categories, text, category_stem))

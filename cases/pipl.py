@@ -205,7 +205,7 @@ def resident_data(cases: Iterable[Case]) -> dict:
     referrals = _by_case(Referral.objects.filter(case__in=cases).select_related("helper").order_by("asked_on", "id"))
     data = {
         "exported_at": timezone.localtime().isoformat(timespec="seconds"),
-        "town": settings.TOWN_NAME,
+        "town": "、".join(sorted({case.town.name for case in cases})),
         "cases": [
             {
                 "number": case.number,

@@ -38,7 +38,7 @@ from cases.names import Resolver
 from cases.workflow import loaded_relations
 from sanhe.lib.cells import neutralise_formula, restore_formula_text
 from teams.models import Cadre, Team, Visit
-from villages.models import Village
+from villages.models import Town, Village
 
 CHUNK = 1000  # values per IN (…) list, well under SQLite's limit on query parameters
 
@@ -353,6 +353,14 @@ CONVERTED = frozenset(
 )
 
 
+def only_town() -> Town:
+    """The town an import without one is for: the only town there is; else the importer must say."""
+    towns = list(Town.objects.all()[:2])
+    if len(towns) != 1:
+        raise ValueError(_("导入前请先选择乡镇：问题登记在哪个乡镇。"))
+    return towns[0]
+
+
 class CaseResource(resources.ModelResource):
     number = text_field("number")
     raised_on = date_field("raised_on")
@@ -436,7 +444,12 @@ class CaseResource(resources.ModelResource):
             self._import_fields = super().get_import_fields()
         return self._import_fields
 
+    def __init__(self, town=None, **kwargs):
+        super().__init__(**kwargs)
+        self.town = town
+
     def before_import(self, dataset, **kwargs):
+        self.town = self.town or only_town()
         self.today = timezone.localdate()
         self.numbers_in_file: set[str] = set()
         self.events: list[CaseEvent] = []
@@ -462,9 +475,11 @@ class CaseResource(resources.ModelResource):
         self.visits = self.load_visits({day for day in days if day})
         # Numbers written in the file first move their year's sequence past them; then the new
         # rows' numbers are taken, all in one locked step (rolled back with a failed import).
-        numbering.keep_ahead_of(self.numbers_in_sequence(numbers))
+        numbering.keep_ahead_of(self.town, self.numbers_in_sequence(numbers))
         new_per_year = Counter(day.year for number, day in zip(numbers, days, strict=True) if day and not number)
-        self.new_numbers = {year: list(taken) for year, taken in numbering.take_numbers(new_per_year).items()}
+        self.new_numbers = {
+            year: list(taken) for year, taken in numbering.take_numbers(self.town, new_per_year).items()
+        }
 
     @staticmethod
     def days_of(dataset) -> list:
@@ -477,9 +492,8 @@ class CaseResource(resources.ModelResource):
                 days.append(None)
         return days
 
-    @staticmethod
-    def numbers_in_sequence(numbers: list[str]) -> list[str]:
-        return [number for number in numbers if numbering.parse_number(number)]
+    def numbers_in_sequence(self, numbers: list[str]) -> list[str]:
+        return [number for number in numbers if numbering.parse_number(number, self.town)]
 
     def load_existing(self, numbers: set[str]) -> dict[str, Case]:
         """The cases the file names by number (one query per thousand numbers)."""
@@ -569,14 +583,11 @@ class CaseResource(resources.ModelResource):
         today = self.today
         number = instance.number
         if number:
-            if not numbering.parse_number(number):
+            if not numbering.parse_number(number, self.town):
                 yield (
                     "number",
                     _("编号“%(number)s”的格式应为 %(example)s；新问题可留空，由系统编号。")
-                    % {
-                        "number": number,
-                        "example": f"{settings.CASE_NUMBER_PREFIX}-2015-0001",
-                    },
+                    % {"number": number, "example": numbering.format_number(self.town, 2015, 1)},
                 )
             elif getattr(instance, "_number_repeated", False):
                 yield "number", _("编号“%(number)s”在文件中出现了不止一次。") % {"number": number}
@@ -629,7 +640,7 @@ class CaseResource(resources.ModelResource):
     def take_number(self, year: int) -> str:
         """The next of the numbers taken for the file's new rows of YEAR."""
         taken = self.new_numbers.get(year)
-        return taken.pop(0) if taken else numbering.next_number(year)
+        return taken.pop(0) if taken else numbering.next_number(self.town, year)
 
     def after_save_instance(self, instance, row, **kwargs):
         user = kwargs.get("user")
@@ -676,5 +687,5 @@ class CaseResource(resources.ModelResource):
             # Every case is saved by now and has its id: the history follows in bulk.
             insert_all(CaseEvent, self.events)
             for year, unused in self.new_numbers.items():
-                numbering.give_back(year, unused)
+                numbering.give_back(self.town, year, unused)
         super().after_import(dataset, result, **kwargs)

@@ -87,7 +87,8 @@ def register_case(*, case: Case, by=None, text: str = "", data: dict | None = No
     case.request_key = request_key if by is not None else ""
     try:
         with transaction.atomic():
-            case.number = next_number(case.raised_on.year)
+            case.town = case.village.town
+            case.number = next_number(case.town, case.raised_on.year)
             give_track_codes([case])
             case.save(force_insert=True)
             event.case = case

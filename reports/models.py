@@ -267,6 +267,7 @@ class CaseTally(models.Model):
     """
 
     month = models.DateField(_("月份"))
+    town_id = models.BigIntegerField(_("乡镇（街道）"))
     village_id = models.BigIntegerField(_("村（社区）"))
     team_id = models.BigIntegerField(_("驻点团队"), default=0)
     category_id = models.BigIntegerField(_("问题大类"), default=0)
@@ -289,14 +290,16 @@ class CaseTally(models.Model):
         verbose_name_plural = _("问题月度计数")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "village_id", "team_id", "category_id", "subcategory_id"],
+                fields=["month", "town_id", "village_id", "team_id", "category_id", "subcategory_id"],
                 name="reports_casetally_unique_key",
             ),
         ]
         indexes = [
+            # A town's figures: its rows without reading the other towns'.
+            models.Index(fields=["town_id", "month"], name="reports_casetally_town"),
             # A village's board (villages/services.py): its counts without scanning every village's rows.
             models.Index(fields=["village_id", "month"], name="reports_casetally_village"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.village_id}/{self.team_id}/{self.category_id}/{self.subcategory_id}"
+        return f"{self.month:%Y-%m} {self.town_id}/{self.village_id}/{self.team_id}/{self.category_id}/{self.subcategory_id}"

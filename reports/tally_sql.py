@@ -12,9 +12,10 @@ moved no date, status or dimension) are not touched.
 """
 
 COLUMNS = ["raised", "raised_closed", "closed", "fed_back", "due_passed", "closed_due_passed"]
-KEY = ["month", "village_id", "team_id", "category_id", "subcategory_id"]
+KEY = ["month", "town_id", "village_id", "team_id", "category_id", "subcategory_id"]
+KEY_POSITIONS = ", ".join(str(n) for n in range(1, len(KEY) + 1))
 # What a change row carries (besides its sign): the dimensions and every date an event uses.
-CASE_COLUMNS = ["village_id", "team_id", "category_id", "subcategory_id", "raised_on", "status", "closed_on"]
+CASE_COLUMNS = ["town_id", "village_id", "team_id", "category_id", "subcategory_id", "raised_on", "status", "closed_on"]
 CASE_COLUMNS += ["fed_back_on", "due_on", "voided_at"]
 TRIGGERS = ["reports_casetally_insert", "reports_casetally_update", "reports_casetally_delete"]
 
@@ -45,7 +46,7 @@ def counted(vendor: str, changes: str) -> str:
     """A SELECT of KEY and COLUMNS: the events of CHANGES (a SELECT of sign and CASE_COLUMNS) summed
     per row of the tally, the rows whose sums are all 0 left out."""
     month = "date_trunc('month', e.day)::date" if vendor == "postgresql" else "strftime('%Y-%m-01', e.day)"
-    dims = "x.village_id, x.team_id, x.category_id, x.subcategory_id"
+    dims = "x.town_id, x.village_id, x.team_id, x.category_id, x.subcategory_id"
     events = " UNION ALL ".join(
         # A voided case (cases/voiding.py) counts nowhere: voiding is an update that takes it out.
         f"SELECT x.sign, {dims}, {k} AS k, {day} AS day FROM ({changes}) x WHERE x.voided_at IS NULL"
@@ -53,11 +54,11 @@ def counted(vendor: str, changes: str) -> str:
     )
     sums = [f"sum(CASE WHEN e.k = {k} THEN e.sign ELSE 0 END)" for k in range(len(COLUMNS))]
     return (
-        f"SELECT {month} AS month, e.village_id AS village_id, COALESCE(e.team_id, 0) AS team_id, "
+        f"SELECT {month} AS month, e.town_id AS town_id, e.village_id AS village_id, COALESCE(e.team_id, 0) AS team_id, "
         f"COALESCE(e.category_id, 0) AS category_id, COALESCE(e.subcategory_id, 0) AS subcategory_id, "
         f"{', '.join(f'{s} AS {c}' for s, c in zip(sums, COLUMNS, strict=True))} "
         f"FROM ({events}) e WHERE e.day IS NOT NULL "
-        f"GROUP BY 1, 2, 3, 4, 5 HAVING {' OR '.join(s + ' <> 0' for s in sums)}"
+        f"GROUP BY {KEY_POSITIONS} HAVING {' OR '.join(s + ' <> 0' for s in sums)}"
     )
 
 
@@ -67,7 +68,7 @@ def upsert(vendor: str, changes: str) -> str:
     return (
         f"INSERT INTO reports_casetally ({', '.join(KEY + COLUMNS)}) {counted(vendor, changes)} "
         # In key order, so that two writers lock the rows they share in the same order.
-        f"ORDER BY 1, 2, 3, 4, 5 "
+        f"ORDER BY {KEY_POSITIONS} "
         f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}"
     )
 
@@ -133,7 +134,7 @@ def rebuild(vendor: str) -> list[str]:
         f"CREATE TEMPORARY TABLE {FRESH} AS {counted(vendor, every_case)}",
         f"DELETE FROM reports_casetally WHERE NOT EXISTS (SELECT 1 FROM {FRESH} f WHERE {same_key})",
         # WHERE true: without a WHERE, SQLite would read ON CONFLICT as the SELECT's join condition.
-        f"INSERT INTO reports_casetally ({columns}) SELECT {columns} FROM {FRESH} WHERE true ORDER BY 1, 2, 3, 4, 5 "
+        f"INSERT INTO reports_casetally ({columns}) SELECT {columns} FROM {FRESH} WHERE true ORDER BY {KEY_POSITIONS} "
         f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS)} "
         f"WHERE {differs}",
         f"DROP TABLE {FRESH}",

@@ -241,12 +241,13 @@ STORAGES = {
 
 # The programme: cases and visits before this date are refused as typing mistakes.
 PROGRAMME_START = date.fromisoformat(env("PROGRAMME_START", "2014-09-01"))
-# The town's tracking-number prefix: SH-2015-0001.
-CASE_NUMBER_PREFIX = env("CASE_NUMBER_PREFIX", "SH")
-TOWN_NAME = env("TOWN_NAME", "三合镇")
-TOWN_PHONE = env("TOWN_PHONE", "0750-5524538")
-# The town's national division code (9 digits): Open311's jurisdiction_id.
-TOWN_DIVISION_CODE = env("TOWN_DIVISION_CODE", "440781104")
+# The county the deployment serves: its towns are data (villages.Town: name, short code, phone,
+# division code). The county's name heads its own pages; its phone is the one shown where no town
+# is known (a public page above the towns, the lock-out page, the 503 page when the database is down).
+COUNTY_NAME = env("COUNTY_NAME", "台山市")
+COUNTY_PHONE = env("COUNTY_PHONE", "0750-5524538")
+# The county's national division code (6 digits): Open311's jurisdiction_id for the whole county.
+COUNTY_DIVISION_CODE = env("COUNTY_DIVISION_CODE", "440781")
 
 LIST_PAGE_SIZE = envint("LIST_PAGE_SIZE", "50")
 # PIPL: years after a case is closed before `manage.py anonymise_residents` removes its resident's

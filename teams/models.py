@@ -25,6 +25,17 @@ class Cadre(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     position = models.CharField(_("职务"), max_length=100, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
+    # The town whose cases the account works on (office staff, town supervisors); a cadre's is their
+    # team's. Empty for the county's own staff (teams.roles).
+    town = models.ForeignKey(
+        "villages.Town",
+        verbose_name=_("乡镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("干部、党政办人员、督查人员所在的乡镇；县级账号留空。"),
+    )
     team = models.ForeignKey(
         "Team",
         verbose_name=_("驻点团队"),
@@ -43,10 +54,22 @@ class Cadre(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        if self.team_id and self.town_id and self.team.town_id != self.town_id:
+            raise ValidationError({"team": _("驻点团队不属于所选乡镇。")})
+
+    def save(self, *args, **kwargs):
+        if self.team_id is not None:
+            self.town_id = self.team.town_id
+        super().save(*args, **kwargs)
+
 
 class Team(models.Model):
     """A liaison team 驻点团队, stationed in one village every Thursday morning."""
 
+    town = models.ForeignKey(
+        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="teams", editable=False
+    )
     number = models.PositiveSmallIntegerField(_("编号"), help_text=_("第几团队，用于排序。"))
     name = models.CharField(_("名称"), max_length=50)
     village = models.ForeignKey(
@@ -62,13 +85,19 @@ class Team(models.Model):
     class Meta:
         verbose_name = _("驻点团队")
         verbose_name_plural = _("驻点团队")
-        ordering = ["number"]
+        ordering = ["town_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["number"], name="teams_team_unique_number"),
+            models.UniqueConstraint(fields=["town", "number"], name="teams_team_unique_number"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A team is its village's town's: kept on the team so that a town's teams need no join.
+        if self.village_id is not None:
+            self.town_id = self.village.town_id
+        super().save(*args, **kwargs)
 
 
 class Subgroup(models.Model):

@@ -51,7 +51,7 @@ def sms_text(case: Case, url: str) -> str:
     return _(
         "【%(town)s】您反映的问题已登记，编号 %(number)s。凭编号和本手机号后四位可在 %(url)s 查询办理进度。"
         "咨询电话 %(phone)s。"
-    ) % {"town": settings.TOWN_NAME, "number": case.number, "url": url, "phone": settings.TOWN_PHONE}
+    ) % {"town": case.town.name, "number": case.number, "url": url, "phone": case.town.phone or settings.COUNTY_PHONE}
 
 
 def sms_href(mobile: str, text: str) -> str:

@@ -29,7 +29,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
 
-    number = factory.Sequence(lambda n: f"SH-2015-{n + 1:04d}")
+    number = factory.LazyAttributeSequence(lambda c, n: f"{c.village.town.code}-2015-{n + 1:04d}")
     team = factory.SubFactory(TeamFactory)
     village = factory.LazyAttribute(lambda c: c.team.village)
     raised_on = datetime.date(2015, 1, 8)

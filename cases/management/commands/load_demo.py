@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, SubCategory
-from cases.workflow import format_number
+from cases.numbering import format_number
 from teams.models import Cadre, Helper, Subgroup, Team, Visit
-from villages.models import Village
+from villages.models import Town, Village
 
 DATA = Path(__file__).resolve().parents[2] / "demo" / "sanhe_2015.json"
 DEMO_PASSWORD = "sanhe-2015"
@@ -69,6 +69,7 @@ class DemoLoader:
         self.as_of = datetime.date.fromisoformat(data["as_of"])
 
     def load(self) -> int:
+        self.town = self.load_town()
         villages = self.load_villages()
         self.load_categories()
         teams = self.load_teams(villages)
@@ -79,6 +80,12 @@ class DemoLoader:
 
     # Reference data: updated in place, so a second run changes nothing.
 
+    def load_town(self) -> Town:
+        row = self.data["town"]
+        town, _ = Town.objects.get_or_create(code=row["code"], defaults={k: v for k, v in row.items() if k != "code"})
+        self.log.append(f"town: {town.name} ({town.code})")
+        return town
+
     def load_villages(self) -> list[Village]:
         villages = []
         for row in self.data["villages"]:
@@ -86,6 +93,7 @@ class DemoLoader:
             village, _ = Village.objects.get_or_create(
                 code=row["code"],
                 defaults={
+                    "town": self.town,
                     "name": row["name"],
                     "short_name": row["short_name"],
                     "kind": row["kind"],
@@ -121,7 +129,7 @@ class DemoLoader:
         positions = self.data["team_positions"]
         for number, (village, size) in enumerate(zip(villages, TEAM_SIZES, strict=True), start=1):
             team, created = Team.objects.get_or_create(
-                number=number, defaults={"name": f"第{number}驻点团队", "village": village}
+                town=self.town, number=number, defaults={"name": f"第{number}驻点团队", "village": village}
             )
             teams.append(team)
             if not created:
@@ -191,7 +199,9 @@ class DemoLoader:
         for username, position in (("office", "党政办干部"), ("supervisor", "督查工作队队长")):
             user = self.user(username)
             user.groups.set([Group.objects.get_or_create(name=username)[0]])
-            Cadre.objects.get_or_create(user=user, defaults={"name": self.person_name(), "position": position})
+            Cadre.objects.get_or_create(
+                user=user, defaults={"name": self.person_name(), "position": position, "town": self.town}
+            )
         cadre_user = self.user("cadre")
         cadre_user.groups.set([Group.objects.get_or_create(name="cadre")[0]])
         if not Cadre.objects.filter(user=cadre_user).exists():
@@ -242,10 +252,11 @@ class DemoLoader:
         serials: dict[int, int] = {}
         for case in drafts:
             serials[case.raised_on.year] = serials.get(case.raised_on.year, 0) + 1
-            case.number = format_number(case.raised_on.year, serials[case.raised_on.year])
+            case.number = format_number(self.town, case.raised_on.year, serials[case.raised_on.year])
+            case.town = self.town
         Case.objects.bulk_create(drafts)
         for year, last in serials.items():
-            NumberSequence.objects.update_or_create(year=year, defaults={"last": last})
+            NumberSequence.objects.update_or_create(town=self.town, year=year, defaults={"last": last})
         self.write_histories(drafts)
         self.log.append(f"cases: {len(drafts)} ({len(closed)} closed), as of {self.as_of}")
         return len(drafts)
