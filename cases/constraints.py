@@ -32,7 +32,8 @@ END $$;
 SQLITE_REFUSED = {
     CONSTRAINT: "NEW.subcategory_id IS NOT NULL AND NOT EXISTS ("
     "SELECT 1 FROM cases_subcategory s WHERE s.id = NEW.subcategory_id AND s.category_id IS NEW.category_id)",
-    TOWN_CONSTRAINT: "NOT EXISTS (SELECT 1 FROM villages_village v WHERE v.id = NEW.village_id AND v.town_id IS NEW.town_id)",
+    TOWN_CONSTRAINT: "NOT EXISTS ("
+    "SELECT 1 FROM villages_village v WHERE v.id = NEW.village_id AND v.town_id IS NEW.town_id)",
 }
 
 SQLITE_TRIGGER = """

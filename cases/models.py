@@ -39,6 +39,8 @@ class Category(models.Model):
         help_text=_("如低保、五保、困难、疾病、残疾、未成年人、纠纷：这类问题默认不公示内容，只公示类别、状态和日期。"),
     )
 
+    objects = CategoryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("问题大类")
         verbose_name_plural = _("问题大类")
@@ -46,8 +48,6 @@ class Category(models.Model):
         # One code once in the county: a town's own category takes a code no other category has, so
         # that a code read in a ledger or a report names one category whichever town reads it.
         constraints = [models.UniqueConstraint(fields=["code"], name="cases_category_unique_code")]
-
-    objects = CategoryQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.label

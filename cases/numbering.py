@@ -1,9 +1,9 @@
 """Tracking numbers SH-2015-0001 (the town's short code, the year, a serial): taken from the town's
 NumberSequence, one locked step for any count.
 
-Each town numbers its own cases. A town's year's row is locked (SELECT … FOR UPDATE) until the caller's transaction ends, so
-concurrent callers queue and the numbers stay unique and gapless: a transaction that rolls
-back gives its numbers back with it. Taking numbers for a whole import costs the same few
+Each town numbers its own cases. A town's year's row is locked (SELECT … FOR UPDATE) until the
+caller's transaction ends, so concurrent callers queue and the numbers stay unique and gapless: a
+transaction that rolls back gives its numbers back with it. Taking numbers for a whole import costs the same few
 queries as taking one.
 
 Track codes (Case.track_code) are the other thing a new case is given: 8 characters printed on the
@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Case, F, PositiveIntegerField, Value, When
 
 from cases.models import NumberSequence
-
 
 NUMBER = re.compile(r"([A-Z]{2,4})-(\d{4})-(\d{4,})")
 

@@ -16,7 +16,6 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal

@@ -23,7 +23,6 @@ import datetime
 import functools
 from collections import Counter
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone, translation

@@ -16,6 +16,9 @@ stated_percent = RegexValidator(
 class StatedReport(models.Model):
     """A published report's own figures, entered as the report states them, to set beside the ledger."""
 
+    town = models.ForeignKey(
+        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("报告名称"), max_length=200)
     published_on = models.DateField(_("发布日期"), null=True, blank=True)
     as_of = models.DateField(_("数据截至"), help_text=_("报告所述数字的截止日期，台账按同一日期计算对照。"))
@@ -41,7 +44,7 @@ class StatedReport(models.Model):
         verbose_name_plural = _("已发布报告数字")
         ordering = ["-as_of", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["title", "as_of"], name="reports_statedreport_unique_title_date"),
+            models.UniqueConstraint(fields=["town", "title", "as_of"], name="reports_statedreport_unique_title_date"),
         ]
 
     def __str__(self) -> str:
@@ -79,6 +82,9 @@ class SpotCheckDraw(models.Model):
         NUMBER = "number", _("按件数")
         PERCENT = "percent", _("按比例（%）")
 
+    town = models.ForeignKey(
+        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="+"
+    )
     start = models.DateField(_("反映日期自"))
     end = models.DateField(_("反映日期至"))
     size_kind = models.CharField(_("抽样方式"), max_length=10, choices=Size.choices, default=Size.NUMBER)
@@ -210,6 +216,16 @@ class Notice(models.Model):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
 
+    # A town's notice ranks its teams; the county's (no town) ranks the towns.
+    town = models.ForeignKey(
+        "villages.Town",
+        verbose_name=_("乡镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示县（市）的通报。"),
+    )
     title = models.CharField(_("标题"), max_length=200)
     start = models.DateField(_("考评期间自"))
     end = models.DateField(_("考评期间至"))
@@ -302,4 +318,5 @@ class CaseTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.town_id}/{self.village_id}/{self.team_id}/{self.category_id}/{self.subcategory_id}"
+        keys = (self.town_id, self.village_id, self.team_id, self.category_id, self.subcategory_id)
+        return f"{self.month:%Y-%m} " + "/".join(str(key) for key in keys)

@@ -54,7 +54,8 @@ def counted(vendor: str, changes: str) -> str:
     )
     sums = [f"sum(CASE WHEN e.k = {k} THEN e.sign ELSE 0 END)" for k in range(len(COLUMNS))]
     return (
-        f"SELECT {month} AS month, e.town_id AS town_id, e.village_id AS village_id, COALESCE(e.team_id, 0) AS team_id, "
+        f"SELECT {month} AS month, e.town_id AS town_id, e.village_id AS village_id, "
+        f"COALESCE(e.team_id, 0) AS team_id, "
         f"COALESCE(e.category_id, 0) AS category_id, COALESCE(e.subcategory_id, 0) AS subcategory_id, "
         f"{', '.join(f'{s} AS {c}' for s, c in zip(sums, COLUMNS, strict=True))} "
         f"FROM ({events}) e WHERE e.day IS NOT NULL "

@@ -54,14 +54,14 @@ class Cadre(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self):
-        if self.team_id and self.town_id and self.team.town_id != self.town_id:
-            raise ValidationError({"team": _("驻点团队不属于所选乡镇。")})
-
     def save(self, *args, **kwargs):
         if self.team_id is not None:
             self.town_id = self.team.town_id
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.team_id and self.town_id and self.team.town_id != self.town_id:
+            raise ValidationError({"team": _("驻点团队不属于所选乡镇。")})
 
 
 class Team(models.Model):

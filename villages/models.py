@@ -27,9 +27,7 @@ class Town(models.Model):
         _("区划代码"), max_length=9, validators=[town_division_code], help_text=_("国家统计用区划代码，9位。")
     )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True, help_text=_("公开栏和回执上的咨询电话。"))
-    generated = models.BooleanField(
-        _("演示生成"), default=False, help_text=_("演示数据自行生成的乡镇，不是真实数据。")
-    )
+    generated = models.BooleanField(_("演示生成"), default=False, help_text=_("演示数据自行生成的乡镇，不是真实数据。"))
 
     objects = TownQuerySet.as_manager()
 

@@ -83,7 +83,10 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     but the template, the settings and the static files."""
     language = translation.get_language_from_request(request)
     with translation.override(language):
-        html = render_to_string("503.html", {"town_name": settings.COUNTY_NAME, "town_phone": settings.COUNTY_PHONE, "LANGUAGE_CODE": language})
+        html = render_to_string(
+            "503.html",
+            {"town_name": settings.COUNTY_NAME, "town_phone": settings.COUNTY_PHONE, "LANGUAGE_CODE": language},
+        )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Content-Language"] = language
