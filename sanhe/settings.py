@@ -162,7 +162,7 @@ LOGOUT_REDIRECT_URL = "login"
 # period. The address is counted as /track/ counts it (CLIENT_IP_HEADER behind nginx; an IPv6 by its /64).
 AUTHENTICATION_BACKENDS = [
     "teams.security.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "teams.backends.StaffBackend",
 ]
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
