@@ -75,3 +75,25 @@ def require_role(user, *roles: str) -> str:
     if role == ADMIN or role in roles:
         return role
     raise PermissionDenied
+
+
+def chosen_town(user, code: str | None = None):
+    """The town a page is about: a town's staff always their own; the county's staff the town whose
+    short code they chose (?town=SH), or None for the whole county. A code the user may not read, or
+    none at all, is PermissionDenied for a town's staff and Http404 for the county's (no such town)."""
+    from django.http import Http404
+
+    from villages.models import Town
+
+    code = (code or "").strip().upper()
+    if not is_county(user):
+        town = town_of(user)
+        if town is None or (code and code != town.code):
+            raise PermissionDenied
+        return town
+    if not code:
+        return None
+    town = Town.objects.filter(code=code).first()
+    if town is None:
+        raise Http404
+    return town

@@ -120,11 +120,16 @@ def personas(db, team):
     cadre = UserFactory(role="cadre")
     CadreFactory(user=cadre, team=team)
     office = UserFactory(role="office")
-    CadreFactory(user=office, team=None, position="党政办")
+    CadreFactory(user=office, team=None, town=team.town, position="党政办")
+    supervisor = UserFactory(role="supervisor")
+    CadreFactory(user=supervisor, team=None, town=team.town, position="督查工作队")
+    county = UserFactory(role="county_supervisor")
+    CadreFactory(user=county, team=None, town=None, position="县督查室")
     users = {
         "cadre": cadre,
         "office": office,
-        "supervisor": UserFactory(role="supervisor"),
+        "supervisor": supervisor,
+        "county_supervisor": county,
         "admin": UserFactory(is_staff=True, is_superuser=True),
     }
     for name, user in users.items():

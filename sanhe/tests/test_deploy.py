@@ -127,7 +127,7 @@ def test_gunicorn_reload_serves_the_new_settings(tmp_path):
     shutil.copytree(ROOT, checkout, ignore=skip)
     settings = checkout / "sanhe" / "settings.py"
     port = free_port()
-    server, log = start_gunicorn(tmp_path, port, cwd=checkout, DEBUG="1", TOWN_PHONE=None)
+    server, log = start_gunicorn(tmp_path, port, cwd=checkout, DEBUG="1", COUNTY_PHONE=None)
     url = f"http://127.0.0.1:{port}/track/"
 
     def town_phone(answer: tuple[int, bytes]) -> str:
@@ -136,7 +136,7 @@ def test_gunicorn_reload_serves_the_new_settings(tmp_path):
     try:
         before = town_phone(first_answer(server, log, url))
         # What a `git pull` does to the checkout: a setting's default changes.
-        new = settings.read_text().replace('"TOWN_PHONE", "0750-5524538"', '"TOWN_PHONE", "0750-1111111"')
+        new = settings.read_text().replace('"COUNTY_PHONE", "0750-5524538"', '"COUNTY_PHONE", "0750-1111111"')
         settings.write_text(new)
         server.send_signal(signal.SIGHUP)
         # The old worker may answer until the new one has booted: ask until the new one does.
