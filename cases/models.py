@@ -175,6 +175,19 @@ class NumberSequence(models.Model):
 
 
 class CaseQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As save() does, each case takes its village's town (imports and generators create in bulk)."""
+        objs = list(objs)
+        missing = {case.village_id for case in objs if case.town_id is None and case.village_id is not None}
+        if missing:
+            from villages.models import Village
+
+            towns = dict(Village.objects.filter(pk__in=missing).values_list("pk", "town_id"))
+            for case in objs:
+                if case.town_id is None and case.village_id is not None:
+                    case.town_id = towns.get(case.village_id)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def open(self):
         return self.exclude(status=Case.Status.CLOSED)
 

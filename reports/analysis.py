@@ -23,7 +23,7 @@ from reports.figures import percent
 from reports.models import CaseTally
 from reports.tally import DAY, Counter, Live, between, first_of_month
 from teams.models import Team, Visit
-from villages.models import Village
+from villages.models import Town, Village
 
 SOLVED = (Case.Closure.SOLVED, Case.Closure.ON_THE_SPOT)
 GOOD = (Feedback.Satisfaction.SATISFIED, Feedback.Satisfaction.BASICALLY)
@@ -193,13 +193,14 @@ def _case_figures(counts: dict, suffix: str) -> dict:
 
 
 # The finest grouping the pages need: the dashboard counts once by all four, then adds up.
-FINE = ("village_id", "team_id", "category_id", "subcategory_id")
+FINE = ("town_id", "village_id", "team_id", "category_id", "subcategory_id")
 
 
-def count_fine(p: Period) -> dict:
-    """The counts of P and of the period before, by village, team, category and sub-category:
-    what headline, by_category, by_village and by_team add up when given it (two queries)."""
-    return count_cases({"": p, "_prev": p.previous()}, *FINE)
+def count_fine(p: Period, town=None) -> dict:
+    """The counts of P and of the period before, by town, village, team, category and sub-category:
+    what headline, by_category, by_village, by_team and by_town add up when given it (two queries).
+    TOWN narrows them to one town's; None counts the county's."""
+    return count_cases({"": p, "_prev": p.previous()}, *FINE, town=town)
 
 
 def regroup(fine: dict, *group: str) -> dict:
@@ -217,10 +218,11 @@ def _this_period(rows: dict) -> dict:
     return {key: {k: v for k, v in counts.items() if not k.endswith("_prev")} for key, counts in rows.items()}
 
 
-def count_cases(periods: dict[str, Period], *group: str) -> dict:
+def count_cases(periods: dict[str, Period], *group: str, town=None) -> dict:
     """Every count of case_filters for each period ({suffix: period}), per value of GROUP (tuples
-    of case columns; the key () without GROUP): two queries, costing the periods' months."""
-    counter = Counter()
+    of case columns; the key () without GROUP): two queries, costing the periods' months. TOWN: one
+    town's cases only."""
+    counter = Counter(town)
     for suffix, p in periods.items():
         _add_case_counts(counter, p, suffix)
     rows = counter.run(*group)
@@ -386,17 +388,25 @@ class Headline:
     figures: list[Figure] = field(default_factory=list)
 
 
-def headline(p: Period, fine: dict | None = None) -> Headline:
+def in_town(queryset, town, path: str = "town"):
+    """QUERYSET narrowed to TOWN's rows (PATH leads to the town); the county's (None) untouched."""
+    return queryset if town is None else queryset.filter(**{path: town})
+
+
+def headline(p: Period, fine: dict | None = None, town=None) -> Headline:
     """The headline counts and rates of P beside those of the period before: five queries, three
     given FINE (count_fine(p))."""
     q = p.previous()
-    counts = count_cases({"": p, "_prev": q})[()] if fine is None else regroup(fine).get(())
+    counts = count_cases({"": p, "_prev": q}, town=town)[()] if fine is None else regroup(fine).get(())
     counts = counts or {name + s: 0 for name in CASE_FIGURES for s in ("", "_prev")}  # no case at all
-    feedback = Feedback.objects.filter(given_in(p, q))
+    feedback = in_town(Feedback.objects.filter(given_in(p, q)), town, "case__town")
     counts |= feedback.aggregate(**feedback_counts(p), **feedback_counts(q, "_prev"))
     known = Q(village__households__isnull=False)
-    counts |= Visit.objects.filter(known).aggregate(**visit_counts(p), **visit_counts(q, "_prev"))
-    counts["households"] = counts["households_prev"] = Village.objects.aggregate(n=Sum("households"))["n"] or 0
+    counts |= in_town(Visit.objects.filter(known), town, "village__town").aggregate(
+        **visit_counts(p), **visit_counts(q, "_prev")
+    )
+    households = in_town(Village.objects.all(), town).aggregate(n=Sum("households"))["n"] or 0
+    counts["households"] = counts["households_prev"] = households
     now = {k: v or 0 for k, v in counts.items() if not k.endswith("_prev")}
     before = {k.removesuffix("_prev"): v or 0 for k, v in counts.items() if k.endswith("_prev")}
     result = Headline(p, q, now, before, rates_of(now), rates_of(before))
@@ -442,14 +452,14 @@ def _grouped(queryset, key: str, counts: dict) -> dict:
     return {row[key]: row for row in queryset.order_by().values(key).annotate(**counts)}
 
 
-def by_category(p: Period, fine: dict | None = None) -> list[Row]:
+def by_category(p: Period, fine: dict | None = None, town=None) -> list[Row]:
     """Categories with their sub-categories, then the unclassified: four queries, two given FINE."""
     group = ("category_id", "subcategory_id")
-    cases = _this_period(regroup(fine, *group)) if fine is not None else count_cases({"": p}, *group)
-    return _category_rows(cases, CASE_FIGURES)
+    cases = _this_period(regroup(fine, *group)) if fine is not None else count_cases({"": p}, *group, town=town)
+    return _category_rows(cases, CASE_FIGURES, town)
 
 
-def _category_rows(grouped: dict, keys: list[str]) -> list[Row]:
+def _category_rows(grouped: dict, keys: list[str], town=None) -> list[Row]:
     """GROUPED, {(category, sub-category): counts}, as rows of categories with their sub-categories."""
     total = sum(row["collected"] for row in grouped.values())
 
@@ -457,7 +467,8 @@ def _category_rows(grouped: dict, keys: list[str]) -> list[Row]:
         return {k: sum(r[k] for r in rows) for k in keys}
 
     result = []
-    for category in Category.objects.prefetch_related("subcategories"):
+    categories = Category.objects.for_town(town) if town is not None else Category.objects.all()
+    for category in categories.prefetch_related("subcategories"):
         counts = add([row for (cat, _sub), row in grouped.items() if cat == category.pk])
         result.append(Row("category", category.code, category.label, counts, category.pk))
         for sub in category.subcategories.all():
@@ -470,16 +481,19 @@ def _category_rows(grouped: dict, keys: list[str]) -> list[Row]:
     return result
 
 
-def _visits_by(p: Period, key: str) -> dict:
-    return _grouped(Visit.objects.all(), key, visit_counts(p))
+def _visits_by(p: Period, key: str, town=None) -> dict:
+    return _grouped(in_town(Visit.objects.all(), town, "village__town"), key, visit_counts(p))
 
 
-def by_village(p: Period, fine: dict | None = None) -> list[Row]:
+def by_village(p: Period, fine: dict | None = None, town=None) -> list[Row]:
     """Every village with its cases, visits and home-visit rate: four queries, two given FINE."""
-    cases = _this_period(regroup(fine, "village_id")) if fine is not None else count_cases({"": p}, "village_id")
-    visits = _visits_by(p, "village_id")
+    if fine is None:
+        cases = count_cases({"": p}, "village_id", town=town)
+    else:
+        cases = _this_period(regroup(fine, "village_id"))
+    visits = _visits_by(p, "village_id", town)
     rows = []
-    for village in Village.objects.by_code():
+    for village in in_town(Village.objects.by_code(), town):
         counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((village.pk,), {})
         counts |= _strip(visits.get(village.pk), "village_id", default=visit_counts(p))
         counts["households"] = village.households or 0
@@ -487,17 +501,19 @@ def by_village(p: Period, fine: dict | None = None) -> list[Row]:
     return rows
 
 
-def by_team(p: Period, fine: dict | None = None) -> list[Row]:
+def by_team(p: Period, fine: dict | None = None, town=None) -> list[Row]:
     """Every team with its cases, visits, feedback and spot checks: six queries, four given FINE."""
     from reports.models import SpotCheck
 
-    cases = _this_period(regroup(fine, "team_id")) if fine is not None else count_cases({"": p}, "team_id")
-    visits = _visits_by(p, "team_id")
-    feedback = _grouped(Feedback.objects.filter(given_in(p)), "case__team_id", feedback_counts(p))
-    checks = _grouped(SpotCheck.objects.for_cases_raised_in(p), "case__team_id", SpotCheck.counts())
+    cases = _this_period(regroup(fine, "team_id")) if fine is not None else count_cases({"": p}, "team_id", town=town)
+    visits = _visits_by(p, "team_id", town)
+    feedback = in_town(Feedback.objects.filter(given_in(p)), town, "case__town")
+    feedback = _grouped(feedback, "case__team_id", feedback_counts(p))
+    checks = in_town(SpotCheck.objects.for_cases_raised_in(p), town, "case__town")
+    checks = _grouped(checks, "case__team_id", SpotCheck.counts())
     thursdays = len(p.thursdays())
     rows = []
-    for team in Team.objects.select_related("village"):
+    for team in in_town(Team.objects.select_related("village"), town):
         counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((team.pk,), {})
         counts |= _strip(visits.get(team.pk), "team_id", default=visit_counts(p))
         counts |= _strip(feedback.get(team.pk), "case__team_id", default=feedback_counts(p))
@@ -505,6 +521,26 @@ def by_team(p: Period, fine: dict | None = None) -> list[Row]:
         counts["households"] = team.village.households or 0
         counts["thursdays"] = thursdays
         rows.append(Row("team", str(team.number), team.name, counts, team.pk, extra={"village": team.village}))
+    return rows
+
+
+def by_town(p: Period, fine: dict | None = None) -> list[Row]:
+    """Every town of the county with the counts and rates of a town's headline (the same
+    definitions: case_filters, RATES), and a last row, the county's, their sum: five queries, four
+    given FINE (count_fine(p) without a town)."""
+    cases = _this_period(regroup(fine, "town_id")) if fine is not None else count_cases({"": p}, "town_id")
+    visits = _grouped(Visit.objects.filter(village__households__isnull=False), "village__town_id", visit_counts(p))
+    feedback = _grouped(Feedback.objects.filter(given_in(p)), "case__town_id", feedback_counts(p))
+    households = _grouped(Village.objects.all(), "town_id", {"households": Sum("households")})
+    rows = []
+    for town in Town.objects.all():
+        counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((town.pk,), {})
+        counts |= _strip(visits.get(town.pk), "village__town_id", default=visit_counts(p))
+        counts |= _strip(feedback.get(town.pk), "case__town_id", default=feedback_counts(p))
+        counts |= _strip(households.get(town.pk), "town_id", default={"households": 0})
+        rows.append(Row("town", town.code, town.name, counts, town.pk, extra={"town": town}))
+    total = {key: sum(row.counts[key] for row in rows) for key in (rows[0].counts if rows else {})}
+    rows.append(Row("county", "", settings.COUNTY_NAME, total))
     return rows
 
 
@@ -538,14 +574,15 @@ class Month:
         return f"{self.period.start:%Y-%m}"
 
 
-def trend(end: datetime.date) -> list[Month]:
+def trend(end: datetime.date, town=None) -> list[Month]:
     """Each month from the programme's start to END's month: collected, closed, and the
     cumulative closure rate at the month's end. Two queries: the tally's months, then END's month."""
     start = settings.PROGRAMME_START.replace(day=1)
     last = first_of_month(end)
-    months = CaseTally.objects.filter(month__lt=last).order_by().values("month")
+    months = in_town(CaseTally.objects.filter(month__lt=last), town and town.pk, "town_id").order_by().values("month")
     months = {row["month"]: row for row in months.annotate(raised=Sum("raised"), closed=Sum("closed"))}
-    this_month = Case.objects.filter(between("raised_on", last, end) | between("closed_on", last, end)).aggregate(
+    this_month = in_town(Case.objects.filter(between("raised_on", last, end) | between("closed_on", last, end)), town)
+    this_month = this_month.aggregate(
         raised=Count("id", filter=between("raised_on", last, end)),
         closed=Count("id", filter=Q(status=Case.Status.CLOSED) & between("closed_on", last, end)),
     )
@@ -575,14 +612,14 @@ def _month_key(value) -> datetime.date:
 # -- The meeting pack -------------------------------------------------------------------------------
 
 
-def ledger_as_of(day: datetime.date) -> dict:
+def ledger_as_of(day: datetime.date, town=None) -> dict:
     """The cumulative figures of the ledger on DAY, as the town's report states them: five queries.
 
     COUNTS has the to-date counts (raised, closed, fed back, open, overdue) and "collected", raised
     since the programme began; so do the rows of CATEGORIES (which leave out the other counts of
     by_category: what was closed, solved or fed back within the whole programme is not asked)."""
     p = Period.to_date(day)
-    counter = Counter()
+    counter = Counter(town)
     counter.to_date("raised_to_date", "raised", p.end)
     counter.to_date("raised_before", "raised", p.start - DAY)
     counter.to_date("closed_to_date", "closed", p.end)
@@ -596,7 +633,8 @@ def ledger_as_of(day: datetime.date) -> dict:
     grouped = {key: _ledger_counts(got) for key, got in counter.run("category_id", "subcategory_id").items()}
     keys = ["collected", "raised_to_date", "closed_to_date", "fed_back_to_date", "open_at_end", "overdue"]
     counts = {k: sum(row[k] for row in grouped.values()) for k in keys}
-    return {"counts": counts, "categories": _category_rows(grouped, keys), "villages": Village.objects.count()}
+    villages = in_town(Village.objects.all(), town).count()
+    return {"counts": counts, "categories": _category_rows(grouped, keys, town), "villages": villages}
 
 
 def _ledger_counts(got: dict) -> dict:
@@ -613,7 +651,7 @@ def _ledger_counts(got: dict) -> dict:
 # -- The meeting pack's decisions, team by team ---------------------------------------------------
 
 
-def decisions_by_team(p: Period, listed: int | None = None) -> list:
+def decisions_by_team(p: Period, listed: int | None = None, town=None) -> list:
     """reports.behind.needing_decision(P) team by team (behind.Decisions): each team's counts by
     reason and its LISTED oldest cases (behind.DECISIONS_LISTED by default). Two queries, neither of
     which reads every open case's row, however many there are.
@@ -629,11 +667,17 @@ def decisions_by_team(p: Period, listed: int | None = None) -> list:
     listed = behind.DECISIONS_LISTED if listed is None else listed
     reasons = _decision_reasons(p)
     deciding = Q(raised_on__lte=p.end) & (reasons["new"] | reasons["overdue"] | reasons["plan_due"])
-    cases = Case.objects.annotate(plan_date=Coalesce("planned_on", "due_on")).filter(deciding).order_by()
+    cases = in_town(Case.objects.all(), town).annotate(plan_date=Coalesce("planned_on", "due_on"))
+    cases = cases.filter(deciding).order_by()
     open_now = cases.filter(status__in=[Case.Status.REGISTERED, Case.Status.IN_PROGRESS])
     closed_since = cases.filter(status=Case.Status.CLOSED, closed_on__gt=p.end)
     counts, closed_oldest = _count_decisions(open_now, closed_since, reasons, listed)
-    listing = behind.needing_decision(p).select_related(None).select_related(*LISTED_RELATED).only(*LISTED_FIELDS)
+    listing = (
+        in_town(behind.needing_decision(p), town)
+        .select_related(None)
+        .select_related(*LISTED_RELATED)
+        .only(*LISTED_FIELDS)
+    )
     found = _oldest_decisions(listing, open_now, list(counts), closed_oldest, listed)
     groups = []
     # A team counted but with no case found (the two queries' rules drifted apart) is left out, not a 500.

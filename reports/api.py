@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from reports.figures import summary
 from reports.forms import PeriodForm
 from sanhe.api.forms import refuse
+from teams.roles import chosen_town
 
 
 class SubShareSerializer(serializers.Serializer):
@@ -42,15 +43,18 @@ class FiguresViewSet(viewsets.ViewSet):
         parameters=[
             OpenApiParameter("start", OpenApiTypes.DATE, description="起始日期 (YYYY-MM-DD)"),
             OpenApiParameter("end", OpenApiTypes.DATE, description="截止日期 (YYYY-MM-DD)"),
+            OpenApiParameter("town", OpenApiTypes.STR, description="乡镇简码（县级账号可选；乡镇账号只能是本镇）"),
         ],
         responses=FiguresSerializer,
     )
     def list(self, request):
-        """Totals, closure rate and category shares of the cases raised in a period (all cases, town-wide)."""
+        """Totals, closure rate and category shares of the cases raised in a period: the user's town's
+        (the county's staff: the county's, or the town chosen with ?town=)."""
+        town = chosen_town(request.user, request.query_params.get("town"))
         form = PeriodForm(request.query_params)
         if not form.is_valid():
             raise refuse(form)
-        return Response({**form.period_json(), **summary(**form.period()).as_json()})
+        return Response({**form.period_json(), **summary(**form.period(), town=town).as_json()})
 
 
 def register(router):

@@ -96,10 +96,10 @@ def composite(values: dict, weights: dict) -> Decimal | None:
     return score.quantize(HUNDREDTH, rounding=ROUND_DOWN)
 
 
-def rank_teams(period: Period, weights: dict | None = None) -> list[Entry]:
+def rank_teams(period: Period, weights: dict | None = None, town=None) -> list[Entry]:
     """The teams best first by composite score (no score last; ties by team number)."""
     weights = weights or DEFAULT_WEIGHTS
-    rows = by_team(period)
+    rows = by_team(period, town=town)
     most = max((row.counts["collected"] for row in rows), default=0)
     entries = []
     for row in rows:

@@ -66,10 +66,14 @@ class Summary:
         }
 
 
-def filter_cases(cases: QuerySet | None = None, *, start=None, end=None, village=None, team=None, category=None):
-    """Cases raised in [start, end] (either may be open), narrowed to a village, team or category."""
+def filter_cases(
+    cases: QuerySet | None = None, *, start=None, end=None, town=None, village=None, team=None, category=None
+):
+    """Cases raised in [start, end] (either may be open), narrowed to a town, village, team or category."""
     cases = Case.objects.all() if cases is None else cases
     cases = cases.raised_between(start, end)
+    if town is not None:
+        cases = cases.filter(town=town)
     if village is not None:
         cases = cases.filter(village=village)
     if team is not None:
@@ -90,7 +94,7 @@ def summarize(cases: QuerySet) -> Summary:
     return _summary(by_sub, totals["total"], totals["closed"])
 
 
-def summary(*, start=None, end=None, village=None, team=None, category=None) -> Summary:
+def summary(*, start=None, end=None, town=None, village=None, team=None, category=None) -> Summary:
     """summarize(filter_cases(...)) in four queries that cost two months' cases, not the ledger's:
     the whole months between START and END from the tally (reports.models.CaseTally), the days
     before the first and after the last of them live (without END, the current month)."""
@@ -102,7 +106,7 @@ def summary(*, start=None, end=None, village=None, team=None, category=None) -> 
     elif first is not None:
         months &= Q(month__gte=first)
         days |= Q(raised_on__gte=start, raised_on__lt=first)
-    dims = {"village_id": village, "team_id": team, "category_id": category}
+    dims = {"town_id": town, "village_id": village, "team_id": team, "category_id": category}
     dims = {k: getattr(v, "pk", v) for k, v in dims.items() if v is not None}
     by_sub: dict = {}
     total = closed = 0
@@ -118,7 +122,7 @@ def summary(*, start=None, end=None, village=None, team=None, category=None) -> 
             by_sub[key] = by_sub.get(key, 0) + (row["n"] or 0)
             total += row["n"] or 0
             closed += row["shut"] or 0
-    return _summary(by_sub, total, closed)
+    return _summary(by_sub, total, closed, town if town is not None else getattr(village, "town_id", None))
 
 
 def _until(end) -> Q:
@@ -129,10 +133,12 @@ def _next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
-def _summary(by_sub: dict, total: int, closed: int) -> Summary:
-    """The summary of cases counted BY_SUB, {(category, sub-category): n}, TOTAL of them, CLOSED."""
+def _summary(by_sub: dict, total: int, closed: int, town=None) -> Summary:
+    """The summary of cases counted BY_SUB, {(category, sub-category): n}, TOTAL of them, CLOSED:
+    the categories of TOWN (a town or its id) if given, else every category."""
     categories = []
-    for category in Category.objects.prefetch_related("subcategories"):
+    table = Category.objects.for_town(town) if town is not None else Category.objects.all()
+    for category in table.prefetch_related("subcategories"):
         subs = [
             Share(s.code, s.label, n := by_sub.get((category.pk, s.pk), 0), percent_text(n, total), pk=s.pk)
             for s in category.subcategories.all()

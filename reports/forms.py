@@ -169,7 +169,15 @@ class PackForm(AnalysisPeriodForm):
 # -- Reconciliation: a published report's stated figures ------------------------------------------
 
 
-class StatedReportForm(forms.ModelForm):
+class OfOneTown:
+    """A form of a record whose town the view sets, not the user: the record's constraints that
+    name its town (one title and date per town) are still checked, as a form error."""
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() - {"town"}
+
+
+class StatedReportForm(OfOneTown, forms.ModelForm):
     """The report's totals and, one pair of fields per category, its stated count and share."""
 
     class Meta:
@@ -222,7 +230,7 @@ TOTAL_ROWS = {
 }
 
 
-class StatedImportForm(forms.ModelForm):
+class StatedImportForm(OfOneTown, forms.ModelForm):
     """The same figures from a spreadsheet: columns 项目, 条数, 占比; 项目 is 收集问题, 已办结,
     正在处理, 办结率, or a category's name or code."""
 
@@ -257,7 +265,8 @@ class StatedImportForm(forms.ModelForm):
         headers = [str(h or "").strip() for h in (dataset.headers or [])]
         if not {"项目", "条数", "占比"} <= set(headers):
             raise forms.ValidationError(_("第一行应为表头：项目、条数、占比。"))
-        categories = {c.code: c for c in Category.objects.all()} | {c.label: c for c in Category.objects.all()}
+        table = list(Category.objects.for_town(self.instance.town))
+        categories = {c.code: c for c in table} | {c.label: c for c in table}
         totals, lines, errors = {}, {}, []
         for number, values in enumerate(dataset.dict, start=2):
             item = str(values.get("项目") or "").strip()

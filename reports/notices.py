@@ -10,16 +10,23 @@ from reports.writing import notice_body, notice_title
 
 
 @transaction.atomic
-def draft_notice(*, period: Period, ranking: list[Entry], weights: dict, best: int, by) -> Notice:
-    """A draft notice for PERIOD: the generated text and the ranking as it stands now."""
+def draft_notice(*, period: Period, ranking: list[Entry], weights: dict, best: int, by, town) -> Notice:
+    """A draft notice of TOWN for PERIOD: the generated text and the ranking as it stands now."""
     names = {key: str(name) for key, name in NAMES.items()}
     return Notice.objects.create(
         title=notice_title(period),
         start=period.start,
         end=period.end,
         body=notice_body(
-            period=period, ranking=ranking, weights=weights, names=names, count=best, today=timezone.localdate()
+            period=period,
+            ranking=ranking,
+            weights=weights,
+            names=names,
+            count=best,
+            today=timezone.localdate(),
+            town=town.name,
         ),
+        town=town,
         weights=weights,
         ranking=[entry.as_json() for entry in ranking],
         created_by=by,

@@ -65,7 +65,7 @@ class Reconciliation:
 
 def reconcile(report: StatedReport) -> Reconciliation:
     """Every stated figure beside the ledger's as of the report's date; five queries."""
-    ledger = ledger_as_of(report.as_of)
+    ledger = ledger_as_of(report.as_of, report.town)
     counts, rows = ledger["counts"], ledger["categories"]
     total, closed = counts["raised_to_date"], counts["closed_to_date"]
     totals = [

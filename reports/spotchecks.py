@@ -69,17 +69,19 @@ def spread(picks: list[list[int]], size: int, rng: random.Random) -> list[int]:
     return chosen
 
 
-def population_of(period: Period) -> list[tuple[int, int | None]]:
-    cases = Case.objects.raised_between(period.start, period.end).order_by("id")
+def population_of(period: Period, town) -> list[tuple[int, int | None]]:
+    """TOWN's cases raised in PERIOD: what a draw samples."""
+    cases = Case.objects.for_town(town).raised_between(period.start, period.end).order_by("id")
     return list(cases.values_list("id", "team_id"))
 
 
 @transaction.atomic
-def make_draw(*, period: Period, size: int, size_kind: str, per_team: int, seed: int, by) -> SpotCheckDraw:
-    """Draw and store the sample: one SpotCheck row per drawn case, to be filled in when checked."""
-    population = population_of(period)
+def make_draw(*, town, period: Period, size: int, size_kind: str, per_team: int, seed: int, by) -> SpotCheckDraw:
+    """Draw and store TOWN's sample: one SpotCheck row per drawn case, to be filled in when checked."""
+    population = population_of(period, town)
     ids = draw_sample(population, size=sample_size(len(population), size, size_kind), per_team=per_team, seed=seed)
     draw = SpotCheckDraw.objects.create(
+        town=town,
         start=period.start,
         end=period.end,
         size_kind=size_kind,
@@ -96,7 +98,7 @@ def make_draw(*, period: Period, size: int, size_kind: str, per_team: int, seed:
 def redraw_matches(draw: SpotCheckDraw) -> bool:
     """Whether drawing again with the stored seed gives the stored sample (the audit check). A draw
     made before the number asked was honoured (issue 13) is checked against the rule it was made by."""
-    population = population_of(Period(draw.start, draw.end))
+    population = population_of(Period(draw.start, draw.end), draw.town)
     stored = sorted(draw.checks.values_list("case_id", flat=True))
     wanted = sample_size(len(population), draw.size, draw.size_kind)
     rules = (True, False) if len(stored) > wanted else (True,)
@@ -124,9 +126,13 @@ def record_check(*, check: SpotCheck, method: str, finding: str, notes: str, by)
     return check
 
 
-def flagged_cases():
-    """Cases with a failing spot check that has not yet sent them back for handling."""
-    return Case.objects.filter(spot_checks__finding__in=SpotCheck.FAILING, spot_checks__reopened=False).distinct()
+def flagged_cases(cases=None):
+    """CASES (every case by default) with a failing spot check that has not yet sent them back for handling."""
+    return (
+        (Case.objects.all() if cases is None else cases)
+        .filter(spot_checks__finding__in=SpotCheck.FAILING, spot_checks__reopened=False)
+        .distinct()
+    )
 
 
 @transaction.atomic
@@ -146,20 +152,22 @@ def reopen_from_check(*, check: SpotCheck, by, expected_version: int | None = No
     return check
 
 
-def pass_rates(period: Period) -> list[dict]:
-    """Each team's checks with a finding and those found true, for cases raised in PERIOD: two queries."""
+def pass_rates(period: Period, towns) -> list[dict]:
+    """Each team of TOWNS with its checks with a finding and those found true, for cases raised in
+    PERIOD: two queries."""
     from reports.figures import percent
     from teams.models import Team
 
     counts = {
         row["case__team_id"]: row
         for row in SpotCheck.objects.for_cases_raised_in(period)
+        .filter(case__town__in=towns)
         .order_by()
         .values("case__team_id")
         .annotate(**SpotCheck.counts(), failed=Count("id", filter=Q(finding__in=SpotCheck.FAILING)))
     }
     rows = []
-    for team in Team.objects.all():
+    for team in Team.objects.filter(town__in=towns).select_related("town"):
         row = counts.get(team.pk, {"checks": 0, "checks_passed": 0, "failed": 0})
         rows.append({"team": team, **row, "rate": percent(row["checks_passed"], row["checks"])})
     return rows

@@ -67,7 +67,9 @@ def events_between(event: str, lo: datetime.date, hi: datetime.date) -> Live:
 class Counter:
     """The counts one page wants, by name; run() counts them per grouping in two queries."""
 
-    def __init__(self):
+    def __init__(self, town=None):
+        # One town's counts (a Town), or the whole county's (None).
+        self.town = town
         self.live: dict[str, Live] = {}
         self.tallied: dict[str, tuple[str, datetime.date]] = {}  # name: (column, months before)
         self.sums: dict[str, list[str]] = {}  # name: the parts added up
@@ -127,6 +129,8 @@ class Counter:
         for field, lo, hi in _merged(ranges):
             wide |= between(field, lo, hi)
         cases = Case.objects.filter(wide).order_by()
+        if self.town is not None:
+            cases = cases.filter(town=self.town)
         return cases.values(*group).annotate(**counts) if group else [cases.aggregate(**counts)]
 
     def _tally_rows(self, group):
@@ -141,6 +145,8 @@ class Counter:
         span = models.Case(*before, default=models.Value(len(cutoffs) - 1), output_field=models.IntegerField())
         events = dict.fromkeys(event for event, _month in self.tallied.values())
         tally = CaseTally.objects.filter(month__lt=cutoffs[-1]).order_by().annotate(span=span)
+        if self.town is not None:
+            tally = tally.filter(town_id=self.town.pk)
         found = tally.values(*group, "span").annotate(**{f"sum_{e}": Sum(e) for e in events})
         rows: dict = {}
         for row in found:

@@ -3,7 +3,6 @@ draft public notice 通报. The numbers come from reports.analysis; nothing here
 
 import datetime
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from reports.analysis import Period, Row
@@ -17,8 +16,11 @@ def chinese_date(day: datetime.date) -> str:
     return _("%(y)d年%(m)d月%(d)d日") % {"y": day.year, "m": day.month, "d": day.day}
 
 
-def summary_paragraphs(*, as_of: datetime.date, totals: dict, categories: list[Row], villages: int) -> list[str]:
-    """Section one of the town's report ("意见收集的总体情况"), written from the ledger as of AS_OF.
+def summary_paragraphs(
+    *, as_of: datetime.date, totals: dict, categories: list[Row], villages: int, place: str
+) -> list[str]:
+    """Section one of the town's report ("意见收集的总体情况"), written from the ledger as of AS_OF,
+    for PLACE (the town's name, or the county's).
 
     TOTALS has raised_to_date, closed_to_date and fed_back_to_date; CATEGORIES are the rows of
     reports.analysis.by_category for the period from the programme's start to AS_OF.
@@ -31,7 +33,7 @@ def summary_paragraphs(*, as_of: datetime.date, totals: dict, categories: list[R
     opening = [
         _("%(town)s辖区共有%(villages)d个村（社区），截至%(date)s，直联活动共收集群众意见和问题%(total)d条。")
         % {
-            "town": settings.TOWN_NAME,
+            "town": place,
             "villages": villages,
             "date": chinese_date(as_of),
             "total": total,
@@ -99,8 +101,10 @@ def notice_title(period: Period) -> str:
     return _("关于%(period)s驻点团队工作情况的通报") % {"period": period.label()}
 
 
-def notice_body(*, period: Period, ranking: list, weights: dict, names: dict, count: int, today: datetime.date) -> str:
-    """A draft commending the COUNT best teams of RANKING and criticising the COUNT worst, naming
+def notice_body(
+    *, period: Period, ranking: list, weights: dict, names: dict, count: int, today: datetime.date, town: str
+) -> str:
+    """TOWN's draft commending the COUNT best teams of RANKING and criticising the COUNT worst, naming
     each criticised team's two weakest indicators. The supervisor edits it before publishing."""
     scored = [entry for entry in ranking if entry.score is not None]
     count = max(0, min(count, len(scored) // 2))
@@ -136,7 +140,7 @@ def notice_body(*, period: Period, ranking: list, weights: dict, names: dict, co
             "确保问题登记、处理、解决、督查、反馈全程记录完整。"
         )
     )
-    lines.append(_("中共%(town)s委员会") % {"town": settings.TOWN_NAME})
+    lines.append(_("中共%(town)s委员会") % {"town": town})
     lines.append(chinese_date(today))
     return "\n\n".join(lines)
 

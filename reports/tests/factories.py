@@ -4,12 +4,14 @@ import factory
 
 from cases.tests.factories import CaseFactory
 from reports.models import Notice, SpotCheck, SpotCheckDraw, StatedCategory, StatedReport
+from villages.tests.factories import home_town
 
 
 class StatedReportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StatedReport
 
+    town = factory.LazyFunction(home_town)
     title = factory.Sequence(lambda n: f"情况报告{n}")
     as_of = datetime.date(2015, 2, 1)
 
@@ -25,6 +27,7 @@ class SpotCheckDrawFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SpotCheckDraw
 
+    town = factory.LazyFunction(home_town)
     start = datetime.date(2015, 1, 1)
     end = datetime.date(2015, 1, 31)
     size = 5
@@ -50,6 +53,7 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Notice
 
+    town = factory.LazyFunction(home_town)
     title = "关于2015年1月驻点团队工作情况的通报"
     start = datetime.date(2015, 1, 1)
     end = datetime.date(2015, 1, 31)

@@ -133,7 +133,7 @@ def _busy_ledger(teams: int, cases: int):
 @pytest.mark.parametrize(("teams", "cases"), [(1, 1), (4, 6)])
 def test_dashboard_query_count_is_constant(supervisor_client, db, teams, cases, django_assert_num_queries):
     _busy_ledger(teams, cases)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         supervisor_client.get(reverse("reports:summary"), JANUARY)
 
 
@@ -141,7 +141,7 @@ def test_dashboard_query_count_is_constant(supervisor_client, db, teams, cases, 
 def test_list_behind_query_count_is_constant(supervisor_client, db, cases, django_assert_num_queries):
     _busy_ledger(1, cases)
     query = {"figure": "collected", "start": "2015-01-01", "end": "2015-01-31"}
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         supervisor_client.get(reverse("reports:cases"), query)
 
 

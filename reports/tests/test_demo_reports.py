@@ -60,7 +60,11 @@ def test_demo_ledger_as_of_2015_02_01(demo):
 def test_demo_summary_reproduces_section_one_corrected(demo):
     ledger = ledger_as_of(AS_OF)
     paragraphs = summary_paragraphs(
-        as_of=AS_OF, totals=ledger["counts"], categories=ledger["categories"], villages=ledger["villages"]
+        as_of=AS_OF,
+        totals=ledger["counts"],
+        categories=ledger["categories"],
+        villages=ledger["villages"],
+        place="三合镇",
     )
     assert paragraphs == SECTION_ONE
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from reports.analysis import Period
 from reports.evaluation import DEFAULT_WEIGHTS, composite, rank_teams
 from reports.notices import draft_notice
+from villages.tests.factories import home_town
 
 JANUARY = Period.month(2015, 1)
 
@@ -63,8 +64,14 @@ def test_composite_without_any_value_is_none():
 
 def test_draft_notice_commends_the_best_and_criticises_the_worst(ledger, supervisor_user):
     notice = draft_notice(
-        period=JANUARY, ranking=rank_teams(JANUARY), weights=DEFAULT_WEIGHTS, best=1, by=supervisor_user
+        period=JANUARY,
+        ranking=rank_teams(JANUARY),
+        weights=DEFAULT_WEIGHTS,
+        best=1,
+        by=supervisor_user,
+        town=home_town(),
     )
+    assert notice.town == home_town()
     today = timezone.localdate()
     assert notice.title == "关于2015年1月驻点团队工作情况的通报"
     assert notice.body == (

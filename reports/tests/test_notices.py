@@ -135,5 +135,5 @@ def test_ranking_query_count_is_constant(supervisor_client, db, teams, django_as
     from reports.tests.test_dashboard import _busy_ledger
 
     _busy_ledger(teams, 2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         supervisor_client.get(reverse("reports:ranking"), JANUARY)

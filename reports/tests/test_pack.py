@@ -74,7 +74,7 @@ def test_pack_docx(supervisor_client, ledger):
 @pytest.mark.parametrize(("teams", "cases"), [(1, 1), (3, 5)])
 def test_pack_query_count_is_constant(supervisor_client, db, teams, cases, django_assert_num_queries):
     _busy_ledger(teams, cases)
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         supervisor_client.get(reverse("reports:pack"), JANUARY)
 
 

@@ -157,5 +157,5 @@ def test_reconcile_page_query_count_is_constant(supervisor_client, ledger, count
     report = StatedReportFactory(total=10)
     for category in ledger.categories[:count]:
         StatedCategoryFactory(report=report, category=category, count=3, share="30")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         supervisor_client.get(reverse("reports:reconcile", args=[report.pk]))

@@ -90,7 +90,7 @@ def test_pack_query_count_does_not_grow_with_the_decisions(
         _deciding(team, cases, first=1000 * number + 1)
         _closed_in_february(team, 2, first=1000 * number + 500)
     _deciding(None, 2, first=9001, village=team.village)
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         response = supervisor_client.get(reverse("reports:pack"), JANUARY)
     assert (
         len(re.findall(r'<a href="/cases/SH-2016-\d{4}/">', response.content.decode()))
@@ -131,6 +131,6 @@ def test_pack_docx_query_count_does_not_grow_with_the_decisions(
 ):
     for number in range(teams):
         _deciding(TeamFactory(), cases, first=1000 * number + 1)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         response = supervisor_client.get(reverse("reports:pack_docx"), JANUARY)
     assert response.status_code == 200

@@ -10,10 +10,16 @@ from cases.tests.factories import CaseFactory
 from reports.analysis import Period
 from reports.models import SpotCheck, SpotCheckDraw
 from reports.spotchecks import draw_sample, flagged_cases, make_draw, pass_rates, redraw_matches, sample_size
-from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
+from teams.tests.factories import TeamFactory, UserFactory
+from villages.models import Town
+from villages.tests.factories import home_town
 
 JANUARY = Period.month(2015, 1)
 POPULATION = [(case_id, 1 + case_id % 3) for case_id in range(1, 61)]  # 60 cases in 3 teams
+
+
+def in_sanhe() -> dict:
+    return {"town": home_town()}
 
 
 def test_same_seed_same_sample_other_seed_other_sample():
@@ -60,7 +66,7 @@ def test_a_draw_made_under_the_old_rule_still_verifies(db, supervisor_user):
     teams = TeamFactory.create_batch(3)
     for team in teams:
         CaseFactory.create_batch(4, team=team, raised_on=datetime.date(2015, 1, 15))
-    draw = make_draw(period=JANUARY, size=2, size_kind="number", per_team=1, seed=5, by=supervisor_user)
+    draw = make_draw(**in_sanhe(), period=JANUARY, size=2, size_kind="number", per_team=1, seed=5, by=supervisor_user)
     assert draw.checks.count() == 2
     # As the old rule stored it: one from every team, three for the two asked.
     population = [(c.pk, c.team_id) for c in Case.objects.all()]
@@ -85,9 +91,13 @@ def test_make_draw_stores_the_sample_and_redraws_the_same(db, supervisor_user):
     for team in teams:
         CaseFactory.create_batch(6, team=team, raised_on=datetime.date(2015, 1, 15))
     CaseFactory(raised_on=datetime.date(2015, 2, 5))  # outside the period
-    draw = make_draw(period=JANUARY, size=25, size_kind="percent", per_team=2, seed=99, by=supervisor_user)
+    draw = make_draw(
+        **in_sanhe(), period=JANUARY, size=25, size_kind="percent", per_team=2, seed=99, by=supervisor_user
+    )
     assert (draw.population, draw.checks.count(), draw.seed) == (12, 3, 99)  # 25% of 12 = 3, 2 per team or not
-    again = make_draw(period=JANUARY, size=25, size_kind="percent", per_team=2, seed=99, by=supervisor_user)
+    again = make_draw(
+        **in_sanhe(), period=JANUARY, size=25, size_kind="percent", per_team=2, seed=99, by=supervisor_user
+    )
     assert sorted(again.checks.values_list("case_id", flat=True)) == sorted(
         draw.checks.values_list("case_id", flat=True)
     )
@@ -95,7 +105,7 @@ def test_make_draw_stores_the_sample_and_redraws_the_same(db, supervisor_user):
 
 
 def test_pass_rates_per_team(ledger):
-    rates = pass_rates(JANUARY)
+    rates = pass_rates(JANUARY, Town.objects.all())
     assert [(r["team"].name, r["checks"], r["checks_passed"], r["failed"], str(r["rate"])) for r in rates] == [
         ("第1驻点团队", 2, 1, 1, "50.00"),
         ("第2驻点团队", 1, 1, 0, "100.00"),
@@ -198,18 +208,18 @@ def test_spot_check_pages(supervisor_client, office_client, cadre_client, ledger
 @pytest.mark.parametrize("size", [3, 30])
 def test_draw_page_query_count_is_constant(supervisor_client, db, size, django_assert_num_queries):
     CaseFactory.create_batch(size, raised_on=datetime.date(2015, 1, 8))
-    draw = make_draw(period=JANUARY, size=100, size_kind="percent", per_team=0, seed=1, by=None)
+    draw = make_draw(**in_sanhe(), period=JANUARY, size=100, size_kind="percent", per_team=0, seed=1, by=None)
     # session, user, groups, draw, count, page of checks, the user's cadre (base.html)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         supervisor_client.get(reverse("reports:draw", args=[draw.pk]))
 
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_checks_page_query_count_is_constant(supervisor_client, db, size, django_assert_num_queries):
     CaseFactory.create_batch(size, raised_on=datetime.date(2015, 1, 8))
-    draw = make_draw(period=JANUARY, size=100, size_kind="percent", per_team=0, seed=1, by=None)
+    draw = make_draw(**in_sanhe(), period=JANUARY, size=100, size_kind="percent", per_team=0, seed=1, by=None)
     SpotCheck.objects.filter(draw=draw).update(method="phone", finding="false", checked_at="2015-02-01T10:00+08:00")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         supervisor_client.get(reverse("reports:checks"), {"month": "2015-01"})
 
 
@@ -242,11 +252,12 @@ def test_the_form_explains_the_count_before_drawing(supervisor_client, ledger):
 
 
 def test_the_drawer_and_checker_are_shown_by_name(supervisor_client, supervisor_user, db):
-    CadreFactory(user=supervisor_user, team=None, name="周督查")
+    supervisor_user.cadre.name = "周督查"
+    supervisor_user.cadre.save()
     other = UserFactory(username="sup2", first_name="吴明", role="supervisor")
     CaseFactory.create_batch(2, raised_on=datetime.date(2015, 1, 15))
-    mine = make_draw(period=JANUARY, size=2, size_kind="number", per_team=0, seed=1, by=supervisor_user)
-    make_draw(period=JANUARY, size=1, size_kind="number", per_team=0, seed=2, by=other)
+    mine = make_draw(**in_sanhe(), period=JANUARY, size=2, size_kind="number", per_team=0, seed=1, by=supervisor_user)
+    make_draw(**in_sanhe(), period=JANUARY, size=1, size_kind="number", per_team=0, seed=2, by=other)
     SpotCheck.objects.filter(draw=mine).update(
         method="phone", finding="true", checked_by=other, checked_at="2015-02-01T10:00+08:00"
     )

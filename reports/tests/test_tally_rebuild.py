@@ -63,7 +63,9 @@ def test_rebuild_repairs_a_wrong_row_a_missing_row_and_a_stray_row():
     wrong, missing = CaseTally.objects.filter(raised__gt=0).order_by("id")[:2]
     CaseTally.objects.filter(pk=wrong.pk).update(raised=wrong.raised + 5, closed=wrong.closed + 1)
     CaseTally.objects.filter(pk=missing.pk).delete()
-    stray = CaseTally.objects.create(month=datetime.date(1999, 1, 1), village_id=wrong.village_id, raised=3)
+    stray = CaseTally.objects.create(
+        month=datetime.date(1999, 1, 1), town_id=wrong.town_id, village_id=wrong.village_id, raised=3
+    )
 
     tally.rebuild()
 

@@ -11,38 +11,51 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.access import cases_for_user
 from cases.workflow import Conflict, TransitionNotAllowed
 from reports import spotchecks
 from reports.analysis import Period
 from reports.forms import AnalysisPeriodForm, CheckForm, DrawForm
 from reports.models import SpotCheck, SpotCheckDraw
 from reports.views.periods import opening_query
-from teams.roles import OFFICE, SUPERVISOR, require_role
+from teams.roles import ADMIN, COUNTY_SUPERVISOR, OFFICE, SUPERVISOR, chosen_town, require_role, towns_of
+
+
+def _draws_for(user):
+    return SpotCheckDraw.objects.filter(town__in=towns_of(user))
+
+
+def _checks_for(user):
+    return SpotCheck.objects.filter(draw__town__in=towns_of(user))
 
 
 @login_required
 def checks(request: HttpRequest) -> HttpResponse:
     """The period's draws, pass rates per team, the flagged cases, and the form for a new draw."""
-    role = require_role(request.user, OFFICE, SUPERVISOR)
+    role = require_role(request.user, OFFICE, SUPERVISOR, COUNTY_SUPERVISOR)
     query, older_month = opening_query(request.GET)
     form = AnalysisPeriodForm(query)
     period = form.analysis_period()
-    draws = SpotCheckDraw.objects.filter(start__lte=period.end, end__gte=period.start).select_related(
-        "drawn_by__cadre"
-    )[:50]
+    draws = (
+        _draws_for(request.user)
+        .filter(start__lte=period.end, end__gte=period.start)
+        .select_related("drawn_by__cadre")[:50]
+    )
     for draw in draws:
         draw.drawer = spotchecks.drawer_name(draw.drawn_by)
-    flagged = spotchecks.flagged_cases().select_related("team", "village").order_by("number")
+    flagged = (
+        spotchecks.flagged_cases(cases_for_user(request.user)).select_related("team", "village").order_by("number")
+    )
     draw_form = DrawForm(initial={"start": period.start, "end": period.end, "size": 10, "per_team": 1})
     ctx = {
         "period": period,
         "form": form,
         "older_month": older_month,
         "draws": draws,
-        "rates": spotchecks.pass_rates(period),
+        "rates": spotchecks.pass_rates(period, towns_of(request.user)),
         "flagged": flagged[:100],
         "draw_form": draw_form,
-        "can_check": role != OFFICE,
+        "can_check": role in (SUPERVISOR, ADMIN),
     }
     return render(request, "reports/checks.html", ctx, status=form.status())
 
@@ -51,12 +64,17 @@ def checks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def draw_new(request: HttpRequest) -> HttpResponse:
     require_role(request.user, SUPERVISOR)
+    town = chosen_town(request.user, request.POST.get("town"))
+    if town is None:
+        messages.error(request, _("抽样是一个乡镇的：请先选择乡镇。"))
+        return redirect("reports:checks")
     form = DrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("抽样未完成：%(errors)s") % {"errors": _errors(form)})
         return redirect(reverse("reports:checks") + f"?{request.POST.urlencode()}")
     data = form.cleaned_data
     draw = spotchecks.make_draw(
+        town=town,
         period=Period(data["start"], data["end"]),
         size=data["size"],
         size_kind=data["size_kind"],
@@ -70,8 +88,8 @@ def draw_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    role = require_role(request.user, OFFICE, SUPERVISOR)
-    draw = get_object_or_404(SpotCheckDraw.objects.select_related("drawn_by__cadre"), pk=pk)
+    role = require_role(request.user, OFFICE, SUPERVISOR, COUNTY_SUPERVISOR)
+    draw = get_object_or_404(_draws_for(request.user).select_related("drawn_by__cadre"), pk=pk)
     rows = draw.checks.select_related("case__team", "case__village", "case__category", "checked_by__cadre")
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     for check in page:
@@ -85,7 +103,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "drawn": page.paginator.count,
         "page": page,
         "repeatable": spotchecks.redraw_matches(draw) if request.GET.get("verify") else None,
-        "can_check": role != OFFICE,
+        "can_check": role in (SUPERVISOR, ADMIN),
     }
     return render(request, "reports/draw.html", ctx)
 
@@ -94,7 +112,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def check_record(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, SUPERVISOR)
-    check = get_object_or_404(SpotCheck.objects.select_related("case"), pk=pk)
+    check = get_object_or_404(_checks_for(request.user).select_related("case"), pk=pk)
     form = CheckForm(request.POST, instance=check, prefix=f"c{check.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -114,7 +132,7 @@ def check_record(request: HttpRequest, pk: int) -> HttpResponse:
 def check_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     """A failing check sends its closed case back for handling (cases.workflow.reopen)."""
     require_role(request.user, SUPERVISOR)
-    check = get_object_or_404(SpotCheck.objects.select_related("case"), pk=pk)
+    check = get_object_or_404(_checks_for(request.user).select_related("case"), pk=pk)
     if not check.failed or check.reopened:
         messages.error(request, _("只有结论不合格、尚未据此重新办理的抽查才能重新办理问题。"))
         return redirect(_back_to(request, check))

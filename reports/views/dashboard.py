@@ -13,19 +13,25 @@ from reports.evaluation import rank_teams
 from reports.forms import AnalysisPeriodForm, FigureForm
 from reports.links import FigureLinks
 from reports.views.periods import opening_query
-from teams.roles import OFFICE, SUPERVISOR, require_role
+from teams.roles import COUNTY_SUPERVISOR, OFFICE, SUPERVISOR, chosen_town, require_role
+
+# Who reads the figures: a town's office and supervisors (their town's), the county's supervisor
+# (any town's, or the county's).
+READERS = (OFFICE, SUPERVISOR, COUNTY_SUPERVISOR)
 
 BREAKDOWNS = {"categories": analysis.by_category, "villages": analysis.by_village, "teams": analysis.by_team}
 
 
-def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: bool = True) -> dict:
-    """What the dashboard shows for PERIOD (the meeting pack: two of the BREAKDOWNS, no trend).
-    The tables' cells and the trend's links are computed here, once, not by a tag per cell."""
-    fine = analysis.count_fine(period)  # counted once, added up four ways
+def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: bool = True, town=None) -> dict:
+    """What the dashboard shows for PERIOD (the meeting pack: two of the BREAKDOWNS, no trend), of
+    TOWN or, without one, of the whole county. The tables' cells and the trend's links are computed
+    here, once, not by a tag per cell."""
+    fine = analysis.count_fine(period, town)  # counted once, added up four ways
     links = FigureLinks(period)
     ctx = {
         "period": period,
-        "headline": analysis.headline(period, fine),
+        "scope_town": town,
+        "headline": analysis.headline(period, fine, town),
         "rates": analysis.RATES,
         "counts": analysis.COUNT_DEFINITIONS,
         "figure_names": behind.FIGURE_NAMES,
@@ -35,10 +41,10 @@ def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: b
         "breakdowns": {},
     }
     for name in breakdowns:
-        ctx[name] = BREAKDOWNS[name](period, fine)
+        ctx[name] = BREAKDOWNS[name](period, fine, town)
         ctx["breakdowns"][name] = tables.breakdown_rows(name, ctx[name], links)
     if with_trend:
-        ctx["trend"] = analysis.trend(period.end)
+        ctx["trend"] = analysis.trend(period.end, town)
         ctx["trend_rows"] = tables.trend_rows(ctx["trend"])
     return ctx
 
@@ -54,34 +60,38 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """/reports/: a month (or any range) for office staff and supervisors; without one, the opening
     month (reports/views/periods.py). A wrong query shows the last full month with the form's
     errors, as 400."""
-    require_role(request.user, OFFICE, SUPERVISOR)
+    require_role(request.user, *READERS)
+    town = chosen_town(request.user, request.GET.get("town"))
     query, older_month = opening_query(request.GET)
     form = AnalysisPeriodForm(query)
     period = form.analysis_period()
-    ctx = {"form": form, "older_month": older_month, **analysis_context(period)}
+    ctx = {"form": form, "older_month": older_month, **analysis_context(period, town=town)}
     return render(request, "reports/dashboard.html", ctx, status=form.status())
 
 
 @login_required
 def figure_cases(request: HttpRequest) -> HttpResponse:
     """The cases (or feedback, or visits) counted in one figure: exactly the analysis's condition."""
-    require_role(request.user, OFFICE, SUPERVISOR)
+    require_role(request.user, *READERS)
+    town = chosen_town(request.user, request.GET.get("town"))
     form = FigureForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/figure_cases.html", {"form": form}, status=400)
     figure, period, dim, pk = form.selection()
     if figure in behind.FEEDBACK_FIGURES:
         kind = "feedback"
-        rows = behind.feedback_behind(figure, period, dim, pk).select_related(
+        rows = analysis.in_town(behind.feedback_behind(figure, period, dim, pk), town, "case__town").select_related(
             "case__village", "case__team", "case__category"
         )
         rows = rows.order_by("given_on", "id")
     elif figure in behind.VISIT_FIGURES:
         kind = "visits"
-        rows = behind.visits_behind(figure, period, dim, pk).select_related("team", "village").order_by("date", "id")
+        rows = analysis.in_town(behind.visits_behind(figure, period, dim, pk), town, "village__town")
+        rows = rows.select_related("team", "village").order_by("date", "id")
     else:
         kind = "cases"
-        rows = behind.cases_behind(figure, period, dim, pk).select_related("village", "team", "category", "subcategory")
+        rows = analysis.in_town(behind.cases_behind(figure, period, dim, pk), town)
+        rows = rows.select_related("village", "team", "category", "subcategory")
         rows = rows.order_by("raised_on", "number")
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(form.cleaned_data["page"] or 1)
     query = request.GET.copy()
@@ -94,7 +104,8 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_table(request: HttpRequest, table: str) -> HttpResponse:
     """One dashboard table as an Excel workbook."""
-    require_role(request.user, OFFICE, SUPERVISOR)
+    require_role(request.user, *READERS)
+    town = chosen_town(request.user, request.GET.get("town"))
     if table not in exports.TABLES:
         raise Http404
     form = AnalysisPeriodForm(opening_query(request.GET)[0])
@@ -102,13 +113,11 @@ def export_table(request: HttpRequest, table: str) -> HttpResponse:
         return refused(form)
     period = form.analysis_period()
     if table == "ranking":
-        data = rank_teams(period)
+        data = rank_teams(period, town=town)
     elif table == "headline":
-        data = analysis.headline(period)
+        data = analysis.headline(period, town=town)
     elif table == "trend":
-        data = analysis.trend(period.end)
+        data = analysis.trend(period.end, town)
     else:
-        data = {"categories": analysis.by_category, "villages": analysis.by_village, "teams": analysis.by_team}[table](
-            period
-        )
+        data = BREAKDOWNS[table](period, town=town)
     return exports.xlsx_response(table, period, data)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from cases.models import Category
 from reports.models import StatedCategory, StatedReport
+from villages.models import Town
 
 DEMO = Path(__file__).resolve().parents[3] / "cases" / "demo" / "sanhe_2015.json"
 
@@ -35,21 +36,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", type=Path, default=DEMO, help="the JSON file (default: the demo data)")
+        parser.add_argument("--town", help="the town's short code (default: the file's town, e.g. SH)")
         parser.add_argument("--dry-run", action="store_true", help="show what would be loaded, write nothing")
 
-    def handle(self, *args, file: Path, dry_run: bool = False, **options):
+    def handle(self, *args, file: Path, town: str | None = None, dry_run: bool = False, **options):
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise CommandError(f"cannot read {file}: {error}") from None
         title, published = parse_source(data.get("source", ""))
         stated = data.get("stated", {})
+        code = (town or data.get("town", {}).get("code") or "").upper()
+        town = Town.objects.filter(code=code).first()
+        if town is None:
+            raise CommandError(f"no town with the short code {code!r}: run load_demo first, or give --town")
         categories = {c.code: c for c in Category.objects.all()}
         missing = [row["code"] for row in data.get("categories", []) if row["code"] not in categories]
         if missing:
             raise CommandError(f"categories {', '.join(missing)} are not in the database: run load_demo first")
         with transaction.atomic():
             report, created = StatedReport.objects.update_or_create(
+                town=town,
                 title=title,
                 as_of=datetime.date.fromisoformat(data["as_of"]),
                 defaults={
