@@ -586,8 +586,10 @@ class Case(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if self.village_id is not None and (update_fields is None or "village" in update_fields):
-            self.town_id = self.village.town_id
+        # self.village, not village_id: a village saved after it was given to the case has no id here yet.
+        village = self.village if self.village_id is not None or "village" in self._state.fields_cache else None
+        if village is not None and (update_fields is None or "village" in update_fields):
+            self.town_id = village.town_id
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "town"}
         super().save(*args, **kwargs)

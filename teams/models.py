@@ -55,8 +55,9 @@ class Cadre(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if self.team_id is not None:
-            self.town_id = self.team.town_id
+        team = self.team if self.team_id is not None or "team" in self._state.fields_cache else None
+        if team is not None:
+            self.town_id = team.town_id
         super().save(*args, **kwargs)
 
     def clean(self):
@@ -95,8 +96,10 @@ class Team(models.Model):
 
     def save(self, *args, **kwargs):
         # A team is its village's town's: kept on the team so that a town's teams need no join.
-        if self.village_id is not None:
-            self.town_id = self.village.town_id
+        # self.village, not village_id: a village saved after it was given to the team has no id here yet.
+        village = self.village if self.village_id is not None or "village" in self._state.fields_cache else None
+        if village is not None:
+            self.town_id = village.town_id
         super().save(*args, **kwargs)
 
 

@@ -45,7 +45,7 @@ from cases.models import Case, CaseEvent
 from cases.privacy import MAYBE_PRIVATE, strip_private
 from reports.models import CaseTally
 from sanhe.lib.dbdown import is_unreachable
-from villages.models import BoardVersion, Village
+from villages.models import BoardVersion, Town, Village
 
 logger = logging.getLogger("sanhe.dbdown")  # with the 503s: what was answered during an outage
 
@@ -198,7 +198,9 @@ def village_for_board(code: str, *, with_count: bool = False) -> tuple[Village, 
     version and, WITH_COUNT (the paper board's "more"), its number of cases from the tally of months
     (reports.models.CaseTally). Without it the query reads two rows by key, whatever the ledger's
     size: summing a village's tally rows cost ~2 ms a request at 1M cases, on every cached hit."""
-    villages = Village.objects.annotate(board_version=F("board__version"), board_changed=F("board__changed_at"))
+    villages = Village.objects.select_related("town").annotate(
+        board_version=F("board__version"), board_changed=F("board__changed_at")
+    )
     if with_count:
         villages = villages.annotate(case_count=_tallied("raised", village_id=OuterRef("pk")))
     village = get_object_or_404(villages, code=code)
@@ -206,10 +208,11 @@ def village_for_board(code: str, *, with_count: bool = False) -> tuple[Village, 
     return village, Freshness(version, village.board_changed, getattr(village, "case_count", 0))
 
 
-def town_freshness() -> Freshness:
-    """The town's freshness in one query over the villages' versions: their sum grows with every
-    write to any board, and the number of villages changes it when a village goes."""
-    row = BoardVersion.objects.aggregate(total=Sum("version"), villages=Count("pk"), latest=Max("changed_at"))
+def town_freshness(town: Town | None = None) -> Freshness:
+    """TOWN's freshness (the county's without one) in one query over its villages' versions: their
+    sum grows with every write to any board, and the number of villages changes it when a village goes."""
+    versions = BoardVersion.objects.all() if town is None else BoardVersion.objects.filter(village__town=town)
+    row = versions.aggregate(total=Sum("version"), villages=Count("pk"), latest=Max("changed_at"))
     return Freshness(f"{row['villages']}/{_version(row['total'], row['latest'])}", row["latest"])
 
 
@@ -219,16 +222,29 @@ def _tallied(column: str, **where) -> Coalesce:
     return Coalesce(Subquery(rows), 0)
 
 
-def villages_with_counts():
-    """Every village with its number of cases and of closed ones (from the tally), in one query that
-    reads the tally once: a sum per village in a subquery read it twice per village (the tally has no
-    index by village), ~35 ms at 1M cases."""
+def villages_with_counts(town: Town):
+    """TOWN's villages with their number of cases and of closed ones (from the tally), in one query
+    that reads the town's tally rows once (its index by town and month): a sum per village in a
+    subquery read them twice per village, ~35 ms at 1M cases."""
     sql = (
         "SELECT v.*, COALESCE(t.total, 0) AS total, COALESCE(t.closed, 0) AS closed FROM {village} v "
         "LEFT JOIN (SELECT village_id, SUM(raised) AS total, SUM(raised_closed) AS closed FROM {tally} "
-        "GROUP BY village_id) t ON t.village_id = v.id ORDER BY v.code"
+        "WHERE town_id = %s GROUP BY village_id) t ON t.village_id = v.id WHERE v.town_id = %s ORDER BY v.code"
     )
-    return list(Village.objects.raw(sql.format(village=Village._meta.db_table, tally=CaseTally._meta.db_table)))
+    tables = {"village": Village._meta.db_table, "tally": CaseTally._meta.db_table}
+    return list(Village.objects.raw(sql.format(**tables), [town.pk, town.pk]))
+
+
+def towns_with_counts() -> list[Town]:
+    """Every town with its number of cases and of closed ones, from the tally: one query whatever
+    the number of towns (the county's board)."""
+    totals = CaseTally.objects.order_by().values("town_id").annotate(total=Sum("raised"), closed=Sum("raised_closed"))
+    towns = Town.objects.annotate(
+        total=Coalesce(Subquery(totals.filter(town_id=OuterRef("pk")).values("total")), 0),
+        closed=Coalesce(Subquery(totals.filter(town_id=OuterRef("pk")).values("closed")), 0),
+        village_count=Count("villages", distinct=True),
+    )
+    return list(towns.order_by("division_code"))
 
 
 def board_count(village: Village, status: str, category: str) -> int | None:

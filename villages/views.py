@@ -6,7 +6,7 @@ No login anywhere here. Templates get PublicCase rows (villages/services.py), ne
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from cases.models import Case
 from reports.figures import percent_text, summary
 from villages import services, tracking
 from villages.forms import OPEN, UNCLASSIFIED, BoardFilterForm, TrackForm
-from villages.models import Village
+from villages.models import Town, Village
 
 NOTICE_PAGE_SIZE = 20
 # The paper board lists the newest cases; the QR code leads to all of them.
@@ -34,22 +34,60 @@ def _public(request: HttpRequest, template: str, ctx: dict, status: int = 200) -
     return render(request, template, ctx, status=status)
 
 
+def town_place(town: Town | None) -> dict:
+    """The name and phone a public page gives: TOWN's, or the county's above the towns."""
+    if town is None:
+        return {"town_name": settings.COUNTY_NAME, "town_phone": settings.COUNTY_PHONE}
+    return {"town_name": town.name, "town_phone": town.phone or settings.COUNTY_PHONE}
+
+
 @require_safe
 @services.last_good_when_unreachable
 def notice_index(request: HttpRequest) -> HttpResponse:
-    """The town's public board: its figures and chart, and the ten villages with theirs."""
+    """The county's public board: every town with its figures, each leading to its own board. A
+    deployment of one town shows that town's board here, as before there were towns."""
+    towns = list(Town.objects.all()[:2])
+    if len(towns) == 1:
+        return _town_board(request, towns[0])
     freshness = services.town_freshness()
-    key = services.page_key("index", freshness.version)
+    key = services.page_key("county", freshness.version)
 
     def build() -> str:
-        villages = services.villages_with_counts()
+        towns = services.towns_with_counts()
+        for town in towns:
+            town.in_progress = town.total - town.closed
+            town.closure_rate = percent_text(town.closed, town.total)
+        ctx = {"summary": summary(), "towns": towns, **town_place(None)}
+        return render_to_string("villages/_county_board.html", ctx)
+
+    def page(**shell) -> HttpResponse:
+        ctx = {"board": services.cached_html(key, build), **town_place(None), **shell}
+        return _public(request, "villages/notice_index.html", ctx)
+
+    return services.conditional_page(request, key, freshness, page)
+
+
+@require_safe
+@services.last_good_when_unreachable
+def notice_town(request: HttpRequest, code: str) -> HttpResponse:
+    """One town's public board: its figures and chart, and its villages with theirs."""
+    return _town_board(request, get_object_or_404(Town, code=code.upper()))
+
+
+def _town_board(request: HttpRequest, town: Town) -> HttpResponse:
+    freshness = services.town_freshness(town)
+    key = services.page_key("index", town.code, freshness.version)
+
+    def build() -> str:
+        villages = services.villages_with_counts(town)
         for village in villages:
             village.closure_rate = percent_text(village.closed, village.total)
-        ctx = {"summary": summary(), "villages": villages, "town_name": settings.TOWN_NAME}
+        ctx = {"summary": summary(town=town), "villages": villages, "town": town, **town_place(town)}
         return render_to_string("villages/_index_board.html", ctx)
 
     def page(**shell) -> HttpResponse:
-        return _public(request, "villages/notice_index.html", {"board": services.cached_html(key, build), **shell})
+        ctx = {"board": services.cached_html(key, build), **town_place(town), **shell}
+        return _public(request, "villages/notice_index.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
 
@@ -98,7 +136,7 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
         return render_to_string("villages/_village_board.html", ctx)
 
     def page(**shell) -> HttpResponse:
-        ctx = {"village": village, "board": services.cached_html(key, build), **shell}
+        ctx = {"village": village, "board": services.cached_html(key, build), **town_place(village.town), **shell}
         return _public(request, "villages/notice_village.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
@@ -125,13 +163,13 @@ def notice_print(request: HttpRequest, code: str) -> HttpResponse:
             "posted_on": today,
             "online_url": online_url,
             "qr": services.qr_svg(online_url),
-            "town_name": settings.TOWN_NAME,
-            "town_phone": settings.TOWN_PHONE,
+            **town_place(village.town),
         }
         return render_to_string("villages/_print_board.html", ctx)
 
     def page(**shell) -> HttpResponse:
-        ctx = {"village": village, "size": size, "board": services.cached_html(key, build), **shell}
+        ctx = {"village": village, "size": size, "board": services.cached_html(key, build), **town_place(village.town)}
+        ctx |= shell
         return _public(request, "villages/notice_print.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
@@ -158,17 +196,26 @@ def track(request: HttpRequest) -> HttpResponse:
     track code on their slip; wrong answers are limited per address and per number (villages/tracking.py)."""
     form = TrackForm(request.POST or None)
     found, message, status = None, "", 200
+    place = town_place(None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         outcome = tracking.follow(data["number"], data["last4"], tracking.client_ip(request))
+        place = town_place(town_of_number(data["number"]))
         if outcome.case is not None:
             found = services.public_case(outcome.case, own=True)
         else:
-            message, status = _track_refusal(outcome.result)
-    return _public(request, "villages/track.html", {"form": form, "found": found, "message": message}, status)
+            message, status = _track_refusal(outcome.result, place["town_phone"])
+    ctx = {"form": form, "found": found, "message": message, **place}
+    return _public(request, "villages/track.html", ctx, status)
 
 
-def _track_refusal(result: str) -> tuple[str, int]:
+def town_of_number(number: str) -> Town | None:
+    """The town whose short code begins a tracking number (SH-2015-0001), if there is one."""
+    code = number.split("-", 1)[0].strip().upper()
+    return Town.objects.filter(code=code).first() if code else None
+
+
+def _track_refusal(result: str, phone: str) -> tuple[str, int]:
     """What /track/ says when it shows no case. None of it depends on whether the number exists."""
     if result == tracking.WRONG:
         return _("没有查到：编号、电话后四位或查询码不对。请对照登记回执再试一次。"), 200
@@ -185,4 +232,4 @@ def _track_refusal(result: str) -> tuple[str, int]:
             "也可以拨打镇政府电话 %(phone)s 查询。"
         )
     limit = tracking.CODE_ADDRESS if result == tracking.CODES_LOCKED else tracking.ADDRESS
-    return message % {"minutes": limit.seconds // 60, "phone": settings.TOWN_PHONE}, 429
+    return message % {"minutes": limit.seconds // 60, "phone": phone}, 429

@@ -112,9 +112,10 @@ def _field(data, name: str, limit: int, *, fold: bool = False) -> str:
     return value
 
 
-def find_village(address_id: str, address_string: str) -> Village:
-    """The village of ADDRESS_ID (its 12-digit code) or named in ADDRESS_STRING; 400 if none or several."""
-    villages = list(Village.objects.all())
+def find_village(address_id: str, address_string: str, town=None) -> Village:
+    """The village of ADDRESS_ID (its 12-digit code) or named in ADDRESS_STRING, within TOWN (the
+    jurisdiction asked for; the whole county without one); 400 if none or several."""
+    villages = list(Village.objects.all() if town is None else Village.objects.filter(town=town))
     if address_id:
         found = [v for v in villages if v.code == address_id]
     else:
@@ -130,14 +131,14 @@ def find_village(address_id: str, address_string: str) -> Village:
     return found[0]
 
 
-def read_report(data) -> Report:
+def read_report(data, town=None) -> Report:
     """The POST's fields as a Report, or an Open311Error saying what is wrong."""
     code = _field(data, "service_code", 40, fold=True)
     if not code:
         raise Open311Error(400, _("缺少 service_code。"))
     sub = find_service(code)
     address_id, address_string = _field(data, "address_id", 12, fold=True), _field(data, "address_string", 200)
-    village = find_village(address_id, address_string)
+    village = find_village(address_id, address_string, town)
     description = _field(data, "description", DESCRIPTION_MAX)
     if not description:
         raise Open311Error(400, _("缺少 description：请写明反映的问题。"))
@@ -215,13 +216,13 @@ def _first(client: Open311Client, key: str) -> Open311Post | None:
     return posts.filter(outcome=Open311Post.Outcome.CREATED).first()
 
 
-def submit(client: Open311Client, data, *, key: str, ip: str) -> Posted:
+def submit(client: Open311Client, data, *, key: str, ip: str, town=None) -> Posted:
     """Register DATA from CLIENT as a case, once per idempotency KEY: the same key sent again
     answers with the first case (logged as replayed). Open311Error when refused."""
     first = _first(client, key)
     if first is not None:
         return _replay(client, first, ip)
-    report = read_report(data)
+    report = read_report(data, town)
     case = build_case(report)
     case.title = summary_of(case, report.description)
     try:

@@ -51,9 +51,12 @@ def service(sub: SubCategory) -> dict:
     }
 
 
-def service_list() -> list[dict]:
+def service_list(town=None) -> list[dict]:
     """Every sub-category as a service, in the order of the town's report: one query."""
-    return [service(sub) for sub in SubCategory.objects.select_related("category")]
+    subs = SubCategory.objects.select_related("category")
+    if town is not None:  # the county's table and the town's own categories
+        subs = subs.filter(Q(category__town__isnull=True) | Q(category__town=town))
+    return [service(sub) for sub in subs]
 
 
 def find_service(code: str) -> SubCategory:
@@ -107,6 +110,7 @@ class Query:
     statuses: tuple[str, ...] = ()
     page: int = 1
     page_size: int = MAX_PAGE_SIZE
+    town: object = None  # villages.models.Town: one town's requests; None, the county's
 
 
 def _listed(value: str) -> tuple[str, ...]:
@@ -138,7 +142,7 @@ def _whole(name: str, value: str, default: int, low: int, high: int) -> int:
     return int(value)
 
 
-def parse_query(params) -> Query:
+def parse_query(params, town=None) -> Query:
     """GET requests' arguments (an empty one counts as not given, as the spec asks), or a 400."""
     ids = _listed(params.get("service_request_id", ""))
     if len(ids) > MAX_IDS:
@@ -167,12 +171,15 @@ def parse_query(params) -> Query:
         statuses=statuses,
         page=_whole("page", params.get("page", ""), 1, 1, MAX_PAGE),
         page_size=_whole("page_size", params.get("page_size", ""), MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+        town=town,
     )
 
 
 def matching_cases(query: Query):
     """The cases QUERY asks for, newest first: never a voided one (Case.objects)."""
-    cases = Case.objects.public().order_by("-raised_on", "-number")
+    cases = Case.objects.public().select_related("town").order_by("-raised_on", "-number")
+    if query.town is not None:
+        cases = cases.filter(town=query.town)
     if query.ids:  # "This overrides all other arguments."
         return cases.filter(number__in=query.ids)
     cases = cases.raised_between(query.start, query.end)
@@ -240,7 +247,7 @@ def request_item(case: Case, public: services.PublicCase, media_url: str | None)
         "service_name": public.subcategory or public.category or _("未分类"),
         "service_code": service_code,
         "description": public.title or None,
-        "agency_responsible": settings.TOWN_NAME,
+        "agency_responsible": case.town.name,
         "service_notice": service_notice(case) or None,
         "requested_datetime": _moment_of(public.raised_on),
         "updated_datetime": _moment_of(updated),

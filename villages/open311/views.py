@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from sanhe.lib.clientip import client_ip
-from villages.models import Open311Post
+from villages.models import Open311Post, Town
 from villages.open311 import intake, reads
 from villages.open311.formats import FORMATS, Open311Error, Payload, error_response, render
 
@@ -37,12 +37,7 @@ def open311(*methods: str) -> Callable:
                 if request.method not in methods:
                     raise Open311Error(405, _("这个地址不接受 %(method)s 请求。") % {"method": request.method[:10]})
                 jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or ""
-                if jurisdiction.strip() and jurisdiction.strip() != settings.TOWN_DIVISION_CODE:
-                    raise Open311Error(
-                        404,
-                        _("没有这个 jurisdiction_id；本接口只服务%(town)s（%(code)s）。")
-                        % {"town": settings.TOWN_NAME, "code": settings.TOWN_DIVISION_CODE},
-                    )
+                request.jurisdiction = jurisdiction_of(jurisdiction.strip())
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
                 if request.method == "POST" and "POST" in methods:  # every POST is logged, refused ones too
@@ -57,6 +52,21 @@ def open311(*methods: str) -> Callable:
     return decorate
 
 
+def jurisdiction_of(code: str) -> Town | None:
+    """The town whose 9-digit division code is CODE; None for the whole county (its 6-digit code, or
+    none given); an unknown code is the spec's 404."""
+    if not code or code == settings.COUNTY_DIVISION_CODE:
+        return None
+    town = Town.objects.filter(division_code=code).first()
+    if town is None:
+        raise Open311Error(
+            404,
+            _("没有这个 jurisdiction_id；本接口服务%(county)s（%(code)s）及其各镇（街道）的区划代码。")
+            % {"county": settings.COUNTY_NAME, "code": settings.COUNTY_DIVISION_CODE},
+        )
+    return town
+
+
 @open311("GET", "HEAD")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     endpoint = {
@@ -67,11 +77,14 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         "type": "production",
         "formats": ["text/xml", "application/json"],
     }
+    town = request.jurisdiction
+    place = {"town": settings.COUNTY_NAME, "phone": settings.COUNTY_PHONE}
+    if town is not None:
+        place = {"town": town.name, "phone": town.phone or settings.COUNTY_PHONE}
     data = {
         "changeset": CHANGESET,
-        "contact": _("%(town)s党政办，电话 %(phone)s") % {"town": settings.TOWN_NAME, "phone": settings.TOWN_PHONE},
-        "key_service": _("提交问题所需的 api_key 请向%(town)s党政办申请，电话 %(phone)s。")
-        % {"town": settings.TOWN_NAME, "phone": settings.TOWN_PHONE},
+        "contact": _("%(town)s党政办，电话 %(phone)s") % place,
+        "key_service": _("提交问题所需的 api_key 请向%(town)s党政办申请，电话 %(phone)s。") % place,
         "endpoints": [endpoint],
     }
     return render(Payload(data, "discovery"), fmt)
@@ -79,7 +92,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @open311("GET", "HEAD")
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    return render(Payload(reads.service_list(), "services", "service"), fmt)
+    return render(Payload(reads.service_list(request.jurisdiction), "services", "service"), fmt)
 
 
 @open311("GET", "HEAD")
@@ -93,7 +106,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: the service requests asked for, newest first, a page at a time; POST: a new report."""
     if request.method == "POST":
         return _post(request, fmt)
-    cases = reads.page_of(reads.parse_query(request.GET))
+    cases = reads.page_of(reads.parse_query(request.GET, request.jurisdiction))
     return render(Payload(reads.request_items(request, cases), "service_requests", "request"), fmt)
 
 
@@ -103,7 +116,9 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         client = intake.authenticate(request.POST.get("api_key", "").strip()[:200])
         intake.count_post(client)
-        posted = intake.submit(client, request.POST, key=intake.idempotency_key(request), ip=ip)
+        posted = intake.submit(
+            client, request.POST, key=intake.idempotency_key(request), ip=ip, town=request.jurisdiction
+        )
     except intake.Refused as refused:
         return _refused(refused.client, refused.error, fmt, ip)
     except Open311Error as error:
@@ -118,7 +133,7 @@ def _refused(client, error: Open311Error, fmt: str, ip: str) -> HttpResponse:
 
 @open311("GET", "HEAD")
 def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
-    cases = list(reads.matching_cases(reads.Query(ids=(number,))))
+    cases = list(reads.matching_cases(reads.Query(ids=(number,), town=request.jurisdiction)))
     if not cases:
         raise Open311Error(404, _("没有这个编号的问题：%(number)s") % {"number": number[:40]})
     return render(Payload(reads.request_items(request, cases), "service_requests", "request"), fmt)

@@ -10,6 +10,7 @@ from cases.tests.factories import CaseFactory, SubCategoryFactory
 from teams.tests.factories import TeamFactory
 from villages import services
 from villages.forms import OPEN, UNCLASSIFIED
+from villages.tests.factories import home_town
 from villages.views import _board_cases
 
 
@@ -53,5 +54,5 @@ def test_village_and_town_freshness_count_cases_and_see_a_deletion(village):
 
 def test_villages_with_counts(village):
     village, _category = village
-    rows = {v.pk: (v.total, v.closed) for v in services.villages_with_counts()}
+    rows = {v.pk: (v.total, v.closed) for v in services.villages_with_counts(home_town())}
     assert rows[village.pk] == (9, 3)

@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from cases.models import Case, CaseEvent
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from teams.tests.factories import TeamFactory
+from villages.tests.factories import home_town
 from villages.tests.helpers import add_event
 
 SCHEMAS = Path(__file__).parent / "open311_schemas"
@@ -148,7 +149,7 @@ def town(db, recent):
 # -- Discovery and services ----------------------------------------------------------------------
 
 
-def test_discovery_json_and_xml_name_the_v2_endpoint(client, settings):
+def test_discovery_json_and_xml_name_the_v2_endpoint(client, db, settings):
     data = get_json(client, url("discovery", "json"))
     root = get_xml(client, url("discovery", "xml"))
 
@@ -160,7 +161,10 @@ def test_discovery_json_and_xml_name_the_v2_endpoint(client, settings):
         "type": "production",
         "formats": ["text/xml", "application/json"],
     }
-    assert settings.TOWN_PHONE in data["contact"] and settings.TOWN_NAME in data["key_service"]
+    # Without a jurisdiction_id, the county's office answers; with a town's, that town's.
+    assert settings.COUNTY_PHONE in data["contact"] and settings.COUNTY_NAME in data["key_service"]
+    sanhe = get_json(client, url("discovery", "json") + f"?jurisdiction_id={home_town().division_code}")
+    assert home_town().phone in sanhe["contact"] and "三合镇" in sanhe["key_service"]
     assert root.tag == "discovery"
     assert root.findtext("endpoints/endpoint/url") == "http://testserver/open311/v2"
     assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
@@ -316,10 +320,11 @@ def test_bad_request_arguments_are_400s_in_both_formats(client, town, query):
 @pytest.mark.parametrize("name", ["discovery", "services", "requests"])
 def test_a_wrong_jurisdiction_is_404_and_the_right_one_is_fine(client, town, name, settings):
     wrong = get_json(client, url(name, "json") + "?jurisdiction_id=sfgov.org", status=404)
-    right = client.get(url(name, "json") + f"?jurisdiction_id={settings.TOWN_DIVISION_CODE}")
+    right = client.get(url(name, "json") + f"?jurisdiction_id={home_town().division_code}")
+    county = client.get(url(name, "json") + f"?jurisdiction_id={settings.COUNTY_DIVISION_CODE}")
 
-    assert wrong[0]["code"] == 404 and settings.TOWN_DIVISION_CODE in wrong[0]["description"]
-    assert right.status_code == 200
+    assert wrong[0]["code"] == 404 and settings.COUNTY_DIVISION_CODE in wrong[0]["description"]
+    assert right.status_code == 200 and county.status_code == 200
 
 
 def test_an_unknown_format_is_404_in_xml(client, town):

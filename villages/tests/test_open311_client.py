@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 import requests
-from django.conf import settings
 from django.utils import timezone
 from georeport import GeoReport
 
@@ -15,6 +14,7 @@ from cases.tests.factories import CaseFactory, SubCategoryFactory
 from teams.tests.factories import TeamFactory
 from villages.models import Open311Client
 from villages.open311.intake import issue_key
+from villages.tests.factories import home_town
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def endpoint_of(live_server) -> str:
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])
 def test_a_third_party_client_lists_services_and_reads_requests(live_server, town, output_format):
-    client = GeoReport(endpoint_of(live_server), jurisdiction=settings.TOWN_DIVISION_CODE, output_format=output_format)
+    client = GeoReport(endpoint_of(live_server), jurisdiction=home_town().division_code, output_format=output_format)
 
     services = client.get_service_list()
     services = services if isinstance(services, list) else [services]
@@ -75,7 +75,7 @@ def test_a_report_posted_with_a_key_is_read_back_by_the_client(live_server, town
         f"{root}/requests.json",
         data={
             "api_key": key,
-            "jurisdiction_id": settings.TOWN_DIVISION_CODE,
+            "jurisdiction_id": home_town().division_code,
             "service_code": town["sub"].code,
             "description": "桥头路灯坏了两晚",
             "address_id": village.code,
@@ -92,7 +92,7 @@ def test_a_report_posted_with_a_key_is_read_back_by_the_client(live_server, town
     case = Case.objects.get(number=number)
     assert (case.channel, case.village, case.resident_phone) == (Case.Channel.ONLINE, village, "13800138000")
 
-    client = GeoReport(root, jurisdiction=settings.TOWN_DIVISION_CODE)
+    client = GeoReport(root, jurisdiction=home_town().division_code)
     read = client.get_service_request(number)
     assert read["service_code"] == town["sub"].code
     assert "13800138000" not in str(read) and "李" not in str(read.get("description", ""))

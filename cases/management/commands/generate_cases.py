@@ -33,9 +33,9 @@ from django.utils import timezone
 
 from cases.deadlines import is_workday, working_day_limit
 from cases.management.commands.load_demo import DATA
-from cases.models import Case, CaseEvent, Feedback, NumberSequence, SubCategory
+from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, SubCategory
 from teams.models import Cadre, Team, Visit
-from villages.models import Village
+from villages.models import Town, Village
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 THURSDAY = 3
@@ -101,6 +101,7 @@ class Drafts:
 
 CASE_COLUMNS = [
     "number",
+    "town_id",
     "village_id",
     "team_id",
     "visit_id",
@@ -150,9 +151,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=10000, help="cases per insert (default 10000)")
         parser.add_argument("--end", type=datetime.date.fromisoformat, help="last day (default today)")
         parser.add_argument("--dry-run", action="store_true", help="plan and count, write nothing")
+        parser.add_argument("--town", help="the town's short code (default: the county's first town)")
         parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
 
-    def handle(self, *args, count: int, seed: int, batch_size: int, end, dry_run: bool, no_copy: bool, **options):
+    def handle(
+        self, *args, count: int, seed: int, batch_size: int, end, dry_run: bool, no_copy: bool, town=None, **options
+    ):
         if count < 0 or batch_size < 1:
             raise CommandError("--count must be 0 or more and --batch-size 1 or more")
         today = timezone.localdate()
@@ -160,8 +164,12 @@ class Command(BaseCommand):
         start = settings.PROGRAMME_START
         if not start <= end <= today:
             raise CommandError(f"--end must lie between PROGRAMME_START ({start}) and today ({today})")
+        towns = Town.objects.filter(code=town.upper()) if town else Town.objects.order_by("division_code")
+        town = towns.first()
+        if town is None:
+            raise CommandError("no such town: run `python manage.py load_demo` first, or give --town CODE")
         started = time.monotonic()
-        generator = Generator(seed, start, end)
+        generator = Generator(seed, start, end, town)
         if not dry_run:
             generator.ensure_visits()
         generator.load_reference()
@@ -171,7 +179,7 @@ class Command(BaseCommand):
             years = ", ".join(f"{year}: {n}" for year, n in sorted(per_year.items()))
             self.stdout.write(f"generate_cases: would add {count} cases ({years}); nothing written")
             return
-        first_serial = reserve_numbers(per_year)
+        first_serial = reserve_numbers(town, per_year)
         use_copy = connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2" and not no_copy
         writer = CopyWriter(start, end) if use_copy else BulkWriter()
         progress = Progress(self.stderr, count)
@@ -226,13 +234,13 @@ def write_all(generator, writer, keys: list[int], batch_size: int, serials: dict
     return totals, phases
 
 
-def reserve_numbers(per_year: Counter) -> dict[int, int]:
-    """Take a block of tracking numbers for each year from NumberSequence; the first serial of each."""
+def reserve_numbers(town: Town, per_year: Counter) -> dict[int, int]:
+    """Take a block of TOWN's tracking numbers for each year from NumberSequence; the first serial of each."""
     first = {}
     with transaction.atomic():
         for year in sorted(per_year):
-            NumberSequence.objects.get_or_create(year=year)
-            sequence = NumberSequence.objects.select_for_update().get(year=year)
+            NumberSequence.objects.get_or_create(town=town, year=year)
+            sequence = NumberSequence.objects.select_for_update().get(town=town, year=year)
             first[year] = sequence.last + 1
             sequence.last += per_year[year]
             sequence.save(update_fields=["last"])
@@ -240,7 +248,7 @@ def reserve_numbers(per_year: Counter) -> dict[int, int]:
 
 
 class Generator:
-    def __init__(self, seed: int, start: datetime.date, end: datetime.date):
+    def __init__(self, seed: int, start: datetime.date, end: datetime.date, town: Town):
         self.rng, self.start, self.end = random.Random(seed), start, end
         # Visits are made only where missing: their own generator keeps the cases the same either way.
         self.visit_rng = random.Random(f"visits-{seed}")
@@ -251,13 +259,13 @@ class Generator:
         self.feedback_channels, self.satisfaction = weighted(FEEDBACK_CHANNELS), weighted(SATISFACTION)
         self.due_cache: dict[tuple[int, str], int] = {}
         self.workdays: dict[int, bool] = {}
-        self.prefix = settings.CASE_NUMBER_PREFIX
+        self.town, self.prefix = town, town.code
 
     # -- Reference data ----------------------------------------------------------------------
 
     def ensure_visits(self):
         """A stationed visit of every team every Thursday from start to end (those that are missing)."""
-        teams = list(Team.objects.select_related("village").prefetch_related("subgroups"))
+        teams = list(Team.objects.filter(town=self.town).select_related("village").prefetch_related("subgroups"))
         first = self.start + datetime.timedelta(days=(THURSDAY - self.start.weekday()) % 7)
         thursdays = [first + datetime.timedelta(weeks=w) for w in range((self.end - first).days // 7 + 1)]
         have = {
@@ -289,9 +297,10 @@ class Generator:
             Visit.subgroups.through.objects.bulk_create(links, batch_size=5000)
 
     def load_reference(self):
-        villages = list(Village.objects.order_by("code"))
-        teams = {team.village_id: team for team in Team.objects.order_by("-number")}
-        subcategories = list(SubCategory.objects.select_related("category").order_by("category__order", "order"))
+        villages = list(Village.objects.filter(town=self.town).order_by("code"))
+        teams = {team.village_id: team for team in Team.objects.filter(town=self.town).order_by("-number")}
+        subcategories = SubCategory.objects.filter(category__in=Category.objects.for_town(self.town))
+        subcategories = list(subcategories.select_related("category").order_by("category__order", "order"))
         if not villages or not teams or not subcategories:
             raise CommandError("no villages, teams or categories: run `python manage.py load_demo` first")
         self.villages = [(v.pk, v.short_name) for v in villages]
@@ -498,6 +507,7 @@ class Generator:
             drafts.cases.append(
                 [
                     f"{self.prefix}-{raised.year}-{serial:04d}",
+                    self.town.pk,
                     village_id,
                     team.id,
                     visit_id,
@@ -538,7 +548,7 @@ class Generator:
 # -- Writing ---------------------------------------------------------------------------------
 # Values as make_cases gives them: s text, i whole number or None, d day ordinal, t minute
 # ordinal (day × 1440 + minute, Beijing time), b yes/no, j a dict stored as JSON.
-CASE_TYPES = "siiidsssssiissbsssidsdssdsdittib"
+CASE_TYPES = "siiiidsssssiissbsssidsdssdsdittib"
 EVENT_TYPES = "istisjssb"
 FEEDBACK_TYPES = "idsissi"
 
