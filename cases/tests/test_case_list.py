@@ -436,7 +436,7 @@ def test_case_list_query_count_is_constant_for_office(office_client, db, count, 
     # session, user, groups, cadre (header), page count, overdue count, awaiting count, the page's
     # rows, and the selects rendered afresh (the factories just changed the roster): category,
     # sub-category, village, team, responsible, bulk responsible.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = office_client.get(LIST, {"status": "open"})
     assert len(numbers(response)) == count
 
@@ -446,7 +446,7 @@ def test_case_list_query_count_is_constant_for_a_cadre(cadre_client, team, count
     CaseFactory.create_batch(count, team=team, category=SubCategoryFactory().category)
     # As for office staff, plus the cadre's team, minus the team select and the bulk form's responsible
     # (the selects rendered afresh: the factories just changed the roster).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = cadre_client.get(LIST, {"q": "水渠"})
     assert len(numbers(response)) == count
 

@@ -9,6 +9,7 @@ from cases.models import Case
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from cases.workflow import next_number, register_case
 from teams.tests.factories import TeamFactory
+from villages.tests.factories import home_town
 
 
 @pytest.mark.django_db
@@ -63,7 +64,9 @@ def test_an_unknown_status_is_refused():
 
 @pytest.mark.django_db
 def test_next_number_counts_per_year():
-    assert [next_number(2015), next_number(2015), next_number(2016)] == ["SH-2015-0001", "SH-2015-0002", "SH-2016-0001"]
+    town = home_town()
+    numbers = [next_number(town, 2015), next_number(town, 2015), next_number(town, 2016)]
+    assert numbers == ["SH-2015-0001", "SH-2015-0002", "SH-2016-0001"]
 
 
 @pytest.mark.django_db

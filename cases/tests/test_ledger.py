@@ -1115,7 +1115,7 @@ def test_ledger_preview_query_count_is_constant(town, office_client, count, djan
     rows = [["东联村", "民生保障", "就医难", f"问题{i}", "2015-01-08", "王干部"] for i in range(count)]
     upload(office_client, xlsx(["村", "大类", "小类", "问题内容", "反映时间", "责任人"], rows))
 
-    with django_assert_num_queries(14):  # one per village named, as in test_read_ledger_query_count_is_constant
+    with django_assert_num_queries(13):  # one per village named, as in test_read_ledger_query_count_is_constant
         body = office_client.get(reverse("cases:ledger_preview")).content.decode()
     assert f"共 {count} 行：{count} 行可导入" in body
 
@@ -1127,7 +1127,7 @@ def test_ledger_preview_pages_read_the_file_once_until_something_it_depends_on_c
     office_client.get(reverse("cases:ledger_preview"))
 
     # The second page view: the session, the user, the name matches and the latest case; no reading.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         again = office_client.get(reverse("cases:ledger_preview") + "?show=problems").content.decode()
     CaseFactory(number="SH-2015-0100", ledger_key=read(ledger_file()).rows[0].key, team=town.dong_team)
     after = office_client.get(reverse("cases:ledger_preview")).content.decode()

@@ -330,7 +330,7 @@ def test_deleting_the_office_or_the_uploader(
     cadre, office, supervisor = client_class(), client_class(), client_class()
     cadre.force_login(cadre_user)
     office.force_login(office_user)
-    supervisor.force_login(UserFactory(role="supervisor"))
+    supervisor.force_login(CadreFactory(user=UserFactory(role="supervisor"), team=None, town=team.town).user)
 
     assert cadre.post(f"/cases/photos/{theirs.key}/delete/").status_code == 403
     assert supervisor.post(f"/cases/photos/{mine.key}/delete/").status_code == 403

@@ -118,9 +118,9 @@ def test_reveal_is_post_only(office_client, team):
 def test_reveal_role_matrix(persona, status, team, other_team, client, admin_user):
     case = CaseFactory(team=team)
     users = {
-        "office": lambda: UserFactory(role="office"),
+        "office": lambda: CadreFactory(user=UserFactory(role="office"), team=None, town=team.town).user,
         "admin": lambda: admin_user,
-        "supervisor": lambda: UserFactory(role="supervisor"),
+        "supervisor": lambda: CadreFactory(user=UserFactory(role="supervisor"), team=None, town=team.town).user,
         "own_cadre": lambda: CadreFactory(user=UserFactory(role="cadre"), team=team).user,
         "other_cadre": lambda: CadreFactory(user=UserFactory(role="cadre"), team=other_team).user,
     }
@@ -606,7 +606,7 @@ def test_resident_lookup_query_count_is_constant(office_client, team, django_ass
 
     # session, user, groups, the phones ending in the same four digits, the cases with their
     # relations, the user's cadre (the header's name), the villages (the form's choices).
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = html(office_client.post("/cases/residents/", {"phone": PHONE}))
 
     assert f"找到 {n} 个问题" in page

@@ -114,7 +114,7 @@ def test_home_page_queries_do_not_grow_with_the_ledger(request, persona, url, te
 
     many = _queries(client, url)
 
-    assert (few, many) == ({"/triage/": 10, "/my-team/": 12}[url],) * 2
+    assert (few, many) == ({"/triage/": 9, "/my-team/": 10}[url],) * 2
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")

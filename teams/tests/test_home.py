@@ -87,7 +87,7 @@ def test_my_team_sends_anonymous_to_login(client, db):
 def test_my_team_query_count_is_constant(cadre_client, cadre_user, team, django_assert_num_queries, n):
     _cases_of(team, n, SubCategoryFactory())
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = cadre_client.get("/my-team/")
 
     assert response.content.decode().count('<li class="case') == 2 * n  # overdue (n) + open, not overdue (n)
@@ -143,7 +143,7 @@ def test_triage_is_open_to_administrators(admin_client):
 def test_triage_query_count_is_constant(office_client, team, django_assert_num_queries, n):
     _cases_of(team, n, SubCategoryFactory())
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = office_client.get("/triage/")
 
     assert response.content.decode().count('<li class="case') == 3 * n

@@ -11,7 +11,7 @@ from teams.models import Cadre, Helper, Team
 from teams.roster import VERSION_KEY, RosterSelect, prepare, roster_version
 from teams.tests.factories import CadreFactory, HelperFactory, TeamFactory, UserFactory
 from villages.models import Village
-from villages.tests.factories import VillageFactory
+from villages.tests.factories import VillageFactory, home_town
 
 CHOICES = [("", _("全部")), ("a", "甲"), ("b", "乙"), ("10", "十"), ("1", "一"), ('x"y', "引号")]
 
@@ -161,7 +161,9 @@ def test_roster_select_renders_again_when_the_counter_is_lost():
     """A cache that culled or expired the counter: a new start, so no older entry is served."""
     VillageFactory(short_name="东联村")
     str(VillageForm({})["village"])
-    Village.objects.bulk_create([Village(code="440781000000", name="西联村委会", short_name="西联村")])  # no signal
+    Village.objects.bulk_create(
+        [Village(code="440781000000", name="西联村委会", short_name="西联村", town=home_town())]
+    )  # no signal
     cache.delete(VERSION_KEY)
     assert "西联村" in str(VillageForm({})["village"])
 

@@ -160,7 +160,7 @@ def test_visit_list_query_count_is_constant(office_client, team, django_assert_n
         v.subgroups.set(groups)
         CaseFactory(team=team, visit=v)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = office_client.get("/visits/")
 
     assert response.content.decode().count("问题 1 个（现场解决 0 个）") == n
