@@ -19,7 +19,7 @@ from cases.models import Case, CaseEvent, NumberSequence
 from cases.resources import CaseResource
 from cases.tests.factories import CategoryFactory, SubCategoryFactory
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory, VisitFactory
-from villages.tests.factories import VillageFactory
+from villages.tests.factories import VillageFactory, home_town
 
 
 def inserts(model, count: int) -> int:
@@ -89,10 +89,11 @@ def test_case_resource_import_queries_do_not_grow_with_rows(town, count, django_
     user = UserFactory()
     # The names' resolver (villages, categories, sub-categories, name matches), the teams and the
     # cadres, the visits, the numbers of two new years, the savepoints, import-export's sequence
-    # reset, the residents' names of each village the rows name (the public-text check: one here);
+    # reset, the residents' names of each village the rows name (the public-text check: one here),
+    # the town the cases are numbered in;
     # then the INSERTs: the same bound for 10 rows and for 200 on PostgreSQL (SQLite adds an INSERT
     # per batch).
-    with django_assert_max_num_queries(21 + inserts(Case, count) + inserts(CaseEvent, count)):
+    with django_assert_max_num_queries(22 + inserts(Case, count) + inserts(CaseEvent, count)):
         result = CaseResource().import_data(resource_rows(count), user=user)
 
     assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows[:1]
@@ -100,7 +101,7 @@ def test_case_resource_import_queries_do_not_grow_with_rows(town, count, django_
 
 
 def test_case_resource_import_numbers_new_rows_consecutively_per_year_in_file_order(town):
-    NumberSequence.objects.create(year=2015, last=41)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=41)
 
     CaseResource().import_data(resource_rows(5, {2: {"编号": "SH-2015-0050"}}))
 
@@ -126,7 +127,7 @@ def test_case_resource_import_links_each_case_to_its_visit_and_the_responsible_c
 
 
 def test_case_resource_import_with_one_bad_row_among_many_writes_nothing(town):
-    NumberSequence.objects.create(year=2015, last=3)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=3)
     bad = {150: {"村（社区）": "西山村"}, 170: {"状态": "已完成"}}
 
     result = CaseResource().import_data(resource_rows(200, bad))
@@ -162,9 +163,9 @@ def test_import_ledger_queries_do_not_grow_with_rows(town, office_user, count, d
 
     events = sum((1, 4, 4, 2)[i % 4] for i in range(count))
     # Lock the year, look for rows imported meanwhile, create the year's sequence, take the
-    # numbers, the savepoints; the village's residents' names for the public-text check (once per
+    # numbers, the savepoints, the villages' town; the village's residents' names for the public-text check (once per
     # village: cases/privacy.py); then the INSERTs.
-    with django_assert_max_num_queries(11 + inserts(Case, count) + inserts(CaseEvent, events)):
+    with django_assert_max_num_queries(12 + inserts(Case, count) + inserts(CaseEvent, events)):
         result = import_ledger(plan, by=office_user)
 
     assert len(result.created) == Case.objects.count() == count
@@ -173,7 +174,7 @@ def test_import_ledger_queries_do_not_grow_with_rows(town, office_user, count, d
 
 
 def test_import_ledger_numbers_the_rows_consecutively_in_file_order(town, office_user):
-    NumberSequence.objects.create(year=2015, last=99)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=99)
 
     result = import_ledger(read_ledger(io.BytesIO(ledger_file(6))), by=office_user)
 
@@ -277,7 +278,7 @@ def new_case(at_team, **changes) -> Case:
 
 
 def test_register_case_takes_seven_queries(town, office_user):
-    NumberSequence.objects.create(year=2015, last=8)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=8)
     case = new_case(town)
 
     with CaptureQueriesContext(connection) as queries:
@@ -290,7 +291,7 @@ def test_register_case_takes_seven_queries(town, office_user):
 
 
 def test_register_case_refuses_a_bad_case_before_taking_a_number(town, office_user):
-    NumberSequence.objects.create(year=2015, last=8)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=8)
     case = new_case(town, title="", subcategory=SubCategoryFactory())
 
     with pytest.raises(Exception) as refused:

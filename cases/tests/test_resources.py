@@ -17,7 +17,7 @@ from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFacto
 from cases.workflow import next_number
 from sanhe.lib.cells import neutralise_formula, restore_formula_text
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory, VisitFactory
-from villages.tests.factories import VillageFactory
+from villages.tests.factories import VillageFactory, home_town
 
 HEADERS = [
     "编号",
@@ -138,7 +138,7 @@ def test_case_export_of_demo_ledger_round_trips(db, file_format):
     # The team's visit of that day is found again, and new numbers follow the imported ones.
     assert Case.objects.filter(visit__isnull=True).count() == 0
     last_2015 = Case.objects.filter(number__startswith="SH-2015-").order_by("-number").first().number
-    assert next_number(2015) == f"SH-2015-{int(last_2015[-4:]) + 1:04d}"
+    assert next_number(home_town(), 2015) == f"SH-2015-{int(last_2015[-4:]) + 1:04d}"
 
 
 def test_case_import_of_the_same_file_again_changes_nothing(ledger):
@@ -184,7 +184,7 @@ def test_case_import_updates_an_existing_case_and_writes_history(ledger):
 
 
 def test_case_import_without_a_number_takes_the_next_one(ledger):
-    NumberSequence.objects.create(year=2015, last=7)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=7)
     user = UserFactory()
     visit = VisitFactory(team=ledger["team"], date=datetime.date(2015, 1, 8))
     headers = [h for h in HEADERS if h != "编号"]
@@ -266,7 +266,7 @@ TOMORROW = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 )
 def test_case_import_with_one_bad_row_writes_nothing(ledger, changes, column, message):
     CaseFactory(number="SH-2015-0001", team=ledger["team"])
-    NumberSequence.objects.create(year=2015, last=1)
+    NumberSequence.objects.create(town=home_town(), year=2015, last=1)
     rows = [good_row(ledger), good_row(ledger, **changes), good_row(ledger)]
 
     result = CaseResource().import_data(csv_dataset(rows))
