@@ -3,6 +3,7 @@
 Every parameter is validated by the filter form; garbage gives a form error, never a 500.
 """
 
+import functools
 import unicodedata
 
 import django_filters
@@ -14,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Category, SubCategory
 from cases.validators import within_years
 from teams.models import Cadre, Team
-from teams.roles import can_read_all_cases
+from teams.roles import can_read_all_cases, town_of
 from teams.roster import RosterSelect
-from villages.models import Village
+from villages.models import Town, Village
 
 ALL = _("全部")
 YEARS = [within_years]
@@ -61,11 +62,15 @@ def normalise_text(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
-def subcategory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Sub-categories grouped by category (an <optgroup> each). A callable: read only when the
-    select is rendered afresh (teams/roster.py) or a sub-category is asked for."""
+def subcategory_choices(town=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Sub-categories grouped by category (an <optgroup> each): TOWN's table (the county's and its
+    own), or every one. A callable: read only when the select is rendered afresh (teams/roster.py)
+    or a sub-category is asked for."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for sub in SubCategory.objects.select_related("category"):
+    subs = SubCategory.objects.select_related("category")
+    if town is not None:
+        subs = subs.filter(category__in=Category.objects.for_town(town))
+    for sub in subs:
         groups.setdefault(sub.category.label, []).append((str(sub.pk), sub.label))
     return list(groups.items())
 
@@ -155,6 +160,13 @@ class CaseFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         label=_("驻点团队"), queryset=Team.objects.all(), empty_label=ALL, widget=roster_select("team")
     )
+    town = django_filters.ModelChoiceFilter(
+        label=_("乡镇（街道）"),
+        queryset=Town.objects.all(),
+        to_field_name="code",
+        empty_label=ALL,
+        widget=roster_select("town"),
+    )
     kind = django_filters.ChoiceFilter(
         label=_("诉求类型"), choices=Case.Kind.choices, empty_label=ALL, widget=roster_select("kind")
     )
@@ -200,6 +212,28 @@ class CaseFilter(django_filters.FilterSet):
         if user is not None and not can_read_all_cases(user):
             # A cadre's list is their own team's already: no team to choose.
             del self.filters["team"]
+        town = town_of(user) if user is not None else None
+        if town is not None:
+            self._limit_to(town)
+
+    def _limit_to(self, town):
+        """A town's staff choose among their town's villages, teams, categories and people only; the
+        selects' cached options are the town's own (teams/roster.py)."""
+        del self.filters["town"]
+        narrowed = {
+            "category": Category.objects.for_town(town),
+            "village": Village.objects.filter(town=town).order_by("code"),
+            "team": Team.objects.filter(town=town),
+            "responsible": Cadre.objects.filter(town=town).select_related("team"),
+        }
+        for name, queryset in narrowed.items():
+            if name in self.filters:
+                self.filters[name].queryset = queryset
+        self.filters["subcategory"].extra["choices"] = functools.partial(subcategory_choices, town)
+        for filter_ in self.filters.values():
+            widget = filter_.extra.get("widget")
+            if isinstance(widget, RosterSelect):
+                widget.roster_name = f"{widget.roster_name}@{town.code}"
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         text = normalise_text(value)

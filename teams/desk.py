@@ -29,11 +29,13 @@ def _total(column: str) -> Coalesce:
     return Coalesce(Sum(column), 0)
 
 
-def case_counts(today: datetime.date, team: Team | None = None) -> dict[str, int]:
-    """Open, overdue and closed-awaiting-feedback cases: the team's, or the whole town's without TEAM."""
+def case_counts(today: datetime.date, team: Team | None = None, town=None) -> dict[str, int]:
+    """Open, overdue and closed-awaiting-feedback cases: the team's, or without TEAM the whole TOWN's."""
     tally, cases = CaseTally.objects.all(), Case.objects.open()
     if team is not None:
         tally, cases = tally.filter(team_id=team.pk), cases.filter(team=team)
+    elif town is not None:
+        tally, cases = tally.filter(town_id=town.pk), cases.filter(town=town)
     is_open = _total("raised") - _total("raised_closed")
     # Overdue = open minus the open ones not yet due (or with no due date): the active work, not history.
     not_yet_due = count_of(cases.filter(due_on__gte=today)) + count_of(cases.filter(due_on__isnull=True))

@@ -334,7 +334,9 @@ class ApiToken(models.Model):
         prefix = keys.prefix_of(raw_key)
         if prefix is None:
             return None
-        token = cls.objects.usable().select_related("user").filter(prefix=prefix).first()
+        token = (
+            cls.objects.usable().select_related("user__cadre__town", "user__cadre__team").filter(prefix=prefix).first()
+        )
         if token is None or not keys.matches(token.key_hash, raw_key):
             return None
         return token

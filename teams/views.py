@@ -19,7 +19,20 @@ from cases.models import Case, Category
 from teams import desk
 from teams.forms import ProblemForm, VisitForm, default_visit_date, sent_request_key
 from teams.models import Visit, this_thursday
-from teams.roles import ADMIN, CADRE, OFFICE, SUPERVISOR, require_role, role_of, team_of
+from teams.roles import (
+    ADMIN,
+    CADRE,
+    COUNTY_SUPERVISOR,
+    OFFICE,
+    SUPERVISOR,
+    chosen_town,
+    is_county,
+    require_role,
+    role_of,
+    team_of,
+    town_of,
+)
+from villages.models import Town
 
 HOME_PAGE_SIZE = 20  # open cases on "my team", the triage queue
 SHORT_LIST = 10  # overdue and awaiting-feedback lists on the home pages
@@ -69,18 +82,22 @@ def triage(request: HttpRequest) -> HttpResponse:
     the 12345 work orders awaiting signing."""
     require_role(request.user, OFFICE)
     today = timezone.localdate()
-    cases = _case_rows(Case.objects.all())
+    # The queue is one town's: the office's own; an administrator works in the town they choose.
+    town = chosen_town(request.user, request.GET.get("town")) or Town.objects.first()
+    town_cases = Case.objects.for_town(town)
+    cases = _case_rows(town_cases)
     page = Paginator(desk.registered(cases), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "today": today,
         # The paginator's count is the registered figure: counted once.
-        "counts": desk.case_counts(today) | {"registered": page.paginator.count},
+        "counts": desk.case_counts(today, town=town) | {"registered": page.paginator.count},
+        "town": town,
         "page": page,
         "overdue": desk.overdue(cases, today)[:SHORT_LIST],
         "awaiting_feedback": desk.awaiting_feedback(cases)[:SHORT_LIST],
     }
     # The 12345 work orders to sign for, the overdue first: a short list and how many there are.
-    unsigned = desk.awaiting_signing(Case.objects.select_related("village"))
+    unsigned = desk.awaiting_signing(town_cases.select_related("village"))
     ctx["signing"] = desk.signing_rows(unsigned[:SIGNING_LIST], timezone.now())
     ctx["counts"]["unsigned"] = len(ctx["signing"]) if len(ctx["signing"]) < SIGNING_LIST else unsigned.count()
     return render(request, "teams/triage.html", ctx)
@@ -95,11 +112,15 @@ def can_edit_visits(user) -> bool:
 
 
 def visits_for_user(user) -> QuerySet:
-    """The visits USER may see: a cadre's own team's, every team's for office staff and supervisors
-    (PermissionDenied for anyone else). The pages' and the API's (teams/api.py) alike."""
-    role = require_role(user, CADRE, OFFICE, SUPERVISOR)
-    if role != CADRE:
+    """The visits USER may see: a cadre's own team's, their town's teams' for office staff and
+    supervisors, every town's for the county's (PermissionDenied for anyone else). The pages' and
+    the API's (teams/api.py) alike."""
+    role = require_role(user, CADRE, OFFICE, SUPERVISOR, COUNTY_SUPERVISOR)
+    if is_county(user):
         return Visit.objects.all()
+    if role != CADRE:
+        town = town_of(user)
+        return Visit.objects.filter(team__town=town) if town else Visit.objects.none()
     team = team_of(user)
     return Visit.objects.filter(team=team) if team else Visit.objects.none()
 

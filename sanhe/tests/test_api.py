@@ -197,7 +197,7 @@ def test_figures_are_the_public_summarys(clients, office_client, team):
     CaseFactory(team=team, closed=True)
     api = clients[CADRE_A].get("/api/figures/", {"start": "2015-01-01", "end": "2015-12-31"}).json()
     page = office_client.get("/reports/summary.json", {"start": "2015-01-01", "end": "2015-12-31"}).json()
-    assert api == page
+    assert api == {key: value for key, value in page.items() if key not in ("town", "name")}
     assert api["total"] == 2
 
 

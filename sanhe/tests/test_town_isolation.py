@@ -133,7 +133,7 @@ def test_a_towns_staff_see_nothing_of_the_other_town_on_any_staff_page(towns, ro
             text = text_of(response)
             leaks += [(role, mine, route, mark) for mark in marks(towns[theirs]) if mark in text]
     assert not errors
-    assert not leaks
+    assert not leaks, sorted({(r, route) for r, _m, route, _k in leaks})
     assert read > 10
 
 
@@ -156,8 +156,11 @@ def test_no_page_of_the_other_towns_case_is_found(towns, role):
 def test_the_other_towns_visit_is_not_found(towns, role):
     client = client_of(towns["a"][role])
     visit = towns["b"]["visit"]
-    for url in (f"/visits/{visit.pk}/", f"/visits/{visit.pk}/edit/", f"/visits/{visit.pk}/problems/"):
+    for url in (f"/visits/{visit.pk}/", f"/visits/{visit.pk}/edit/"):
         assert client.get(url).status_code in (403, 404), url
+    for url in (f"/visits/{visit.pk}/edit/", f"/visits/{visit.pk}/problems/"):
+        assert client.post(url, {"title": "x", "households_visited": "3"}).status_code in (403, 404), url
+    assert visit.cases.count() == 2
 
 
 def test_the_county_supervisor_reads_both_towns(towns):
