@@ -538,7 +538,8 @@ def by_town(p: Period, fine: dict | None = None) -> list[Row]:
         counts |= _strip(visits.get(town.pk), "village__town_id", default=visit_counts(p))
         counts |= _strip(feedback.get(town.pk), "case__town_id", default=feedback_counts(p))
         counts |= _strip(households.get(town.pk), "town_id", default={"households": 0})
-        rows.append(Row("town", town.code, town.name, counts, town.pk, extra={"town": town}))
+        # A town's row is picked by its short code, as the pages' ?town= (links.CASE_LIST_DIMS).
+        rows.append(Row("town", town.code, town.name, counts, town.code, extra={"town": town}))
     total = {key: sum(row.counts[key] for row in rows) for key in (rows[0].counts if rows else {})}
     rows.append(Row("county", "", settings.COUNTY_NAME, total))
     return rows

@@ -18,7 +18,7 @@ from reports.evaluation import INDICATORS
 from reports.tables import COLUMNS, FIRST_COLUMN, TITLES
 from sanhe.prose import labelled, listed
 
-TABLES = ("headline", "categories", "villages", "teams", "trend", "ranking")
+TABLES = ("headline", "categories", "villages", "teams", "towns", "trend", "ranking")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -18,7 +18,13 @@ from django.utils import timezone
 from reports.analysis import Period, Row
 
 # Row.dim → the case list's parameter for it.
-CASE_LIST_DIMS = {"category": "category", "subcategory": "subcategory", "village": "village", "team": "team"}
+CASE_LIST_DIMS = {
+    "category": "category",
+    "subcategory": "subcategory",
+    "village": "village",
+    "team": "team",
+    "town": "town",  # by the town's short code (Row.pk of a town's row)
+}
 
 
 @functools.cache
@@ -66,7 +72,7 @@ class FigureLinks:
 
     def url(self, figure: str, row: Row | None = None) -> str:
         base, exact = _base(figure, self.period, self.running, self.prefix)
-        if row is None:
+        if row is None or row.dim == "county":
             return base
         if row.dim == "unclassified":
             # The case list cannot select "no category": the analysis's own list, exact as ever.

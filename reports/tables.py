@@ -43,6 +43,20 @@ COLUMNS = {
         Column("households", _("户数"), "plain"),
         Column("home_visit_rate", _("入户率"), "rate"),
     ],
+    # The county's towns side by side: the rates of a town's headline, by the same definitions.
+    "towns": [
+        COLLECTED,
+        CLOSED,
+        CLOSURE,
+        Column("closure_rate", _("办结率（累计）"), "rate"),
+        SOLVED,
+        Column("on_time_rate", _("按期办结率"), "rate"),
+        Column("feedback_rate", _("反馈率"), "rate"),
+        Column("satisfaction_rate", _("满意率"), "rate"),
+        Column("home_visit_rate", _("入户率"), "rate"),
+        OPEN,
+        OVERDUE,
+    ],
     "teams": [
         Column("weeks_visited", _("驻点周数"), "count"),
         Column("thursdays", _("周四数"), "plain"),
@@ -59,12 +73,13 @@ COLUMNS = {
     ],
 }
 
-FIRST_COLUMN = {"categories": _("类别"), "villages": _("村（社区）"), "teams": _("驻点团队")}
+FIRST_COLUMN = {"categories": _("类别"), "villages": _("村（社区）"), "teams": _("驻点团队"), "towns": _("镇（街道）")}
 TITLES = {
     "headline": _("主要数字"),
     "categories": _("按问题类别"),
     "villages": _("按村（社区）"),
     "teams": _("按驻点团队"),
+    "towns": _("各镇（街道）对比"),
     "trend": _("逐月走势"),
     "ranking": _("团队考评排名"),
 }

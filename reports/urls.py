@@ -5,6 +5,7 @@ from reports.views import checks, dashboard, pack, public, reconcile, teams
 app_name = "reports"
 urlpatterns = [
     path("", dashboard.dashboard, name="summary"),
+    path("county/", dashboard.county, name="county"),
     path("summary.json", public.summary_json, name="summary_json"),
     path("cases/", dashboard.figure_cases, name="cases"),
     path("export/<slug:table>.xlsx", dashboard.export_table, name="export"),

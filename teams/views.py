@@ -45,7 +45,13 @@ def _case_rows(cases):
 
 def home(request: HttpRequest) -> HttpResponse:
     """Staff land on their work; everyone else on the public notice board."""
-    target = {CADRE: "my_team", OFFICE: "triage", ADMIN: "triage", SUPERVISOR: "reports:summary"}
+    target = {
+        CADRE: "my_team",
+        OFFICE: "triage",
+        ADMIN: "triage",
+        SUPERVISOR: "reports:summary",
+        COUNTY_SUPERVISOR: "reports:county",
+    }
     return redirect(target.get(role_of(request.user), "notice:index"))
 
 

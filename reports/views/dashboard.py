@@ -13,7 +13,7 @@ from reports.evaluation import rank_teams
 from reports.forms import AnalysisPeriodForm, FigureForm
 from reports.links import FigureLinks
 from reports.views.periods import opening_query
-from teams.roles import COUNTY_SUPERVISOR, OFFICE, SUPERVISOR, chosen_town, require_role
+from teams.roles import COUNTY_SUPERVISOR, OFFICE, SUPERVISOR, chosen_town, is_county, require_role
 
 # Who reads the figures: a town's office and supervisors (their town's), the county's supervisor
 # (any town's, or the county's).
@@ -31,6 +31,9 @@ def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: b
     ctx = {
         "period": period,
         "scope_town": town,
+        # What every link of the page adds so that it stays in the same town (the county's staff).
+        "scope_query": f"&town={town.code}" if town is not None else "",
+        "COUNTY_NAME": settings.COUNTY_NAME,
         "headline": analysis.headline(period, fine, town),
         "rates": analysis.RATES,
         "counts": analysis.COUNT_DEFINITIONS,
@@ -67,6 +70,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = form.analysis_period()
     ctx = {"form": form, "older_month": older_month, **analysis_context(period, town=town)}
     return render(request, "reports/dashboard.html", ctx, status=form.status())
+
+
+@login_required
+def county(request: HttpRequest) -> HttpResponse:
+    """/reports/county/: the county's towns side by side for a period, the county's total their sum,
+    each town leading to its own dashboard; for the county's staff only."""
+    require_role(request.user, COUNTY_SUPERVISOR)  # and the administrators, the county's too
+    query, older_month = opening_query(request.GET)
+    form = AnalysisPeriodForm(query)
+    period = form.analysis_period()
+    rows = analysis.by_town(period, analysis.count_fine(period))
+    ctx = {
+        "form": form,
+        "older_month": older_month,
+        "period": period,
+        "rows": rows,
+        "towns": [row for row in rows if row.dim == "town"],
+        "rates": analysis.RATES,
+        "counts": analysis.COUNT_DEFINITIONS,
+        "columns": tables.COLUMNS,
+        "first_column": tables.FIRST_COLUMN,
+        "titles": tables.TITLES,
+        "breakdowns": {"towns": tables.breakdown_rows("towns", rows, FigureLinks(period))},
+    }
+    return render(request, "reports/county.html", ctx, status=form.status())
 
 
 @login_required
@@ -118,6 +146,10 @@ def export_table(request: HttpRequest, table: str) -> HttpResponse:
         data = analysis.headline(period, town=town)
     elif table == "trend":
         data = analysis.trend(period.end, town)
+    elif table == "towns":
+        if not is_county(request.user):
+            raise Http404
+        data = analysis.by_town(period)
     else:
         data = BREAKDOWNS[table](period, town=town)
     return exports.xlsx_response(table, period, data)
