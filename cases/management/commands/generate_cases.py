@@ -305,10 +305,13 @@ class Generator:
             raise CommandError("no villages, teams or categories: run `python manage.py load_demo` first")
         self.villages = [(v.pk, v.short_name) for v in villages]
         self.village_table = weighted([(i, v.households or 500) for i, v in enumerate(villages)])
-        office = User.objects.filter(username="office").values_list("pk", flat=True).first()
+        # The town's office writes what no team member did (Sanhe's demo office where a town has none).
+        town_office = User.objects.filter(cadre__town=self.town, groups__name="office").order_by("pk")
+        office = town_office.values_list("pk", flat=True).first()
+        office = office or User.objects.filter(username="office").values_list("pk", flat=True).first()
         members: dict[int, list[tuple[int, str]]] = {}
         users: dict[int, int] = {}
-        for cadre in Cadre.objects.filter(team__isnull=False).order_by("pk"):
+        for cadre in Cadre.objects.filter(team__town=self.town).order_by("pk"):
             members.setdefault(cadre.team_id, []).append((cadre.pk, cadre.name))
             if cadre.user_id:
                 users.setdefault(cadre.team_id, cadre.user_id)
@@ -322,6 +325,7 @@ class Generator:
             leader = next((m for m in crew if m[0] == team.leader_id), crew[0] if crew else None)
             self.teams.append(TeamInfo(id=team.pk, leader=leader, members=crew, author=users.get(team.pk, office)))
         self.office = office
+        self.cadre_names = set(Cadre.objects.values_list("name", flat=True))
         # Visits by (team, Monday of the week): the day each team was in its village that week.
         self.visits: dict[tuple[int, int], tuple[int, int]] = {}
         visits = Visit.objects.filter(date__range=(self.start, self.end)).order_by("date", "pk")
@@ -412,6 +416,8 @@ class Generator:
             category_id, subcategory_id, code, titles = pick(rng, self.subcategories)
             title = titles[int(r() * len(titles))]
             resident = surnames[int(r() * len(surnames))] + given_names[int(r() * len(given_names))]
+            if resident in self.cadre_names:  # a board names the cadre: no resident may share the name
+                resident += "妹" if r() < 0.5 else "仔"
             phone = f"1{'3578'[int(r() * 4)]}{100_000_000 + int(r() * 900_000_000)}"
             address = f"{village_name}{surnames[int(r() * len(surnames))]}{suffixes[int(r() * len(suffixes))]}"
             address += f"{1 + int(r() * 59)}号"

@@ -1,6 +1,7 @@
 """Load the demonstration data set: Sanhe town's ledger as its 2 February 2015 report describes it."""
 
 import datetime
+import io
 import json
 import random
 from pathlib import Path
@@ -16,6 +17,8 @@ from teams.models import Cadre, Helper, Subgroup, Team, Visit
 from villages.models import Town, Village
 
 DATA = Path(__file__).resolve().parents[2] / "demo" / "sanhe_2015.json"
+# Two more towns, generated, so that the county's view has towns to compare.
+GENERATED_TOWNS = Path(__file__).resolve().parents[2] / "demo" / "generated_towns.json"
 DEMO_PASSWORD = "sanhe-2015"
 TEAM_SIZES = [8, 7, 7, 7, 7, 8, 7, 7, 7, 7]  # 72 cadres, as the report says
 SEED = 2015
@@ -32,10 +35,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="show what would be loaded, write nothing")
         parser.add_argument(
+            "--sanhe-only", action="store_true", help="Sanhe's 2015 ledger alone, without the two generated towns"
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="load only into an empty database (what `make run` uses)"
         )
 
-    def handle(self, *args, dry_run: bool = False, if_empty: bool = False, **options):
+    def handle(self, *args, dry_run: bool = False, if_empty: bool = False, sanhe_only: bool = False, **options):
         data = json.loads(DATA.read_text(encoding="utf-8"))
         if if_empty and Village.objects.exists():
             self.stdout.write("load_demo: the database already holds data; nothing loaded")
@@ -45,6 +51,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             loader = DemoLoader(data, random.Random(SEED))
             created = loader.load()
+            if not sanhe_only:
+                created += loader.load_generated_towns(json.loads(GENERATED_TOWNS.read_text(encoding="utf-8")))
             call_command("fill_track_codes", stdout=self.stdout)  # the codes on the residents' slips
             # The report's own (inconsistent) figures, for the reconciliation page.
             call_command("load_stated_report", stdout=self.stdout)
@@ -54,7 +62,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write(
             f"Demo logins (password {DEMO_PASSWORD}): admin, office, supervisor, "
-            f"cadre (member of the team stationed in {data['villages'][0]['short_name']})"
+            f"cadre (member of the team stationed in {data['villages'][0]['short_name']}), "
+            "county (the county's supervisor), office_dj and office_sb (two generated towns' offices)"
         )
         verb = "would load" if dry_run else "loaded"
         self.stdout.write(self.style.SUCCESS(f"load_demo: {verb} {created} new cases"))
@@ -209,6 +218,89 @@ class DemoLoader:
             member.user = cadre_user
             member.save(update_fields=["user"])
         Cadre.objects.get_or_create(user=admin, defaults={"name": "系统管理员", "position": "党政办"})
+        # The county's supervisor: every town's cases and figures, read only; no town of their own.
+        county = self.user("county")
+        county.groups.set([Group.objects.get_or_create(name="county_supervisor")[0]])
+        # A fixed name: a draw here would change every seeded draw after it (Sanhe's cases).
+        Cadre.objects.get_or_create(user=county, defaults={"name": "市督查室", "position": "市督查室"})
+
+    # The generated towns: villages, teams, staff and a few hundred cases each, all marked generated.
+
+    def load_generated_towns(self, spec: dict) -> int:
+        """The towns of SPEC (cases/demo/generated_towns.json), each once: a town already there is
+        left as it is. Their cases come from generate_cases, as any test data at scale does."""
+        added = 0
+        as_of = datetime.date.fromisoformat(spec["as_of"])
+        for row in spec["towns"]:
+            town, created = Town.objects.get_or_create(
+                code=row["code"],
+                defaults={
+                    "name": row["name"],
+                    "division_code": row["division_code"],
+                    "phone": row["phone"],
+                    "generated": True,
+                },
+            )
+            if not created:
+                continue
+            villages = [self.generated_village(town, village) for village in row["villages"]]
+            names = self.cadre_names_for(spec["cadre_given_names"])
+            for number, village in enumerate(villages, start=1):
+                self.generated_team(town, number, village, spec["cadres_per_team"], names)
+            for role, position in (("office", "党政办干部"), ("supervisor", "督查工作队队长")):
+                user = self.user(f"{role}_{town.code.lower()}")
+                user.groups.set([Group.objects.get_or_create(name=role)[0]])
+                Cadre.objects.create(user=user, name=next(names), position=position, town=town, generated=True)
+            call_command(
+                "generate_cases",
+                count=row["cases"],
+                seed=row["seed"],
+                town=town.code,
+                end=as_of,
+                no_copy=True,  # a few hundred rows, inside load_demo's transaction
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
+            added += row["cases"]
+            self.log.append(
+                f"town: {town.name} ({town.code}, generated): {len(villages)} villages, {row['cases']} cases"
+            )
+        return added
+
+    def generated_village(self, town: Town, row: dict) -> Village:
+        households = self.rng.randrange(300, 1500)
+        village, _ = Village.objects.get_or_create(
+            code=row["code"],
+            defaults={
+                "town": town,
+                "name": row["name"],
+                "short_name": row["short_name"],
+                "kind": row["kind"],
+                "households": households,
+                "population": households * self.rng.randrange(30, 42) // 10,
+                "figures_generated": True,
+            },
+        )
+        return village
+
+    def cadre_names_for(self, given_names: list[str]):
+        """Endless cadres' names whose given names no resident has (generate_cases draws residents'
+        from sanhe_2015.json's given_names): the board names a case's cadre, never its resident."""
+        while True:
+            yield self.rng.choice(self.data["surnames"]) + self.rng.choice(given_names)
+
+    def generated_team(self, town: Town, number: int, village: Village, size: int, names) -> Team:
+        team = Team.objects.create(town=town, number=number, name=f"第{number}驻点团队", village=village)
+        members = [
+            Cadre.objects.create(name=next(names), position="镇干部", phone=self.phone(), team=team, generated=True)
+            for _ in range(size)
+        ]
+        team.leader, team.liaison = members[0], members[1]
+        team.save(update_fields=["leader", "liaison"])
+        for g in range(2):
+            subgroup = Subgroup.objects.create(team=team, name=f"第{g + 1}小组")
+            subgroup.members.set(members[g::2])
+        return team
 
     def user(self, username: str, **flags) -> User:
         user, _ = User.objects.get_or_create(username=username, defaults=flags)
