@@ -34,6 +34,7 @@ def get_case_for_user(user, number: str, *, for_update: bool = False) -> Case:
     """The case NUMBER if USER may see it (404 otherwise, so outsiders learn nothing);
     PermissionDenied when FOR_UPDATE and the user may only read."""
     cases = cases_for_user(user, with_voided=True).select_related(
+        "town",
         "village",
         "team",
         "visit",

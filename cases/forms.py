@@ -104,6 +104,8 @@ class CaseForm(forms.Form):
         kwargs["initial"].setdefault("version", case.version)
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if case.town_id is not None:
+            limit_to_town(self, case.town)
 
     def check_after_raised(self, name: str, label) -> None:
         value = self.cleaned_data.get(name)
@@ -126,6 +128,26 @@ class CaseForm(forms.Form):
             check_public_text(text, names=public_names(self.case, *names))
         except ValidationError as error:
             self.add_error(name, error)
+
+
+# What each kind of choice narrows to in one town: a case's people and categories are its town's.
+TOWN_CHOICES = {
+    Cadre: lambda queryset, town: queryset.filter(town=town),
+    Category: lambda queryset, town: queryset.filter(Q(town__isnull=True) | Q(town=town)),
+}
+
+
+def limit_to_town(form: forms.Form, town) -> None:
+    """FORM's choices of people and categories, TOWN's only (a forged choice of another town's is
+    a form error like any unknown one); the cached selects keep the town's options apart."""
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        narrow = TOWN_CHOICES.get(getattr(queryset, "model", None))
+        if narrow is None:
+            continue
+        field.queryset = narrow(queryset, town)
+        if isinstance(field.widget, RosterSelect) and "@" not in field.widget.roster_name:
+            field.widget.roster_name = f"{field.widget.roster_name}@{town.code}"
 
 
 def default_due(case: Case) -> tuple[datetime.date, bool]:

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import cadres
+from cases.forms import cadres, limit_to_town
 from cases.models import Case
 from teams.roster import RosterSelect
 
@@ -69,11 +69,13 @@ class BulkForm(forms.Form):
     # The list's query string, to come back to the same filtered page.
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
-    def __init__(self, *args, cases: QuerySet, **kwargs):
+    def __init__(self, *args, cases: QuerySet, town=None, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")  # the filter form above has a "responsible" too
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.cases = cases
+        if town is not None:  # a town's office names its own people only
+            limit_to_town(self, town)
         self.fields["responsible"].label_from_instance = lambda c: f"{c.name}（{c.team.name}）" if c.team else c.name
 
     def clean_case(self) -> list[tuple[Case, int]]:

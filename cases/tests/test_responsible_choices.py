@@ -20,9 +20,13 @@ def roster(db, team):
     return {
         "plain": CadreFactory(name="陈无号", team=team),
         "cadre": CadreFactory(name="李驻点", team=team, user=UserFactory(role="cadre")),
-        "office": CadreFactory(name="王党政", team=None, position="党政办", user=UserFactory(role="office")),
-        "supervisor": CadreFactory(name="赵督查", team=None, position="督查", user=UserFactory(role="supervisor")),
-        "admin": CadreFactory(name="系统管理员", team=None, position="党政办", user=admin),
+        "office": CadreFactory(
+            name="王党政", team=None, town=team.town, position="党政办", user=UserFactory(role="office")
+        ),
+        "supervisor": CadreFactory(
+            name="赵督查", team=None, town=team.town, position="督查", user=UserFactory(role="supervisor")
+        ),
+        "admin": CadreFactory(name="系统管理员", team=None, town=team.town, position="党政办", user=admin),
     }
 
 

@@ -26,7 +26,7 @@ from cases.list_forms import BulkForm, PageForm
 from cases.models import Case
 from reports.models import CaseTally
 from teams import roster
-from teams.roles import OFFICE, can_read_all_cases, is_office, require_role, team_of
+from teams.roles import OFFICE, can_read_all_cases, is_office, require_role, team_of, town_of
 
 _NUMBER = "NUMBER"  # stands for a case's number in its page's URL, reversed once per page
 
@@ -96,7 +96,7 @@ def _render_list(request: HttpRequest, params: QueryDict, bulk_form: BulkForm | 
     flags = {"overdue": rows.overdue().count(), "awaiting": rows.awaiting_feedback().count()}
     can_bulk = is_office(request.user)
     if can_bulk and bulk_form is None:
-        bulk_form = BulkForm(cases=rows, initial={"query": params.urlencode()})
+        bulk_form = BulkForm(cases=rows, town=town_of(request.user), initial={"query": params.urlencode()})
     roster.prepare(filterset.form, bulk_form)  # every long select's options in one cache read
     ctx = {
         "filterset": filterset,
@@ -147,7 +147,7 @@ def _link_errors_to_first_tick(form: BulkForm) -> None:
 def case_bulk(request: HttpRequest) -> HttpResponse:
     """Assign a responsible person or set a due date on every ticked case: all of them or none."""
     require_role(request.user, OFFICE)
-    form = BulkForm(request.POST, cases=cases_for_user(request.user))
+    form = BulkForm(request.POST, cases=cases_for_user(request.user), town=town_of(request.user))
     _link_errors_to_first_tick(form)
     if not form.is_valid():
         return _render_list(request, form.list_query(), form)
