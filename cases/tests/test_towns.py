@@ -50,3 +50,10 @@ def test_the_county_supervisor_filters_the_list_by_town(client, county_superviso
     page = client.get("/cases/", {"town": "DJ"}).content.decode()
     assert theirs.number in page and mine.number not in page
     assert re.search(r'<option value="DJ"[^>]*>大江镇</option>', client.get("/cases/").content.decode())
+
+
+def test_the_list_counts_the_towns_cases_only(office_client, team, elsewhere):
+    CaseFactory.create_batch(2, team=team)
+    CaseFactory.create_batch(3, team=elsewhere["team"])
+    page = office_client.get("/cases/").content.decode()
+    assert "共 2 件问题" in page and "导出这 2 件" in page

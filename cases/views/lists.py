@@ -43,13 +43,16 @@ def _list_url(params: QueryDict) -> str:
 
 
 def _unfiltered_count(user, filterset: CaseFilter) -> int | None:
-    """The number of cases of an unfiltered list (sorting aside): all of them for the office, a
-    team's for its cadre, from the tally of months (reports.models.CaseTally) instead of counting a
-    million rows; None when a filter narrows the list."""
+    """The number of cases of an unfiltered list (sorting aside): the town's for its office, every
+    town's for the county's staff, a team's for its cadre, from the tally of months
+    (reports.models.CaseTally) instead of counting a million rows; None when a filter narrows the list."""
     chosen = {name: value for name, value in filterset.form.cleaned_data.items() if name != "sort"}
     if any(value not in (None, "", False) for value in chosen.values()):
         return None
     tally = CaseTally.objects.all()
+    town = town_of(user)
+    if town is not None:
+        tally = tally.filter(town_id=town.pk)
     if not can_read_all_cases(user):
         team = team_of(user)
         if team is None:
