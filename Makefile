@@ -13,7 +13,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py load_demo --if-empty --county
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)

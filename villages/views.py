@@ -57,7 +57,8 @@ def notice_index(request: HttpRequest) -> HttpResponse:
         for town in towns:
             town.in_progress = town.total - town.closed
             town.closure_rate = percent_text(town.closed, town.total)
-        ctx = {"summary": summary(), "towns": towns, **town_place(None)}
+        villages = Village.objects.order_by("town__division_code", "code").values("code", "short_name", "town__name")
+        ctx = {"summary": summary(), "towns": towns, "villages": villages, **town_place(None)}
         return render_to_string("villages/_county_board.html", ctx)
 
     def page(**shell) -> HttpResponse:

@@ -13,7 +13,7 @@ from teams.models import Helper
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", "--sanhe-only", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
 
 
 def test_load_demo_fills_the_helper_roster_with_their_villages(demo):

@@ -20,7 +20,7 @@ END = datetime.date(2016, 12, 31)  # a fixed last day: the same cases whatever d
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", "--sanhe-only", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
     return set(Case.objects.values_list("pk", flat=True))
 
 

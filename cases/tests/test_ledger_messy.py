@@ -39,7 +39,7 @@ def empty_cache():
 @pytest.fixture
 def town(db):
     """The demo's villages, teams, cadres and categories (and its 142 cases)."""
-    call_command("load_demo", "--sanhe-only", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
     names = Counter(Cadre.objects.values_list("name", flat=True))
     return SimpleNamespace(
         ref=demo_reference(),

@@ -120,7 +120,7 @@ def test_case_export_writes_natural_keys_and_chinese_labels(ledger):
 
 @pytest.mark.parametrize("file_format", [XLSX(), CSV(encoding="utf-8-sig")], ids=["xlsx", "csv"])
 def test_case_export_of_demo_ledger_round_trips(db, file_format):
-    call_command("load_demo", "--sanhe-only", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=open("/dev/null", "w"))
     exported = CaseResource().export()
     # As the admin writes the file: native dates in xlsx, text in csv.
     native = isinstance(file_format, XLSX)

@@ -13,7 +13,7 @@ REPORT_SUBITEMS = [25, 17, 5, 7, 5, 4, 3, 24, 6, 2, 4, 3, 3, 7, 15, 4, 1, 3]
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", "--county", stdout=open("/dev/null", "w"))
 
 
 def sanhe():
@@ -60,7 +60,7 @@ def test_demo_people_places_and_visits(demo):
 
 def test_demo_is_marked_as_generated_and_idempotent(demo):
     numbers = list(Case.objects.order_by("number").values_list("number", flat=True))
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", "--county", stdout=open("/dev/null", "w"))
     assert list(Case.objects.order_by("number").values_list("number", flat=True)) == numbers
     assert Cadre.objects.filter(team__town=sanhe()).count() == 72
     assert Case.objects.filter(generated=False).count() == 0
@@ -72,7 +72,7 @@ def test_demo_logins_exist_only_after_load_demo(db, client):
     from django.contrib.auth.models import User
 
     assert not User.objects.filter(username__in=["admin", "office", "supervisor", "cadre"]).exists()
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", "--county", stdout=open("/dev/null", "w"))
     assert client.login(username="cadre", password="sanhe-2015")
     cadre = User.objects.get(username="cadre").cadre
     assert cadre.team.village.code == "440781104001"
@@ -96,3 +96,9 @@ def test_demo_adds_two_generated_towns_numbered_and_tallied_on_their_own(demo):
         assert not Cadre.objects.filter(town__code=code, generated=False).exists()
     assert Cadre.objects.get(user__username="office_dj").town.code == "DJ"
     assert Cadre.objects.get(user__username="county").town is None
+
+
+def test_plain_load_demo_is_sanhe_alone(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert list(Town.objects.values_list("code", flat=True)) == ["SH"]
+    assert Case.objects.count() == 142

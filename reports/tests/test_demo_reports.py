@@ -38,7 +38,7 @@ SECTION_ONE = [
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--county", stdout=io.StringIO())
 
 
 def sanhe():
@@ -116,12 +116,12 @@ def test_demo_reconciliation_page(supervisor_client, demo):
 
 
 def test_load_demo_loads_the_stated_report(db):
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--county", stdout=io.StringIO())
     assert StatedReport.objects.get().total == 142
 
 
 def test_load_stated_report_is_idempotent_and_has_a_dry_run(db):
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--county", stdout=io.StringIO())
     StatedReport.objects.all().delete()
     out = io.StringIO()
     call_command("load_stated_report", "--dry-run", stdout=out)

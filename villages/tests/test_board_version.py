@@ -142,7 +142,7 @@ def test_bulk_create_advances_the_version(skewed):
 
 def test_generated_cases_advance_every_board(db):
     """generate_cases writes with COPY on PostgreSQL (bulk_create elsewhere): the triggers see it."""
-    call_command("load_demo", "--sanhe-only", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
     before = dict(BoardVersion.objects.values_list("village_id", "version"))
 
     out = io.StringIO()

@@ -35,13 +35,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="show what would be loaded, write nothing")
         parser.add_argument(
-            "--sanhe-only", action="store_true", help="Sanhe's 2015 ledger alone, without the two generated towns"
+            "--county",
+            action="store_true",
+            help="also two generated towns beside Sanhe, for the county's view (what `make run` loads)",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="load only into an empty database (what `make run` uses)"
         )
 
-    def handle(self, *args, dry_run: bool = False, if_empty: bool = False, sanhe_only: bool = False, **options):
+    def handle(self, *args, dry_run: bool = False, if_empty: bool = False, county: bool = False, **options):
         data = json.loads(DATA.read_text(encoding="utf-8"))
         if if_empty and Village.objects.exists():
             self.stdout.write("load_demo: the database already holds data; nothing loaded")
@@ -51,7 +53,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             loader = DemoLoader(data, random.Random(SEED))
             created = loader.load()
-            if not sanhe_only:
+            if county:
                 created += loader.load_generated_towns(json.loads(GENERATED_TOWNS.read_text(encoding="utf-8")))
             call_command("fill_track_codes", stdout=self.stdout)  # the codes on the residents' slips
             # The report's own (inconsistent) figures, for the reconciliation page.
@@ -63,7 +65,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins (password {DEMO_PASSWORD}): admin, office, supervisor, "
             f"cadre (member of the team stationed in {data['villages'][0]['short_name']}), "
-            "county (the county's supervisor), office_dj and office_sb (two generated towns' offices)"
+            "county (the county's supervisor)"
+            + (", office_dj and office_sb (the generated towns' offices)" if county else "")
         )
         verb = "would load" if dry_run else "loaded"
         self.stdout.write(self.style.SUCCESS(f"load_demo: {verb} {created} new cases"))
