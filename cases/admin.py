@@ -4,12 +4,14 @@ A case's state changes (triage, closing, feedback) are made on the staff site th
 cases/workflow.py; here the state fields are read-only and the history is shown, never edited.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -31,8 +33,9 @@ from cases.resources import CaseResource
 from cases.workflow import register_case
 from sanhe.lib.admin import ReadOnlyMixin
 
-admin.site.site_header = _("三合镇驻点直联工作台账 · 管理后台")
-admin.site.site_title = _("三合镇台账管理")
+# The admin is the county's (its administrators see every town).
+admin.site.site_header = format_lazy(_("{county}驻点直联工作台账 · 管理后台"), county=settings.COUNTY_NAME)
+admin.site.site_title = format_lazy(_("{county}台账管理"), county=settings.COUNTY_NAME)
 admin.site.index_title = _("数据管理")
 
 

@@ -29,6 +29,10 @@ def _total(column: str) -> Coalesce:
     return Coalesce(Sum(column), 0)
 
 
+# What case_counts counts.
+COUNTS = ("open", "overdue", "awaiting_feedback")
+
+
 def case_counts(today: datetime.date, team: Team | None = None, town=None) -> dict[str, int]:
     """Open, overdue and closed-awaiting-feedback cases: the team's, or without TEAM the whole TOWN's."""
     tally, cases = CaseTally.objects.all(), Case.objects.open()

@@ -88,15 +88,20 @@ def triage(request: HttpRequest) -> HttpResponse:
     the 12345 work orders awaiting signing."""
     require_role(request.user, OFFICE)
     today = timezone.localdate()
-    # The queue is one town's: the office's own; an administrator works in the town they choose.
-    town = chosen_town(request.user, request.GET.get("town")) or Town.objects.first()
-    town_cases = Case.objects.for_town(town)
+    # The queue is one town's: the office's own; an administrator works in the town they choose. An
+    # office account not yet given a town has an empty queue (teams.roles.town_of).
+    if is_county(request.user):
+        town = chosen_town(request.user, request.GET.get("town")) or Town.objects.first()
+    else:
+        town = town_of(request.user)
+    town_cases = Case.objects.for_town(town) if town is not None else Case.objects.none()
     cases = _case_rows(town_cases)
     page = Paginator(desk.registered(cases), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "today": today,
         # The paginator's count is the registered figure: counted once.
-        "counts": desk.case_counts(today, town=town) | {"registered": page.paginator.count},
+        "counts": (desk.case_counts(today, town=town) if town is not None else dict.fromkeys(desk.COUNTS, 0))
+        | {"registered": page.paginator.count},
         "town": town,
         "page": page,
         "overdue": desk.overdue(cases, today)[:SHORT_LIST],

@@ -70,7 +70,7 @@ def test_admin_index_lists_every_model_for_a_superuser(admin_client):
     response = admin_client.get("/admin/")
 
     page = response.content.decode()
-    assert "三合镇驻点直联工作台账 · 管理后台" in page
+    assert "台山市驻点直联工作台账 · 管理后台" in page
     for name in ["村（社区）", "干部", "驻点团队", "小组", "驻点走访", "辅助团队成员", "问题大类", "问题小类"]:
         assert f">{name}</a>" in page
     for name in ["编号序列", "问题", "办理记录", "反馈", "协助请求"]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.models import Case
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from teams.tests.factories import PASSWORD, CadreFactory, TeamFactory, UserFactory
-from villages.tests.factories import VillageFactory
+from villages.tests.factories import VillageFactory, home_town
 
 LIST = reverse("cases:list")
 ROW_NUMBER = re.compile(r'<th scope="row" class="number"[^>]*><a href="([^"]+)">([^<]+)</a>')
@@ -591,7 +591,7 @@ def test_case_list_reads_on_a_phone_and_filters_without_javascript(chromium, liv
 @pytest.mark.django_db(transaction=True)
 def test_case_list_office_bulk_assigns_on_a_desktop(desktop_page):
     user = UserFactory(role="office", username="office-desk")
-    CadreFactory(user=user, team=None)
+    CadreFactory(user=user, team=None, town=home_town())
     helper = CadreFactory(name="黄跟进")
     CaseFactory(number="SH-2015-0781", title="一号问题")
     CaseFactory(number="SH-2015-0782", title="二号问题")

@@ -154,7 +154,7 @@ def test_db_down_public_board_answers_503_in_chinese(client):
     body = assert_unavailable_page(response, lang="zh-hans")
     assert "<h1>系统暂时无法使用</h1>" in body
     assert "刚才提交的内容没有保存。请一分钟后返回上一页" in body
-    assert "三合镇驻点直联工作台账" in body
+    assert "台山市驻点直联工作台账" in body
 
 
 @pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_db_down_page_in_english_by_accept_language(client):
         response = client.get("/notice/", headers={"accept-language": "en"})
 
     body = assert_unavailable_page(response, lang="en")
-    assert "Sanhe Town liaison case ledger" in body
+    assert "台山市 liaison case tracker" in body
     assert "Phone 0750-5524538" in body
     assert "Vary" in response and "Accept-Language" in response["Vary"]
 
@@ -203,7 +203,7 @@ def test_db_down_page_in_english_by_language_cookie(client):
         response = client.get("/notice/", headers={"accept-language": "zh-CN"})
 
     body = assert_unavailable_page(response, lang="en")
-    assert "Sanhe Town liaison case ledger" in body
+    assert "台山市 liaison case tracker" in body
 
 
 @pytest.mark.django_db

@@ -63,7 +63,7 @@ def test_public_pages_meet_the_elder_friendly_rules_on_a_phone(phone_page, villa
     phone_page.goto(path)
     assert phone_page.evaluate(ELDER_AUDIT) == []
     assert phone_page.evaluate("document.documentElement.lang") == "zh-hans"
-    assert phone_page.title().endswith("三合镇驻点直联工作台账")
+    assert phone_page.title().endswith("驻点直联工作台账")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
