@@ -24,6 +24,10 @@ def insert_all(model, objs: list) -> None:
     """INSERT the new, unsaved OBJS of MODEL and give each its id."""
     if not objs:
         return
+    if model._meta.label == "cases.Case":
+        from cases.models import fill_towns
+
+        fill_towns(objs)  # as Case.save() and bulk_create: each case its village's town
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH_SIZE)

@@ -174,18 +174,30 @@ class NumberSequence(models.Model):
         return f"{self.town_id} {self.year}: {self.last}"
 
 
+def fill_towns(cases: list) -> None:
+    """As save() does, each new case takes its village's town: for the paths that create in bulk
+    (imports, generators, cases/inserts.py). One query for any number of cases, none if all have one."""
+    for case in cases:  # a village given as an object knows its town: no query
+        village = case._state.fields_cache.get("village")
+        if village is not None:
+            case.village_id = case.village_id or village.pk
+            if case.town_id is None:
+                case.town_id = village.town_id
+    missing = {case.village_id for case in cases if case.town_id is None and case.village_id is not None}
+    if not missing:
+        return
+    from villages.models import Village
+
+    towns = dict(Village.objects.filter(pk__in=missing).values_list("pk", "town_id"))
+    for case in cases:
+        if case.town_id is None and case.village_id is not None:
+            case.town_id = towns.get(case.village_id)
+
+
 class CaseQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
-        """As save() does, each case takes its village's town (imports and generators create in bulk)."""
         objs = list(objs)
-        missing = {case.village_id for case in objs if case.town_id is None and case.village_id is not None}
-        if missing:
-            from villages.models import Village
-
-            towns = dict(Village.objects.filter(pk__in=missing).values_list("pk", "town_id"))
-            for case in objs:
-                if case.town_id is None and case.village_id is not None:
-                    case.town_id = towns.get(case.village_id)
+        fill_towns(objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def open(self):

@@ -13,6 +13,7 @@ from bench.staff import Attempt, CadreClient, Days, Tally, check_ledger, check_r
 from cases.models import Case
 from cases.tests.factories import CaseFactory
 from teams.tests.factories import PASSWORD, CadreFactory, UserFactory, VisitFactory
+from villages.tests.factories import home_town
 
 # -- The ledger check --------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ def test_office_sessions_racing_on_one_case_over_http(live_server):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent requests need PostgreSQL (DATABASE_URL=postgres://…)")
     user = UserFactory(username="office-load", role="office")
-    CadreFactory(user=user, team=None, position="党政办")
+    CadreFactory(user=user, team=None, town=home_town(), position="党政办")
     case = CaseFactory(status=Case.Status.IN_PROGRESS, decision=Case.Decision.HANDLE_NOW)
     tally = Tally()
 

@@ -267,7 +267,7 @@ def test_two_taps_at_once_on_the_problem_form_save_one_case(client_class, team):
     user = UserFactory(role="cadre")
     CadreFactory(user=user, team=team)
     visit = VisitFactory(team=team, date=DAY)
-    NumberSequence.objects.create(year=DAY.year)
+    NumberSequence.objects.create(town=team.town, year=DAY.year)
     clients = one_phone(client_class, user)
 
     answers = both_in_flight(

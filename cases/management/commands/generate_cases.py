@@ -685,11 +685,11 @@ class CopyWriter:
         case_end, event_end, feedback_end = (self.tables[m][1] for m in (Case, CaseEvent, Feedback))
         cases, events, feedback = [], [], []
         for pk, row, (lives, fed) in zip(ids, drafts.cases, drafts.lives, strict=True):
-            (number, village, team, visit, raised, channel, kind, resident, phone, address, category, subcategory,
+            (number, town, village, team, visit, raised, channel, kind, resident, phone, address, category, subcategory,
              title, description, public, status, closure, decision, responsible, due, plan, planned, policy,
              department, closed, result, fed_back, version, created, updated, created_by, generated) = row  # fmt: skip
             cases.append(
-                f"{pk}\t{number.translate(esc)}\t{village}\t{N if team is None else team}\t"
+                f"{pk}\t{number.translate(esc)}\t{town}\t{village}\t{N if team is None else team}\t"
                 f"{N if visit is None else visit}\t{day[raised]}\t{channel}\t{kind}\t{resident.translate(esc)}\t"
                 f"{phone.translate(esc)}\t{address.translate(esc)}\t{N if category is None else category}\t"
                 f"{N if subcategory is None else subcategory}\t{title.translate(esc)}\t"
