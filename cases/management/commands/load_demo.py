@@ -99,22 +99,7 @@ class DemoLoader:
         return town
 
     def load_villages(self) -> list[Village]:
-        villages = []
-        for row in self.data["villages"]:
-            households = self.rng.randrange(300, 1500)
-            village, _ = Village.objects.get_or_create(
-                code=row["code"],
-                defaults={
-                    "town": self.town,
-                    "name": row["name"],
-                    "short_name": row["short_name"],
-                    "kind": row["kind"],
-                    "households": households,
-                    "population": households * self.rng.randrange(30, 42) // 10,
-                    "figures_generated": True,
-                },
-            )
-            villages.append(village)
+        villages = [self.village_of(self.town, row) for row in self.data["villages"]]
         self.log.append(f"villages: {len(villages)}")
         return villages
 
@@ -246,7 +231,7 @@ class DemoLoader:
             )
             if not created:
                 continue
-            villages = [self.generated_village(town, village) for village in row["villages"]]
+            villages = [self.village_of(town, village) for village in row["villages"]]
             names = self.cadre_names_for(spec["cadre_given_names"])
             for number, village in enumerate(villages, start=1):
                 self.generated_team(town, number, village, spec["cadres_per_team"], names)
@@ -270,7 +255,8 @@ class DemoLoader:
             )
         return added
 
-    def generated_village(self, town: Town, row: dict) -> Village:
+    def village_of(self, town: Town, row: dict) -> Village:
+        """The village of ROW in TOWN, with generated households and population (none published)."""
         households = self.rng.randrange(300, 1500)
         village, _ = Village.objects.get_or_create(
             code=row["code"],
