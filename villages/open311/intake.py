@@ -136,9 +136,10 @@ def read_report(data, town=None) -> Report:
     code = _field(data, "service_code", 40, fold=True)
     if not code:
         raise Open311Error(400, _("缺少 service_code。"))
-    sub = find_service(code)
     address_id, address_string = _field(data, "address_id", 12, fold=True), _field(data, "address_string", 200)
+    # The village decides the town (within the jurisdiction if one was named), and the town its services.
     village = find_village(address_id, address_string, town)
+    sub = find_service(code, village.town_id)
     description = _field(data, "description", DESCRIPTION_MAX)
     if not description:
         raise Open311Error(400, _("缺少 description：请写明反映的问题。"))

@@ -59,8 +59,13 @@ def service_list(town=None) -> list[dict]:
     return [service(sub) for sub in subs]
 
 
-def find_service(code: str) -> SubCategory:
-    sub = SubCategory.objects.select_related("category").filter(code=code).first()
+def find_service(code: str, town=None) -> SubCategory:
+    """The service CODE; with TOWN (a jurisdiction, or a report's village's town; a Town or its pk),
+    only among the county's table and that town's own categories: another town's own is not its service."""
+    subs = SubCategory.objects.select_related("category").filter(code=code)
+    if town is not None:
+        subs = subs.filter(Q(category__town__isnull=True) | Q(category__town=town))
+    sub = subs.first()
     if sub is None:
         raise Open311Error(404, _("没有这个服务代码（service_code）：%(code)s") % {"code": code[:40]})
     return sub

@@ -97,7 +97,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @open311("GET", "HEAD")
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    return render(Payload(reads.definition(reads.find_service(code)), "service_definition"), fmt)
+    return render(Payload(reads.definition(reads.find_service(code, request.jurisdiction)), "service_definition"), fmt)
 
 
 @csrf_exempt
