@@ -524,20 +524,38 @@ def by_team(p: Period, fine: dict | None = None, town=None) -> list[Row]:
     return rows
 
 
-def by_town(p: Period, fine: dict | None = None) -> list[Row]:
+def by_town(p: Period, fine: dict | None = None, town=None) -> list[Row]:
     """Every town of the county with the counts and rates of a town's headline (the same
-    definitions: case_filters, RATES), and a last row, the county's, their sum: five queries, four
-    given FINE (count_fine(p) without a town)."""
+    definitions: case_filters, RATES), and a last row, the county's, their sum: eight queries, seven
+    given FINE (count_fine(p) without a town). TOWN is accepted (BREAKDOWNS' signature) but a
+    comparison of towns is the county's: it is ignored.
+
+    The rows also carry what evaluation.rank_towns ranks by, the team ranking's indicators: spot
+    checks, and the visit rate's weeks as the teams' (WEEKS_VISITED, each team's weeks with a visit,
+    added up; THURSDAYS, the period's Thursdays times the town's teams), so a town's visit rate is
+    the share of its teams' Thursdays that had a visit, as a team's is of its own."""
+    from reports.models import SpotCheck
+
     cases = _this_period(regroup(fine, "town_id")) if fine is not None else count_cases({"": p}, "town_id")
     visits = _grouped(Visit.objects.filter(village__households__isnull=False), "village__town_id", visit_counts(p))
     feedback = _grouped(Feedback.objects.filter(given_in(p)), "case__town_id", feedback_counts(p))
     households = _grouped(Village.objects.all(), "town_id", {"households": Sum("households")})
+    checks = _grouped(SpotCheck.objects.for_cases_raised_in(p), "case__town_id", SpotCheck.counts())
+    teams = _grouped(Team.objects.all(), "town_id", {"teams": Count("id")})
+    team_weeks: dict = {}  # {town id: the weeks its teams visited, each team's counted apart}
+    weeks = {"weeks": visit_counts(p)["weeks_visited"]}
+    for row in Visit.objects.order_by().values("team__town_id", "team_id").annotate(**weeks):
+        team_weeks[row["team__town_id"]] = team_weeks.get(row["team__town_id"], 0) + row["weeks"]
+    thursdays = len(p.thursdays())
     rows = []
     for town in Town.objects.all():
         counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((town.pk,), {})
         counts |= _strip(visits.get(town.pk), "village__town_id", default=visit_counts(p))
         counts |= _strip(feedback.get(town.pk), "case__town_id", default=feedback_counts(p))
         counts |= _strip(households.get(town.pk), "town_id", default={"households": 0})
+        counts |= _strip(checks.get(town.pk), "case__town_id", default=SpotCheck.counts())
+        counts["weeks_visited"] = team_weeks.get(town.pk, 0)
+        counts["thursdays"] = thursdays * (teams.get(town.pk) or {}).get("teams", 0)
         # A town's row is picked by its short code, as the pages' ?town= (links.CASE_LIST_DIMS).
         rows.append(Row("town", town.code, town.name, counts, town.code, extra={"town": town}))
     total = {key: sum(row.counts[key] for row in rows) for key in (rows[0].counts if rows else {})}

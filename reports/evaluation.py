@@ -5,7 +5,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from reports.analysis import Period, Row, by_team, rates_of
+from reports.analysis import Period, Row, by_team, by_town, rates_of
 from reports.figures import HUNDREDTH, percent
 
 
@@ -97,15 +97,29 @@ def composite(values: dict, weights: dict) -> Decimal | None:
 
 
 def rank_teams(period: Period, weights: dict | None = None, town=None) -> list[Entry]:
-    """The teams best first by composite score (no score last; ties by team number)."""
+    """The teams (of TOWN; a ranking compares one town's teams) best first by composite score (no
+    score last; ties by team number)."""
+    return rank(by_team(period, town=town), weights, tie=lambda row: int(row.key))
+
+
+def rank_towns(period: Period, weights: dict | None = None, rows: list[Row] | None = None) -> list[Entry]:
+    """The county's towns best first, by the team ranking's indicators and weights (analysis.by_town
+    gives a town the same counts as a team); ties by division code. ROWS: by_town's, if read already."""
+    rows = [row for row in (rows if rows is not None else by_town(period)) if row.dim == "town"]
+    order = {row.key: position for position, row in enumerate(rows)}  # towns come by division code
+    return rank(rows, weights, tie=lambda row: order[row.key])
+
+
+def rank(rows: list[Row], weights: dict | None, tie) -> list[Entry]:
+    """ROWS best first by composite score (no score last; ties by TIE(row)), "collected" relative to
+    the most any of them collected."""
     weights = weights or DEFAULT_WEIGHTS
-    rows = by_team(period, town=town)
     most = max((row.counts["collected"] for row in rows), default=0)
     entries = []
     for row in rows:
         values = indicator_values(row, most)
         entries.append(Entry(0, row, values, composite(values, weights)))
-    entries.sort(key=lambda e: (e.score is None, -(e.score or 0), int(e.row.key)))
+    entries.sort(key=lambda e: (e.score is None, -(e.score or 0), tie(e.row)))
     for position, entry in enumerate(entries, start=1):
         entry.rank = position
     return entries

@@ -42,7 +42,8 @@ def table_rows(table: str, data) -> list[list]:
             rows.append([m.name, m.collected, m.closed, m.raised_to_date, m.closed_to_date, rate_text(m.closure_rate)])
         return rows
     if table == "ranking":
-        rows = [[_("名次"), _("驻点团队"), *[str(i.name) for i in INDICATORS], _("综合得分")]]
+        ranked = str(FIRST_COLUMN["towns"]) if data and data[0].row.dim == "town" else _("驻点团队")
+        rows = [[_("名次"), ranked, *[str(i.name) for i in INDICATORS], _("综合得分")]]
         for e in data:
             values = [rate_text(e.values[i.key]) for i in INDICATORS]
             rows.append([e.rank, e.name, *values, "—" if e.score is None else str(e.score)])
@@ -95,6 +96,8 @@ def pack_docx_response(ctx: dict) -> HttpResponse:
 
     title = document.add_heading(_("%(period)s驻点直联工作月度分析会材料") % {"period": period.label()}, level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    place = document.add_paragraph(ctx["place"])  # the town the pack is about, or the county
+    place.alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = document.add_paragraph(
         _("统计期间 %(start)s 至 %(end)s；累计数字截至 %(as_of)s")
         % {"start": period.start.isoformat(), "end": period.end.isoformat(), "as_of": ctx["as_of"].isoformat()}
@@ -110,8 +113,12 @@ def pack_docx_response(ctx: dict) -> HttpResponse:
     _docx_table(document, table_rows("headline", ctx["headline"]))
     document.add_heading(_("三、分类情况"), level=1)
     _docx_table(document, table_rows("categories", ctx["categories"]))
-    document.add_heading(_("四、各驻点团队情况"), level=1)
-    _docx_table(document, table_rows("teams", ctx["teams"]))
+    if ctx["scope_town"] is not None:
+        document.add_heading(_("四、各驻点团队情况"), level=1)
+        _docx_table(document, table_rows("teams", ctx["teams"]))
+    else:  # the county's pack: its towns side by side, the county's total last
+        document.add_heading(_("四、各镇（街道）情况"), level=1)
+        _docx_table(document, table_rows("towns", ctx["towns"]))
 
     document.add_heading(_("五、需要会议研究决定的问题"), level=1)
     if not ctx["decisions"]:

@@ -1,5 +1,7 @@
-"""Public notices 通报: drafted from a team ranking, edited by a supervisor, then published."""
+"""Public notices 通报: drafted from a ranking (a town's teams, or the county's towns), edited by a
+supervisor, then published."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,10 +13,11 @@ from reports.writing import notice_body, notice_title
 
 @transaction.atomic
 def draft_notice(*, period: Period, ranking: list[Entry], weights: dict, best: int, by, town) -> Notice:
-    """A draft notice of TOWN for PERIOD: the generated text and the ranking as it stands now."""
+    """A draft notice of TOWN (None: the county's, ranking the towns) for PERIOD: the generated text
+    and the ranking as it stands now."""
     names = {key: str(name) for key, name in NAMES.items()}
     return Notice.objects.create(
-        title=notice_title(period),
+        title=notice_title(period, of_towns=town is None),
         start=period.start,
         end=period.end,
         body=notice_body(
@@ -24,7 +27,8 @@ def draft_notice(*, period: Period, ranking: list[Entry], weights: dict, best: i
             names=names,
             count=best,
             today=timezone.localdate(),
-            town=town.name,
+            town=town.name if town is not None else settings.COUNTY_NAME,
+            of_towns=town is None,
         ),
         town=town,
         weights=weights,

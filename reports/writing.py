@@ -97,29 +97,50 @@ def _category_paragraph(number: int, row: Row, rows: list[Row], total: int, is_l
 # -- The draft public notice 通报 -----------------------------------------------------------------
 
 
-def notice_title(period: Period) -> str:
+def notice_title(period: Period, of_towns: bool = False) -> str:
+    if of_towns:
+        return _("关于%(period)s各镇（街道）驻点直联工作情况的通报") % {"period": period.label()}
     return _("关于%(period)s驻点团队工作情况的通报") % {"period": period.label()}
 
 
 def notice_body(
-    *, period: Period, ranking: list, weights: dict, names: dict, count: int, today: datetime.date, town: str
+    *,
+    period: Period,
+    ranking: list,
+    weights: dict,
+    names: dict,
+    count: int,
+    today: datetime.date,
+    town: str,
+    of_towns: bool = False,
 ) -> str:
     """TOWN's draft commending the COUNT best teams of RANKING and criticising the COUNT worst, naming
-    each criticised team's two weakest indicators. The supervisor edits it before publishing."""
+    each criticised team's two weakest indicators; OF_TOWNS: the county's (TOWN its name), of its
+    towns. The supervisor edits it before publishing."""
     scored = [entry for entry in ranking if entry.score is not None]
     count = max(0, min(count, len(scored) // 2))
     best, worst = scored[:count], scored[len(scored) - count :][::-1] if count else []
     shown = listed(
         _("%(name)s%(value)s%%") % {"name": names[key], "value": weight} for key, weight in weights.items() if weight
     )
-    lines = [
-        _("各驻点团队："),
-        _(
-            "根据%(period)s驻点直联工作考评（综合得分按以下权重计算：%(weights)s），全镇%(teams)d个驻点团队的"
-            "排名见附表。现将有关情况通报如下："
-        )
-        % {"period": period.label(), "weights": shown, "teams": len(ranking)},
-    ]
+    if of_towns:
+        lines = [
+            _("各镇（街道）："),
+            _(
+                "根据%(period)s驻点直联工作考评（各镇综合得分按驻点团队考评的指标和以下权重计算：%(weights)s），"
+                "全市（县）%(towns)d个镇（街道）的排名见附表。现将有关情况通报如下："
+            )
+            % {"period": period.label(), "weights": shown, "towns": len(ranking)},
+        ]
+    else:
+        lines = [
+            _("各驻点团队："),
+            _(
+                "根据%(period)s驻点直联工作考评（综合得分按以下权重计算：%(weights)s），全镇%(teams)d个驻点团队的"
+                "排名见附表。现将有关情况通报如下："
+            )
+            % {"period": period.label(), "weights": shown, "teams": len(ranking)},
+        ]
     if best:
         lines.append(
             _("一、通报表扬。%(teams)s综合得分位列前%(n)d名，驻点坚持到位，问题收集、办理和反馈及时，予以通报表扬。")
@@ -127,19 +148,31 @@ def notice_body(
         )
     if worst:
         weak = joined(_weak_points(entry, names) for entry in worst)
-        lines.append(
-            _(
+        if of_towns:
+            criticism = _(
+                "二、通报批评。%(teams)s综合得分排名靠后（%(weak)s），予以通报批评。请以上镇（街道）认真查找原因，"
+                "于下月底前将整改情况报%(county)s委办公室。"
+            )
+        else:
+            criticism = _(
                 "二、通报批评。%(teams)s综合得分排名靠后（%(weak)s），予以通报批评。请以上团队认真查找原因，"
                 "于下一次驻点前将整改情况报镇党政办。"
             )
-            % {"teams": _team_list(worst), "weak": weak}
+        lines.append(criticism % {"teams": _team_list(worst), "weak": weak, "county": town})
+    if of_towns:
+        lines.append(
+            _(
+                "各镇（街道）要对照先进、查找不足，督促驻点团队严格落实每周四驻点制度，做到每村每户全覆盖，"
+                "确保问题登记、处理、解决、督查、反馈全程记录完整。"
+            )
         )
-    lines.append(
-        _(
-            "各驻点团队要对照先进、查找不足，严格落实每周四驻点制度，做到每村每户全覆盖，"
-            "确保问题登记、处理、解决、督查、反馈全程记录完整。"
+    else:
+        lines.append(
+            _(
+                "各驻点团队要对照先进、查找不足，严格落实每周四驻点制度，做到每村每户全覆盖，"
+                "确保问题登记、处理、解决、督查、反馈全程记录完整。"
+            )
         )
-    )
     lines.append(_("中共%(town)s委员会") % {"town": town})
     lines.append(chinese_date(today))
     return "\n\n".join(lines)

@@ -2,14 +2,23 @@
 county's total their sum and a count in SQL; for the county's staff only."""
 
 import datetime
+import io
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
+from docx import Document
+from openpyxl import load_workbook
 
 from cases.tests.factories import CaseFactory
 from reports import analysis
 from reports.analysis import Period
+from reports.evaluation import rank_towns
+from reports.models import Notice
+from reports.tests.factories import NoticeFactory
+from reports.tests.test_dashboard import text
+from teams.models import Team
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
 from villages.models import Town
 from villages.tests.factories import TownFactory, VillageFactory, home_town
@@ -77,7 +86,9 @@ def test_the_county_page_shows_every_town_and_links_to_its_dashboard(county_clie
 def test_the_county_page_query_count_is_constant(county_client, county, towns, django_assert_max_num_queries):
     for _town in range(towns):
         town_with_cases(TownFactory(), 2, 1)
-    with django_assert_max_num_queries(9):
+    # 12: the towns' table (with the spot checks, teams and team-weeks its ranking needs), the period's
+    # tally, the session and user; the same at 3 towns as at 8.
+    with django_assert_max_num_queries(12):
         assert county_client.get(reverse("reports:county"), {"month": "2015-01"}).status_code == 200
 
 
@@ -95,3 +106,123 @@ def test_another_towns_office_sees_its_own_figures(client, county):
     client.force_login(user)
     data = client.get(reverse("api-figures-list"), {"start": "2015-01-01", "end": "2015-01-31"}).json()
     assert (data["total"], data["closed"]) == (3, 2)
+
+
+# -- The towns ranked as teams are, the county's pack and notices ---------------------------------
+
+TWO_WEIGHTS = {
+    "visit_rate": 0,
+    "home_visit_rate": 0,
+    "collected": 50,
+    "closure_rate": 50,
+    "on_time_rate": 0,
+    "feedback_rate": 0,
+    "satisfaction_rate": 0,
+    "spot_check_rate": 0,
+}
+
+
+def test_the_towns_are_ranked_by_the_team_rankings_indicators(county):
+    """Collected relative to the most (SH 4, DJ 3, CH 0) and the cumulative closure rate (1/4, 2/3,
+    none): SH (100 + 25) / 2 = 62.50, DJ (75 + 66.66) / 2 = 70.83, CH 0.00 (its closure rate has
+    nothing to divide, its weight goes to the other)."""
+    entries = rank_towns(JANUARY, TWO_WEIGHTS)
+    assert [(e.rank, e.row.key, str(e.score)) for e in entries] == [
+        (1, "DJ", "70.83"),
+        (2, "SH", "62.50"),
+        (3, "CH", "0.00"),
+    ]
+    assert str(entries[0].values["closure_rate"]) == "66.66" and entries[2].values["closure_rate"] is None
+
+
+def test_a_towns_visit_and_spot_check_rates_are_its_teams_added_up(ledger):
+    """The ledger's two teams (conftest): weeks 3/5 and 2/5, spot checks 1/2 and 1/1 (test_notices)."""
+    sanhe = next(e for e in rank_towns(JANUARY) if e.row.key == "SH")
+    assert (sanhe.row.counts["weeks_visited"], sanhe.row.counts["thursdays"]) == (5, 10)
+    assert str(sanhe.values["visit_rate"]) == "50.00" and str(sanhe.values["spot_check_rate"]) == "66.66"
+
+
+def test_the_county_page_ranks_the_towns(county_client, county):
+    page = text(county_client.get(reverse("reports:county"), {"month": "2015-01"}))
+    assert "各镇（街道）考评排名" in page
+    ranking = page[page.index("各镇（街道）考评排名") :]
+    assert ranking.index("大江镇") < ranking.index("冲蒌镇")  # DJ has cases, CH none
+
+
+def test_the_county_user_ranks_towns_and_a_towns_teams(county_client, county):
+    towns = text(county_client.get(reverse("reports:ranking"), {"month": "2015-01"}))
+    assert "2015年1月各镇（街道）考评" in towns and "三合镇" in towns and "大江镇" in towns
+    page = text(county_client.get(reverse("reports:ranking"), {"month": "2015-01", "town": "DJ"}))
+    assert "2015年1月驻点团队考评" in page and "大江镇" in page
+    assert Team.objects.get(town__code="DJ").name in page and Team.objects.get(town__code="SH").name not in page
+    xlsx = county_client.get(reverse("reports:export", args=["ranking"]), {"month": "2015-01"})
+    assert xlsx.status_code == 200
+
+
+def test_a_towns_supervisor_ranks_only_their_teams(supervisor_client, county):
+    sanhe_team = Team.objects.get(town__code="SH")
+    other_team = Team.objects.get(town__code="DJ")
+    page = text(supervisor_client.get(reverse("reports:ranking"), {"month": "2015-01"}))
+    assert sanhe_team.name in page and other_team.name not in page
+    assert "各镇（街道）考评" not in page
+    assert supervisor_client.get(reverse("reports:ranking"), {"town": "DJ"}).status_code == 403
+
+
+def test_the_county_pack_has_the_towns_and_a_towns_pack_its_teams(county_client, office_client, county):
+    page = text(county_client.get(reverse("reports:pack"), {"month": "2015-01"}))
+    assert "四、各镇（街道）情况" in page and "大江镇" in page and "台山市" in page
+    docx = county_client.get(reverse("reports:pack_docx"), {"month": "2015-01"})
+    assert docx.status_code == 200
+    words = "\n".join(cell.text for table in Document(io.BytesIO(docx.content)).tables for cell in table._cells)
+    assert "大江镇" in words and "三合镇" in words
+    page = text(office_client.get(reverse("reports:pack"), {"month": "2015-01"}))
+    assert "四、各驻点团队情况" in page and "三合镇" in page and "大江镇" not in page
+
+
+def test_the_county_supervisor_drafts_and_publishes_the_countys_notice(client, county_client, county):
+    weights = {f"w_{key}": str(value) for key, value in TWO_WEIGHTS.items()}
+    response = county_client.post(reverse("reports:notice_draft"), {"month": "2015-01", **weights, "best": "1"})
+    notice = Notice.objects.get()
+    assert response["Location"] == reverse("reports:notice_edit", args=[notice.pk])
+    assert notice.town is None and notice.title == "关于2015年1月各镇（街道）驻点直联工作情况的通报"
+    assert "大江镇（70.83分）综合得分位列前1名" in notice.body and "中共台山市委员会" in notice.body
+    assert [row["team"] for row in notice.ranking] == ["大江镇", "三合镇", "冲蒌镇"]
+    response = county_client.post(reverse("reports:notice_publish", args=[notice.pk]))
+    assert response["Location"] == reverse("reports:notice", args=[notice.pk])
+    public = text(client.get(reverse("reports:notice_index")))
+    assert "各镇（街道）驻点直联工作情况的通报" in public and "台山市" in public
+    assert "附表：各镇（街道）考评排名" in text(client.get(reverse("reports:notice", args=[notice.pk])))
+
+
+def test_a_towns_notice_is_its_supervisors_not_the_countys(county_client, supervisor_client, county):
+    county_client.post(reverse("reports:notice_draft"), {"month": "2015-01", "town": "SH"})
+    assert not Notice.objects.exists()  # the county's supervisor does not draft a town's notice
+    supervisor_client.post(reverse("reports:notice_draft"), {"month": "2015-01"})
+    notice = Notice.objects.get()
+    assert notice.town == home_town()
+    # The county's supervisor reads it, but neither edits nor publishes it.
+    assert county_client.get(reverse("reports:notice_edit", args=[notice.pk])).status_code == 200
+    assert county_client.post(reverse("reports:notice_publish", args=[notice.pk])).status_code == 403
+    county_notice = NoticeFactory(town=None)
+    # A town's supervisor does not see the county's drafts.
+    assert supervisor_client.get(reverse("reports:notice_edit", args=[county_notice.pk])).status_code == 404
+
+
+def test_a_published_towns_notice_names_its_town(client, county):
+    notice = NoticeFactory(town=home_town(), status=Notice.Status.PUBLISHED, published_at=timezone.now())
+    assert "三合镇" in text(client.get(reverse("reports:notice_index")))
+    assert "三合镇" in text(client.get(reverse("reports:notice", args=[notice.pk])))
+
+
+def test_exports_follow_the_town(office_client, county_client, county):
+    def names(client, table, **extra):
+        response = client.get(reverse("reports:export", args=[table]), {"month": "2015-01", **extra})
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        return {str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None}
+
+    sanhe, other = Team.objects.get(town__code="SH").name, Team.objects.get(town__code="DJ").name
+    assert sanhe in names(office_client, "teams") and other not in names(office_client, "teams")
+    assert other in names(county_client, "teams", town="DJ") and sanhe not in names(county_client, "teams", town="DJ")
+    assert {"三合镇", "大江镇", "台山市"} <= names(county_client, "towns")
+    assert office_client.get(reverse("reports:export", args=["towns"]), {"month": "2015-01"}).status_code == 404

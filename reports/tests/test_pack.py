@@ -56,7 +56,7 @@ def test_pack_docx(supervisor_client, ledger):
     assert response["Content-Disposition"] == 'attachment; filename="sanhe-meeting-pack-20150101-20150131.docx"'
     document = Document(io.BytesIO(response.content))
     paragraphs = [p.text for p in document.paragraphs]
-    assert paragraphs[0] == "2015年1月驻点直联工作月度分析会材料"
+    assert paragraphs[:2] == ["2015年1月驻点直联工作月度分析会材料", "三合镇"]  # and the town it is about
     assert "一、意见收集的总体情况" in paragraphs
     assert any(p.startswith("三合镇辖区共有2个村（社区），截至2015年1月31日") for p in paragraphs)
     assert "第2驻点团队" in paragraphs

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from reports import analysis, behind, exports, tables
 from reports.analysis import Period
-from reports.evaluation import rank_teams
+from reports.evaluation import INDICATORS, rank_teams, rank_towns
 from reports.forms import AnalysisPeriodForm, FigureForm
 from reports.links import FigureLinks
 from reports.views.periods import opening_query
@@ -19,10 +19,16 @@ from teams.roles import COUNTY_SUPERVISOR, OFFICE, SUPERVISOR, chosen_town, is_c
 # (any town's, or the county's).
 READERS = (OFFICE, SUPERVISOR, COUNTY_SUPERVISOR)
 
-BREAKDOWNS = {"categories": analysis.by_category, "villages": analysis.by_village, "teams": analysis.by_team}
+BREAKDOWNS = {
+    "categories": analysis.by_category,
+    "villages": analysis.by_village,
+    "teams": analysis.by_team,
+    "towns": analysis.by_town,  # the county's: its towns side by side (the county page, its pack)
+}
+DASHBOARD_TABLES = ("categories", "villages", "teams")
 
 
-def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: bool = True, town=None) -> dict:
+def analysis_context(period: Period, breakdowns=DASHBOARD_TABLES, with_trend: bool = True, town=None) -> dict:
     """What the dashboard shows for PERIOD (the meeting pack: two of the BREAKDOWNS, no trend), of
     TOWN or, without one, of the whole county. The tables' cells and the trend's links are computed
     here, once, not by a tag per cell."""
@@ -46,6 +52,8 @@ def analysis_context(period: Period, breakdowns=tuple(BREAKDOWNS), with_trend: b
     for name in breakdowns:
         ctx[name] = BREAKDOWNS[name](period, fine, town)
         ctx["breakdowns"][name] = tables.breakdown_rows(name, ctx[name], links)
+    if "towns" in ctx:  # the chart draws the towns, not the county's total beside them
+        ctx["town_rows"] = [row for row in ctx["towns"] if row.dim == "town"]
     if with_trend:
         ctx["trend"] = analysis.trend(period.end, town)
         ctx["trend_rows"] = tables.trend_rows(ctx["trend"])
@@ -75,7 +83,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def county(request: HttpRequest) -> HttpResponse:
     """/reports/county/: the county's towns side by side for a period, the county's total their sum,
-    each town leading to its own dashboard; for the county's staff only."""
+    each town leading to its own dashboard, and the towns ranked as teams are; for the county's staff
+    only."""
     require_role(request.user, COUNTY_SUPERVISOR)  # and the administrators, the county's too
     query, older_month = opening_query(request.GET)
     form = AnalysisPeriodForm(query)
@@ -93,6 +102,9 @@ def county(request: HttpRequest) -> HttpResponse:
         "first_column": tables.FIRST_COLUMN,
         "titles": tables.TITLES,
         "breakdowns": {"towns": tables.breakdown_rows("towns", rows, FigureLinks(period))},
+        # Ranked from the same rows: the ranking adds no query.
+        "entries": rank_towns(period, rows=rows),
+        "indicators": INDICATORS,
     }
     return render(request, "reports/county.html", ctx, status=form.status())
 
@@ -141,7 +153,8 @@ def export_table(request: HttpRequest, table: str) -> HttpResponse:
         return refused(form)
     period = form.analysis_period()
     if table == "ranking":
-        data = rank_teams(period, town=town)
+        # The county's ranking ranks its towns; a town's its teams (the ranking page's).
+        data = rank_teams(period, town=town) if town is not None else rank_towns(period)
     elif table == "headline":
         data = analysis.headline(period, town=town)
     elif table == "trend":
@@ -150,6 +163,7 @@ def export_table(request: HttpRequest, table: str) -> HttpResponse:
         if not is_county(request.user):
             raise Http404
         data = analysis.by_town(period)
+
     else:
         data = BREAKDOWNS[table](period, town=town)
     return exports.xlsx_response(table, period, data)

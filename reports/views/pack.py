@@ -12,8 +12,10 @@ from reports.views.periods import opening_query
 from reports.writing import summary_paragraphs
 from teams.roles import chosen_town, require_role
 
-# The pack prints these two breakdowns and no trend: nothing else is counted for it.
+# The pack prints these two breakdowns and no trend: nothing else is counted for it. The county's
+# pack has its towns side by side where a town's has its teams.
 PACK_TABLES = ("categories", "teams")
+COUNTY_PACK_TABLES = ("categories", "towns")
 
 
 def pack_context(form: PackForm, town=None) -> dict:
@@ -30,7 +32,8 @@ def pack_context(form: PackForm, town=None) -> dict:
         place=place,
     )
     decisions = analysis.decisions_by_team(period, town=town)
-    ctx = {"form": form, "place": place, **analysis_context(period, PACK_TABLES, with_trend=False, town=town)}
+    tables = PACK_TABLES if town is not None else COUNTY_PACK_TABLES
+    ctx = {"form": form, "place": place, **analysis_context(period, tables, with_trend=False, town=town)}
     ctx |= {"as_of": as_of, "summary": summary, "decisions": decisions}
     return ctx | {"decisions_total": sum(group.total for group in decisions)}
 

@@ -28,11 +28,14 @@ def summary_json(request: HttpRequest) -> HttpResponse:
 
 
 def notice_index(request: HttpRequest) -> HttpResponse:
-    notices = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-published_at")[:50]
-    return render(request, "reports/notice_index.html", {"notices": notices})
+    """The published notices, each with its town's name (or the county's)."""
+    notices = Notice.objects.filter(status=Notice.Status.PUBLISHED).select_related("town").order_by("-published_at")
+    ctx = {"notices": notices[:50], "COUNTY_NAME": settings.COUNTY_NAME}
+    return render(request, "reports/notice_index.html", ctx)
 
 
 def notice_public(request: HttpRequest, pk: int) -> HttpResponse:
     """A published notice: its text and the ranking as it stood when published. Drafts are 404."""
-    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
-    return render(request, "reports/notice_public.html", {"notice": notice, "indicators": INDICATORS})
+    notice = get_object_or_404(Notice.objects.select_related("town"), pk=pk, status=Notice.Status.PUBLISHED)
+    ctx = {"notice": notice, "indicators": INDICATORS, "COUNTY_NAME": settings.COUNTY_NAME}
+    return render(request, "reports/notice_public.html", ctx)
