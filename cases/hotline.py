@@ -392,9 +392,10 @@ def _require(found: set, fmt: HotlineFormat, plan: HotlinePlan, sheet: str) -> N
 
 
 def read_orders(
-    source, *, filename: str = "", fmt: HotlineFormat | None = None, now: datetime.datetime | None = None
+    source, *, filename: str = "", fmt: HotlineFormat | None = None, now: datetime.datetime | None = None, town=None
 ) -> HotlinePlan:
-    """Read a batch of work orders (a path or a binary file) into a plan. Writes nothing."""
+    """Read a batch of work orders (a path or a binary file) into a plan. Writes nothing. Given a TOWN,
+    the orders are that town's: villages, teams and categories are looked for in it only."""
     fmt = fmt or load_format()
     plan = HotlinePlan(filename=filename, format=fmt)
     try:
@@ -407,7 +408,7 @@ def read_orders(
     plan.columns = [(header, labels[column]) for header, column in plan.columns]
     if plan.problems:
         return plan
-    reader = _Reader(fmt, now or timezone.now(), tables)
+    reader = _Reader(fmt, now or timezone.now(), tables, town)
     with collector_paused():
         plan.rows = [reader.row(number, cells, sheet) for sheet, number, cells in tables]
     _mark_repeats(plan.rows)
@@ -418,10 +419,11 @@ class _Reader:
     """What every row of one batch reads alike: villages, teams, categories and the names kept off the
     board, loaded once (a constant number of queries, as the ledger import: cases/ledger_read.Lookups)."""
 
-    def __init__(self, fmt: HotlineFormat, now: datetime.datetime, tables):
+    def __init__(self, fmt: HotlineFormat, now: datetime.datetime, tables, town=None):
         self.fmt, self.now, self.today = fmt, now, timezone.localdate(now)
-        self.lookups = Lookups()
-        self.villages = list(Village.objects.select_related("town"))
+        self.lookups = Lookups(town)
+        villages = Village.objects.select_related("town")
+        self.villages = list(villages.filter(town=town) if town is not None else villages)
         names = (cell_text(cells.get("resident_name")) for _s, _n, cells in tables)
         self.names = PublicNames(Names(names))
         self.sign_within = datetime.timedelta(hours=settings.HOTLINE_SIGN_WITHIN_HOURS)
@@ -698,11 +700,15 @@ def _register(row: OrderRow, plan: HotlinePlan, batch: Batch, user: str, today: 
 # -- Replies to the platform -------------------------------------------------------------------
 
 
-def reply_cases(start: datetime.date | None = None, end: datetime.date | None = None) -> QuerySet:
-    """The closed work orders (closed between START and END when given), each with the satisfaction
-    of its latest feedback that records one, in the order they were closed."""
+def reply_cases(
+    start: datetime.date | None = None, end: datetime.date | None = None, cases: QuerySet | None = None
+) -> QuerySet:
+    """The closed work orders among CASES (all when not given; a page gives the user's town's), closed
+    between START and END when given, each with the satisfaction of its latest feedback that records
+    one, in the order they were closed."""
     latest = Feedback.objects.filter(case=OuterRef("pk")).exclude(satisfaction="").order_by("-given_on", "-id")
-    cases = Case.objects.filter(channel=Case.Channel.HOTLINE, status=Case.Status.CLOSED).exclude(hotline_number="")
+    cases = Case.objects.all() if cases is None else cases
+    cases = cases.filter(channel=Case.Channel.HOTLINE, status=Case.Status.CLOSED).exclude(hotline_number="")
     if start:
         cases = cases.filter(closed_on__gte=start)
     if end:

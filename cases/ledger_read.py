@@ -47,18 +47,22 @@ from villages.models import Village
 
 class Lookups:
     """The reference data a ledger names, loaded once per file (a constant number of queries);
-    villages, categories and sub-categories through the one resolver (cases/names.py)."""
+    villages, categories and sub-categories through the one resolver (cases/names.py). Given a TOWN,
+    that town's only: a ledger is imported into one town, whose names it resolves."""
 
-    def __init__(self):
-        self.names = Resolver()
+    def __init__(self, town=None):
+        self.names = Resolver(town)
         self.teams_by_village: dict[int, list[Team]] = {}
         self.teams: dict[str, Team] = {}
-        for team in Team.objects.select_related("leader"):
+        teams, cadres = Team.objects.select_related("leader"), Cadre.objects.all()
+        if town is not None:
+            teams, cadres = teams.filter(town=town), cadres.filter(town=town)
+        for team in teams:
             self.teams_by_village.setdefault(team.village_id, []).append(team)
             self.teams[fold_name(team.name)] = self.teams[str(team.number)] = team
             self.teams[fold_name(f"第{team.number}团队")] = self.teams[fold_name(f"第{team.number}驻点团")] = team
         self.cadres: dict[str, list[Cadre]] = {}
-        for cadre in Cadre.objects.all():
+        for cadre in cadres:
             self.cadres.setdefault(fold_name(cadre.name), []).append(cadre)
 
 
@@ -89,9 +93,10 @@ def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[int, str]] | N
 
 
 def read_ledger(
-    source: str | Path | IO[bytes], *, filename: str = "", today: datetime.date | None = None
+    source: str | Path | IO[bytes], *, filename: str = "", today: datetime.date | None = None, town=None
 ) -> LedgerPlan:
-    """Read a ledger (.xlsx, .xls or .csv; every sheet with a header) into a plan. Writes nothing."""
+    """Read a ledger (.xlsx, .xls or .csv; every sheet with a header) into a plan. Writes nothing.
+    Given a TOWN, its names are that town's villages, teams, cadres and categories only."""
     filename = filename or (Path(source).name if isinstance(source, str | Path) else "")
     plan = LedgerPlan(filename=filename)
     try:
@@ -99,7 +104,7 @@ def read_ledger(
     except LedgerFileError as error:
         plan.problems.append(str(error))
         return plan
-    lookups = Lookups()
+    lookups = Lookups(town)
     found = []
     for sheet in sheets:
         header = _find_header(sheet.rows)

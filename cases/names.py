@@ -143,12 +143,18 @@ class _Index:
 
 
 class Resolver:
-    """The villages, categories and sub-categories, and the aliases, loaded once (four queries)."""
+    """The villages, categories and sub-categories, and the aliases, loaded once (four queries).
+    Given a TOWN, only that town's villages and categories (the county's and its own): two towns may
+    each have a 东联村, and a town's import must never write into another town."""
 
-    def __init__(self):
+    def __init__(self, town=None):
         self._seen: dict[tuple, Resolved] = {}  # a ledger writes the same few names thousands of times
         self._villages = _Index()
-        villages = list(Village.objects.select_related("town"))
+        villages = Village.objects.select_related("town")
+        categories = Category.objects.all()
+        if town is not None:
+            villages, categories = villages.filter(town=town), categories.for_town(town)
+        villages = list(villages)
         town_names = sorted({village.town.name for village in villages})
         self._village_stem = functools.partial(village_stem_of, town_names=town_names)
         for village in villages:
@@ -157,17 +163,20 @@ class Resolver:
             loose = {village_stem(village.name, town), village_stem(village.short_name, town)}
             self._villages.add(village, exact, loose)
             self._villages.names[fold(village.short_name)] = village
-        self.categories = list(Category.objects.all())
+        self.categories = list(categories)
         self._categories = _Index()
         for category in self.categories:
             self._add_named(self._categories, category)
-        self.subcategories = list(SubCategory.objects.select_related("category"))
+        self.subcategories = list(SubCategory.objects.filter(category__in=self.categories).select_related("category"))
         self._subcategories = _Index()
         for sub in self.subcategories:
             self._add_named(self._subcategories, sub)
+        index = {"village": self._villages, "category": self._categories, "subcategory": self._subcategories}
+        # An alias counts only when its target is among those loaded: not another town's village.
+        loaded = {"village": set(villages), "category": set(self.categories), "subcategory": set(self.subcategories)}
         for alias in NameAlias.objects.select_related("village", "category", "subcategory__category"):
-            index = {"village": self._villages, "category": self._categories, "subcategory": self._subcategories}
-            index[alias.kind].aliases[alias.folded] = alias.target
+            if alias.target in loaded[alias.kind]:
+                index[alias.kind].aliases[alias.folded] = alias.target
 
     @staticmethod
     def _add_named(index: _Index, obj) -> None:

@@ -169,14 +169,16 @@ def phone_numbers(stored: str) -> set[str]:
     return {digits for part in SEVERAL_NUMBERS.split(stored or "") if (digits := phone_digits(part))}
 
 
-def resident_cases(*, phone: str = "", name: str = "", village=None) -> QuerySet:
-    """A resident's cases, by their phone however it was written, or by their name within one village.
+def resident_cases(*, phone: str = "", name: str = "", village=None, among: QuerySet | None = None) -> QuerySet:
+    """A resident's cases AMONG those given (every case when not given; a page gives the user's town's,
+    voided included), by their phone however it was written, or by their name within one village.
     The database narrows by the number's last four digits; phone_numbers() decides."""
     # A voided case still holds the resident's data: it is theirs to see and to have deleted.
-    cases = Case.with_voided.select_related("village", "team", "category", "subcategory", "responsible")
+    among = Case.with_voided.all() if among is None else among
+    cases = among.select_related("village", "team", "category", "subcategory", "responsible")
     if phone:
         digits = phone_digits(phone)
-        candidates = Case.with_voided.filter(resident_phone__contains=digits[-4:]).values_list("pk", "resident_phone")
+        candidates = among.filter(resident_phone__contains=digits[-4:]).values_list("pk", "resident_phone")
         matching = [pk for pk, stored in candidates.iterator(chunk_size=2000) if digits in phone_numbers(stored)]
         return cases.filter(pk__in=matching).order_by("raised_on")
     return cases.filter(resident_name=name.strip(), village=village).order_by("raised_on")

@@ -21,9 +21,12 @@ class ResidentLookupForm(forms.Form):
         error_messages={"invalid_choice": _("请从列表中选择村（社区）。")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, towns=None, **kwargs):
+        """TOWNS: the towns whose villages may be chosen (the user's; all when not given)."""
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.input_type = "tel"
+        if towns is not None:
+            self.fields["village"].queryset = Village.objects.by_code().filter(town__in=towns)
 
     def clean_phone(self) -> str:
         phone = unicodedata.normalize("NFKC", self.cleaned_data["phone"]).strip()

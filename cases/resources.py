@@ -462,7 +462,7 @@ class CaseResource(resources.ModelResource):
         if header("number") not in headers:
             # A file of new cases may leave the tracking number out altogether.
             dataset.append_col([""] * dataset.height, header=header("number"))
-        names = Resolver()  # one for the village, category and sub-category columns
+        names = Resolver(self.town)  # one for the village, category and sub-category columns: the town's
         for field in self.fields.values():
             if isinstance(field.widget, NamedWidget):
                 field.widget.reset(names)

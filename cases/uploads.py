@@ -14,12 +14,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case
+from teams.roles import is_county, town_of
+from villages.models import Town
 
 STALE_SECONDS = 24 * 3600
 
@@ -73,6 +78,41 @@ class PendingUpload:
             for chunk in upload.chunks():
                 out.write(chunk)
         request.session[self.session_key] = {"token": token, "name": Path(upload.name).name[:200], **details}
+
+
+# -- Which town an import writes into ---------------------------------------------------------------
+
+
+def add_town_field(form: forms.Form, user) -> None:
+    """The county's staff say which town an upload is for (a select of the towns, by short code); a
+    town's office imports into its own town, and an account of no town into none."""
+    if is_county(user):
+        form.fields["town"] = forms.ModelChoiceField(
+            label=gettext_lazy("导入到哪个镇"),
+            queryset=Town.objects.all(),
+            to_field_name="code",
+            error_messages={
+                "required": gettext_lazy("请选择导入到哪个镇。"),
+                "invalid_choice": gettext_lazy("请从列表中选择镇。"),
+            },
+        )
+    elif town_of(user) is None:
+        raise PermissionDenied
+
+
+def town_details(form: forms.Form) -> dict:
+    """What PendingUpload.keep stores of the chosen town (the county's staff only)."""
+    town = form.cleaned_data.get("town")
+    return {"town": town.code} if town else {}
+
+
+def import_town(user, stored: dict) -> Town:
+    """The town the waiting upload writes into: a town's office's own, whatever the session says; the
+    one the county's staff chose at upload (gone since: refused)."""
+    town = Town.objects.filter(code=stored.get("town", "")).first() if is_county(user) else town_of(user)
+    if town is None:
+        raise PermissionDenied
+    return town
 
 
 # -- After the import: what it did, for its result page ---------------------------------------------

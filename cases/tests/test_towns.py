@@ -4,11 +4,16 @@ as an unknown choice and nothing is written; the case list's filters offer the u
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Case, NameAlias
 from cases.tests.factories import CaseFactory, CategoryFactory
-from teams.tests.factories import CadreFactory, TeamFactory
-from villages.tests.factories import TownFactory, VillageFactory
+from cases.tests.test_hotline import as_xlsx as hotline_xlsx
+from cases.tests.test_hotline import order as hotline_order
+from cases.tests.test_ledger import XLSX_TYPE, read, xlsx
+from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
+from villages.tests.factories import TownFactory, VillageFactory, home_town
 
 
 @pytest.fixture
@@ -57,3 +62,99 @@ def test_the_list_counts_the_towns_cases_only(office_client, team, elsewhere):
     CaseFactory.create_batch(3, team=elsewhere["team"])
     page = office_client.get("/cases/").content.decode()
     assert "共 2 件问题" in page and "导出这 2 件" in page
+
+
+# -- Imports write into the importing town; the resident look-up stays in it ----------------------
+
+
+@pytest.fixture
+def two_donglians(db, settings, tmp_path):
+    """A 东联村 in each of two towns, each with its team; uploads kept in a folder of the test's own."""
+    settings.LEDGER_UPLOAD_DIR = tmp_path / "uploads"
+    other = TownFactory(code="DJ", name="大江镇", division_code="440781105")
+    ours = TeamFactory(village=VillageFactory(name="东联村委会", short_name="东联村"))
+    theirs = TeamFactory(village=VillageFactory(town=other, name="东联村委会", short_name="东联村"))
+    office = UserFactory(role="office")
+    CadreFactory(user=office, team=None, town=other)
+    return {"town": other, "ours": ours.village, "theirs": theirs.village, "office": office}
+
+
+def ledger_upload(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("台账.xlsx", data, content_type=XLSX_TYPE)
+
+
+LEDGER = xlsx(["村", "反映人", "问题内容", "反映时间"], [["东联村", "陈大文", "门前水渠堵塞", "2015-01-08"]])
+
+
+def test_a_ledger_is_read_within_its_town(two_donglians):
+    plan = read(LEDGER, town=two_donglians["town"])
+    assert plan.rows[0].values["village"] == two_donglians["theirs"]
+    assert read(LEDGER, town=home_town()).rows[0].values["village"] == two_donglians["ours"]
+
+
+def test_an_offices_ledger_import_writes_into_its_own_town(client, two_donglians):
+    client.force_login(two_donglians["office"])
+    client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER)})
+    token = client.session["ledger_upload"]["token"]
+    assert "导入到：大江镇" in client.get(reverse("cases:ledger_preview")).content.decode()
+
+    client.post(reverse("cases:ledger_confirm"), {"token": token})
+
+    case = Case.objects.get()
+    assert case.village == two_donglians["theirs"] and case.town == two_donglians["town"]
+    assert case.number.startswith("DJ-2015-")
+
+
+def test_an_office_cannot_match_a_name_with_another_towns_village(client, two_donglians):
+    client.force_login(two_donglians["office"])
+    client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER)})
+    choices = {"token": client.session["ledger_upload"]["token"], "names": "1", "name-0-kind": "village"}
+    choices |= {"name-0-text": "东村", "name-0-target": two_donglians["ours"].pk}
+
+    response = client.post(reverse("cases:ledger_aliases"), choices, follow=True)
+
+    assert "选择有误，请重新选择。" in response.content.decode()
+    assert not NameAlias.objects.exists()
+
+
+def test_the_county_administrator_chooses_the_town_of_an_import(client, two_donglians):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    page = client.get(reverse("cases:ledger_upload")).content.decode()
+    assert '<option value="DJ">大江镇</option>' in page and '<option value="SH">三合镇</option>' in page
+
+    refused = client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER)})
+    assert "请选择导入到哪个镇。" in refused.content.decode() and "ledger_upload" not in client.session
+
+    client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER), "town": "DJ"})
+    client.post(reverse("cases:ledger_confirm"), {"token": client.session["ledger_upload"]["token"]})
+    assert Case.objects.get().village == two_donglians["theirs"]
+
+
+def test_an_office_without_a_town_cannot_import(client, two_donglians):
+    user = UserFactory(role="office")
+    client.force_login(user)
+    assert client.get(reverse("cases:ledger_upload")).status_code == 403
+    assert client.get(reverse("cases:hotline_upload")).status_code == 403
+
+
+def test_work_orders_are_imported_into_the_offices_town(client, two_donglians):
+    client.force_login(two_donglians["office"])
+    orders = hotline_xlsx([hotline_order()])
+    client.post(
+        reverse("cases:hotline_upload"),
+        {"file": SimpleUploadedFile("工单.xlsx", orders, content_type=XLSX_TYPE), "format": "guangdong-12345"},
+    )
+    client.post(reverse("cases:hotline_confirm"), {"token": client.session["hotline_upload"]["token"]})
+
+    case = Case.objects.get()
+    assert case.village == two_donglians["theirs"] and case.town == two_donglians["town"]
+
+
+def test_the_resident_look_up_finds_the_offices_town_only(office_client, two_donglians):
+    mine = CaseFactory(village=two_donglians["ours"], resident_phone="13912345678")
+    theirs = CaseFactory(village=two_donglians["theirs"], resident_phone="13912345678")
+
+    page = office_client.post(reverse("cases:residents"), {"phone": "13912345678"}).content.decode()
+
+    assert mine.number in page and theirs.number not in page
+    assert f'value="{two_donglians["theirs"].pk}"' not in office_client.get(reverse("cases:residents")).content.decode()

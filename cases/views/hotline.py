@@ -20,15 +20,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import hotline, ledger_files, workflow
-from cases.access import get_case_for_user
+from cases.access import cases_for_user, get_case_for_user
 from cases.export import XLSX_CONTENT_TYPE, write_xlsx
 from cases.ledger import LedgerImportError
 from cases.ledger_files import LedgerFileError
-from cases.uploads import PendingUpload, remember_result, result_page
+from cases.uploads import PendingUpload, add_town_field, import_town, remember_result, result_page, town_details
 from teams.roles import OFFICE, require_role
 
 ACCEPTED = (".xlsx", ".xls", ".csv", ".json")
-UPLOAD = PendingUpload("hotline_upload", "hotline")  # session: {"token", "name", "format"}
+UPLOAD = PendingUpload("hotline_upload", "hotline")  # session: {"token", "name", "format", "town" (the county's)}
 RESULT_KEY = "hotline_result"
 
 
@@ -48,6 +48,10 @@ class HotlineUploadForm(forms.Form):
     )
     format = forms.ChoiceField(label=gettext_lazy("平台格式"), choices=_format_choices)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_town_field(self, user)  # the county's staff choose the town the work orders are for
+
     def clean_file(self):
         """Bounded before anything is read: the size first (cases/ledger_files.py's limit)."""
         upload = self.cleaned_data["file"]
@@ -60,23 +64,23 @@ class HotlineUploadForm(forms.Form):
         return upload
 
 
-def _plan(stored: dict) -> hotline.HotlinePlan:
+def _plan(stored: dict, town) -> hotline.HotlinePlan:
     try:
         fmt = hotline.load_format(stored["format"])
     except hotline.FormatError as error:  # the table was removed or broken since the upload
         plan = hotline.HotlinePlan(filename=stored["name"], format=hotline.load_format())
         plan.problems.append(str(error))
         return plan
-    return hotline.read_orders(UPLOAD.path(stored["token"]), filename=stored["name"], fmt=fmt)
+    return hotline.read_orders(UPLOAD.path(stored["token"]), filename=stored["name"], fmt=fmt, town=town)
 
 
 @login_required
 def hotline_upload(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     data = (request.POST, request.FILES) if request.method == "POST" else ()
-    form = HotlineUploadForm(*data, initial={"format": hotline.DEFAULT_FORMAT})
+    form = HotlineUploadForm(*data, initial={"format": hotline.DEFAULT_FORMAT}, user=request.user)
     if form.is_bound and form.is_valid():
-        UPLOAD.keep(request, form.cleaned_data["file"], format=form.cleaned_data["format"])
+        UPLOAD.keep(request, form.cleaned_data["file"], format=form.cleaned_data["format"], **town_details(form))
         return redirect("cases:hotline_preview")
     ctx = {"form": form, "waiting": UPLOAD.stored(request), "reply_form": ReplyFilterForm()}
     return render(request, "cases/hotline_upload.html", ctx)
@@ -89,9 +93,11 @@ def hotline_preview(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, _("没有待导入的工单文件，请先上传。"))
         return redirect("cases:hotline_upload")
-    plan = _plan(stored)
+    town = import_town(request.user, stored)
+    plan = _plan(stored, town)
     page = Paginator(plan.rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/hotline_preview.html", {"plan": plan, "page": page, "token": stored["token"]})
+    ctx = {"plan": plan, "page": page, "token": stored["token"], "town": town}
+    return render(request, "cases/hotline_preview.html", ctx)
 
 
 @require_POST
@@ -102,7 +108,7 @@ def hotline_confirm(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:hotline_upload")
-    plan = _plan(stored)
+    plan = _plan(stored, import_town(request.user, stored))
     try:
         result = hotline.import_orders(plan, by=request.user, only_clean=request.POST.get("mode") == "clean")
     except hotline.HotlineNotClean:
@@ -174,7 +180,9 @@ def _replies(request: HttpRequest):
         messages.error(request, _("导出条件有误：%(errors)s") % {"errors": "；".join(_errors(form))})
         return None
     fmt = hotline.load_format(form.cleaned_data["format"] or hotline.DEFAULT_FORMAT)
-    return hotline.reply_cases(form.cleaned_data["start"], form.cleaned_data["end"]), fmt
+    # The user's town's work orders only (the county's staff: every town's).
+    cases = hotline.reply_cases(form.cleaned_data["start"], form.cleaned_data["end"], cases_for_user(request.user))
+    return cases, fmt
 
 
 def _errors(form: forms.Form) -> list[str]:

@@ -23,13 +23,14 @@ from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
 from cases.models import Case, Category, NameAlias, SubCategory
 from cases.names import fold, save_alias
-from cases.uploads import PendingUpload, remember_result, result_page
+from cases.uploads import PendingUpload, add_town_field, import_town, remember_result, result_page, town_details
 from teams.roles import OFFICE, require_role
 from villages.models import Village
 
 MAX_BYTES = ledger_files.MAX_BYTES
 ACCEPTED = (".xlsx", ".xls", ".csv", ".txt")
-UPLOAD = PendingUpload("ledger_upload", "ledger")  # session: {"token", "name": the file's name as uploaded}
+# session: {"token", "name": the file's name as uploaded, "town": the code chosen by the county's staff}
+UPLOAD = PendingUpload("ledger_upload", "ledger")
 RESULT_KEY = "ledger_result"  # session: what the last import did, for the result page
 
 
@@ -43,6 +44,10 @@ class LedgerUploadForm(forms.Form):
         },
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED)}),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_town_field(self, user)  # the county's staff choose the town the ledger is for
 
     def clean_file(self):
         """Bounded before anything is read: the size first; what the bytes are is read_ledger's to say."""
@@ -62,9 +67,10 @@ class LedgerUploadForm(forms.Form):
 @login_required
 def ledger_upload(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
-    form = LedgerUploadForm(request.POST, request.FILES) if request.method == "POST" else LedgerUploadForm()
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = LedgerUploadForm(*data, user=request.user)
     if form.is_bound and form.is_valid():
-        UPLOAD.keep(request, form.cleaned_data["file"])
+        UPLOAD.keep(request, form.cleaned_data["file"], **town_details(form))
         return redirect("cases:ledger_preview")
     return render(request, "cases/ledger_upload.html", {"form": form, "waiting": UPLOAD.stored(request)})
 
@@ -76,7 +82,8 @@ def ledger_preview(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, _("没有待导入的文件，请先上传台账。"))
         return redirect("cases:ledger_upload")
-    plan = _previewed(stored)
+    town = import_town(request.user, stored)
+    plan = _previewed(stored, town)
     only_problems = request.GET.get("show") == "problems"
     rows = plan.with_problems if only_problems else plan.rows
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -87,7 +94,8 @@ def ledger_preview(request: HttpRequest) -> HttpResponse:
         "token": stored["token"],
         "only_problems": only_problems,
         "querystring": "show=problems" if only_problems else "",
-        "names": _name_choices(plan),
+        "names": _name_choices(plan, town),
+        "town": town,
     }
     return render(request, "cases/ledger_preview.html", ctx)
 
@@ -99,16 +107,16 @@ _PREVIEWS: dict[tuple, object] = {}
 PREVIEWS_KEPT = 2
 
 
-def _previewed(stored: dict):
-    """The plan of the upload waiting in this session, read again only when anything it depends on
-    changed: the file, the name matches, the cases (a row imported meanwhile is a row to skip)."""
+def _previewed(stored: dict, town):
+    """The plan of the upload waiting in this session for TOWN, read again only when anything it
+    depends on changed: the file, the name matches, the cases (a row imported meanwhile is a row to skip)."""
     path = UPLOAD.path(stored["token"])
     aliases = NameAlias.objects.aggregate(n=Count("pk"), last=Max("pk"))
-    key = (stored["token"], path.stat().st_mtime_ns, aliases["n"], aliases["last"], _latest_case())
+    key = (stored["token"], town.pk, path.stat().st_mtime_ns, aliases["n"], aliases["last"], _latest_case())
     if key not in _PREVIEWS:
         while len(_PREVIEWS) >= PREVIEWS_KEPT:
             _PREVIEWS.pop(next(iter(_PREVIEWS)))
-        _PREVIEWS[key] = read_ledger(path, filename=stored["name"])
+        _PREVIEWS[key] = read_ledger(path, filename=stored["name"], town=town)
     return _PREVIEWS[key]
 
 
@@ -116,16 +124,22 @@ def _latest_case():
     return Case.objects.order_by("-pk").values_list("pk", flat=True).first()
 
 
-def _name_choices(plan) -> list[dict]:
+def _targets(town) -> dict:
+    """What a name may be matched with in TOWN, by kind: its villages, the county's and its categories."""
+    categories = Category.objects.for_town(town)
+    return {
+        "village": Village.objects.filter(town=town).order_by("code"),
+        "category": categories,
+        "subcategory": SubCategory.objects.filter(category__in=categories).select_related("category"),
+    }
+
+
+def _name_choices(plan, town) -> list[dict]:
     """Each name the ledger writes that matched nothing, with what the office may match it with:
-    its closest candidates first, then everything of its kind."""
+    its closest candidates first, then everything of its kind in the town."""
     if not plan.unresolved:
         return []
-    everything = {
-        "village": list(Village.objects.order_by("code")),
-        "category": list(Category.objects.all()),
-        "subcategory": list(SubCategory.objects.select_related("category")),
-    }
+    everything = {kind: list(objects) for kind, objects in _targets(town).items()}
     names = []
     for index, (name, count) in enumerate(plan.unresolved):
         closest = [(obj.pk, _label(obj)) for obj in name.candidates]
@@ -138,9 +152,6 @@ def _label(obj) -> str:
     return f"{obj.category.label} · {obj.label}" if isinstance(obj, SubCategory) else str(obj)
 
 
-ALIAS_MODELS = {"village": Village, "category": Category, "subcategory": SubCategory}
-
-
 @require_POST
 @login_required
 def ledger_aliases(request: HttpRequest) -> HttpResponse:
@@ -150,7 +161,7 @@ def ledger_aliases(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:ledger_upload")
-    choices = _alias_choices(request.POST)
+    choices = _alias_choices(request.POST, _targets(import_town(request.user, stored)))
     if choices is None:
         messages.error(request, _("选择有误，请重新选择。"))
         return redirect("cases:ledger_preview")
@@ -165,8 +176,9 @@ def ledger_aliases(request: HttpRequest) -> HttpResponse:
     return redirect("cases:ledger_preview")
 
 
-def _alias_choices(data) -> list[tuple[str, str, object]] | None:
-    """(kind, text, target) for every name given a target in DATA; None when anything is malformed."""
+def _alias_choices(data, targets: dict) -> list[tuple[str, str, object]] | None:
+    """(kind, text, target) for every name given a target in DATA among TARGETS (the import's town's,
+    by kind); None when anything is malformed or another town's."""
     try:
         count = min(int(data.get("names", "0")), 500)
     except ValueError:
@@ -177,12 +189,12 @@ def _alias_choices(data) -> list[tuple[str, str, object]] | None:
         if not target:
             continue
         text = text.strip()
-        if kind not in ALIAS_MODELS or not fold(text) or len(text) > 100 or not re.fullmatch(r"\d{1,9}", target):
+        if kind not in targets or not fold(text) or len(text) > 100 or not re.fullmatch(r"\d{1,9}", target):
             return None
         wanted.setdefault(kind, {})[text] = target
     choices = []
     for kind, texts in wanted.items():
-        found = ALIAS_MODELS[kind].objects.in_bulk([int(pk) for pk in texts.values()])
+        found = targets[kind].in_bulk([int(pk) for pk in texts.values()])
         for text, pk in texts.items():
             if int(pk) not in found:
                 return None
@@ -198,7 +210,8 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
     if stored is None:
         messages.error(request, _("这份预览已失效（文件已导入、已取消或已上传了新文件），请重新上传。"))
         return redirect("cases:ledger_upload")
-    plan = read_ledger(UPLOAD.path(stored["token"]), filename=stored["name"])
+    town = import_town(request.user, stored)
+    plan = read_ledger(UPLOAD.path(stored["token"]), filename=stored["name"], town=town)
     try:
         result = import_ledger(plan, by=request.user, only_clean=request.POST.get("mode") == "clean")
     except LedgerNotClean:

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import pipl
+from cases.access import cases_for_user
 from cases.resident_forms import ResidentLookupForm
-from teams.roles import OFFICE, require_role
+from teams.roles import OFFICE, require_role, towns_of
 
 
 def _lookup_page(request: HttpRequest, form: ResidentLookupForm, cases=None, status: int = 200) -> HttpResponse:
@@ -34,11 +35,16 @@ def resident_lookup(request: HttpRequest) -> HttpResponse:
     though it changes nothing: a phone or a name in a URL would stay in logs and browser history."""
     require_role(request.user, OFFICE)
     if request.method == "GET":
-        return _lookup_page(request, ResidentLookupForm())
-    form = ResidentLookupForm(request.POST)
+        return _lookup_page(request, ResidentLookupForm(towns=towns_of(request.user)))
+    form = ResidentLookupForm(request.POST, towns=towns_of(request.user))
     if not form.is_valid():
         return _lookup_page(request, form, status=400)
-    return _lookup_page(request, form, list(pipl.resident_cases(**form.lookup())))
+    return _lookup_page(request, form, list(_resident_cases(request, form)))
+
+
+def _resident_cases(request: HttpRequest, form: ResidentLookupForm):
+    """The resident's cases in the user's town (the county's staff: every town), voided included."""
+    return pipl.resident_cases(**form.lookup(), among=cases_for_user(request.user, with_voided=True))
 
 
 @login_required
@@ -46,10 +52,10 @@ def resident_lookup(request: HttpRequest) -> HttpResponse:
 def resident_export(request: HttpRequest) -> HttpResponse:
     """Every case of the resident with its history, as a JSON file; the look-up page when none."""
     require_role(request.user, OFFICE)
-    form = ResidentLookupForm(request.POST)
+    form = ResidentLookupForm(request.POST, towns=towns_of(request.user))
     if not form.is_valid():
         return _lookup_page(request, form, status=400)
-    cases = list(pipl.resident_cases(**form.lookup()))
+    cases = list(_resident_cases(request, form))
     if not cases:
         form.add_error(None, _("没有找到这位群众的问题，未导出。"))
         return _lookup_page(request, form, [], status=404)
