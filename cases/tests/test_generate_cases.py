@@ -6,14 +6,15 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Concat
 
 from cases import history
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence
 from cases.workflow import register_case
+from reports.models import CaseTally
 from teams.models import Cadre, Team
-from villages.models import Village
+from villages.models import Town, Village
 
 END = datetime.date(2016, 12, 31)  # a fixed last day: the same cases whatever day the tests run
 
@@ -200,3 +201,62 @@ def test_generate_cases_a_smaller_second_run_adds_to_the_first(demo):
     assert new.count() == 50
     assert Case.objects.count() == len(numbers) + 50
     assert CaseEvent.objects.filter(case__in=new, kind="registered").count() == 50
+
+
+def test_generate_cases_for_a_county_numbers_each_town_on_its_own(demo):
+    out, _err = generate(600, towns=3)
+
+    new = Case.objects.exclude(pk__in=demo)
+    assert "in 3 towns (SH, DJ, SB)" in out
+    # Two towns made for the purpose, marked generated, ten villages each with a team and an office.
+    made = Town.objects.filter(generated=True).order_by("code")
+    assert [(t.code, t.name) for t in made] == [("DJ", "大江镇"), ("SB", "水步镇")]
+    for town in made:
+        assert Village.objects.filter(town=town, figures_generated=True).count() == 10
+        assert Team.objects.filter(town=town).count() == 10
+        assert Cadre.objects.filter(town=town, team=None, user__groups__name="office").count() == 1
+    # The cases evenly spread, each town's numbered with its own code, without gaps, in date order.
+    by_town = dict(new.values_list("town__code").annotate(n=Count("id")))
+    assert by_town == {"SH": 200, "DJ": 200, "SB": 200}
+    assert new.exclude(town=F("village__town")).count() == 0
+    for code in ("DJ", "SB"):
+        rows = list(new.filter(town__code=code).order_by("raised_on", "number").values_list("number", "raised_on"))
+        for year in {day.year for _number, day in rows}:
+            numbers = [number for number, day in rows if day.year == year]
+            assert numbers == [f"{code}-{year}-{serial:04d}" for serial in range(1, len(numbers) + 1)]
+            assert NumberSequence.objects.get(town__code=code, year=year).last == len(numbers)
+    # The monthly tally counts every case in its own town's rows.
+    tally = dict(CaseTally.objects.values("town_id").annotate(n=Sum("raised")).values_list("town_id", "n"))
+    assert tally == dict(Case.objects.values("town_id").annotate(n=Count("id")).values_list("town_id", "n"))
+
+
+def test_generate_cases_for_a_county_uses_the_towns_already_there(demo):
+    generate(90, towns=3)
+    towns = Town.objects.count()
+
+    out, _err = generate(30, seed=2, towns=3)
+
+    assert Town.objects.count() == towns == 3
+    assert "added 30 cases" in out
+    assert Case.objects.exclude(pk__in=demo).count() == 120
+
+
+def test_generate_cases_dry_run_for_a_county_makes_no_town(demo):
+    out, _err = generate(300, towns=3, dry_run=True)
+
+    assert out.rstrip().endswith("in 3 towns (SH, DJ, SB); nothing written")
+    assert list(Town.objects.values_list("code", flat=True)) == ["SH"]
+    assert Case.objects.count() == len(demo)
+
+
+def test_generate_cases_first_town_alone_is_as_before(demo):
+    sequences = list(NumberSequence.objects.values_list("year", "last"))
+    generate(200, seed=4)
+    alone = [row for row in snapshot(demo) if str(row[0]).startswith("SH-")]
+    undo(demo, sequences)
+
+    generate(400, seed=4, towns=2)
+
+    # The first town draws from the seed alone: its cases are those of a run without --towns.
+    assert [row for row in snapshot(demo) if str(row[0]).startswith("SH-")] == alone
+    assert len(alone) > 200

@@ -12,6 +12,9 @@ numbers follow the dates; the numbers of each year are taken from NumberSequence
 (later register_case calls continue after them); the rows are then written in batches, one
 transaction each: PostgreSQL's COPY, or bulk_create elsewhere. The same seed, the same database
 and the same --end give the same cases.
+
+A county: --towns N spreads the cases over N towns, each numbered on its own (SH-…, DJ-…); the towns
+the database lacks are made first from cases/demo/county_towns.json, marked generated.
 """
 
 import bisect
@@ -32,11 +35,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cases.deadlines import is_workday, working_day_limit
-from cases.management.commands.load_demo import DATA
+from cases.management.commands.load_demo import DATA, GENERATED_TOWNS, DemoLoader
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, SubCategory
 from teams.models import Cadre, Team, Visit
 from villages.models import Town, Village
 
+# The county's towns that --towns adds when the database has fewer (names, codes, village names).
+COUNTY_TOWNS = DATA.parent / "county_towns.json"
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 THURSDAY = 3
 
@@ -152,38 +157,63 @@ class Command(BaseCommand):
         parser.add_argument("--end", type=datetime.date.fromisoformat, help="last day (default today)")
         parser.add_argument("--dry-run", action="store_true", help="plan and count, write nothing")
         parser.add_argument("--town", help="the town's short code (default: the county's first town)")
+        parser.add_argument(
+            "--towns",
+            type=int,
+            default=1,
+            help="spread the cases evenly over the county's first N towns, making the missing ones "
+            "(generated: ~10 villages, their teams and cadres, from cases/demo/county_towns.json); default 1",
+        )
         parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
 
     def handle(
-        self, *args, count: int, seed: int, batch_size: int, end, dry_run: bool, no_copy: bool, town=None, **options
+        self,
+        *args,
+        count: int,
+        seed: int,
+        batch_size: int,
+        end,
+        dry_run: bool,
+        no_copy: bool,
+        town=None,
+        towns: int = 1,
+        **options,
     ):
-        if count < 0 or batch_size < 1:
-            raise CommandError("--count must be 0 or more and --batch-size 1 or more")
+        if count < 0 or batch_size < 1 or towns < 1:
+            raise CommandError("--count must be 0 or more, --batch-size and --towns 1 or more")
+        if town and towns > 1:
+            raise CommandError("give --town or --towns, not both")
         today = timezone.localdate()
         end = end or today
         start = settings.PROGRAMME_START
         if not start <= end <= today:
             raise CommandError(f"--end must lie between PROGRAMME_START ({start}) and today ({today})")
-        towns = Town.objects.filter(code=town.upper()) if town else Town.objects.order_by("division_code")
-        town = towns.first()
-        if town is None:
-            raise CommandError("no such town: run `python manage.py load_demo` first, or give --town CODE")
         started = time.monotonic()
-        generator = Generator(seed, start, end, town)
-        if not dry_run:
-            generator.ensure_visits()
-        generator.load_reference()
-        keys = generator.draw_days(count)
-        per_year = Counter(datetime.date.fromordinal(key // generator.key_scale).year for key in keys)
+        # A dry run makes the missing towns too, to plan their cases, and then takes them back.
+        with transaction.atomic():
+            chosen = county_towns(towns, seed, town)
+            jobs = []
+            for index, (one, share) in enumerate(zip(chosen, shares(count, len(chosen)), strict=True)):
+                # The first town draws from SEED alone: --towns 1 gives the cases it always gave.
+                generator = Generator(seed if index == 0 else f"{seed}-{one.code}", start, end, one)
+                if not dry_run:
+                    generator.ensure_visits()
+                generator.load_reference()
+                jobs.append((generator, generator.draw_days(share)))
+            if dry_run:
+                transaction.set_rollback(True)
+        per_year = sum((generator.years(keys) for generator, keys in jobs), Counter())
+        where = f" in {len(chosen)} towns ({', '.join(t.code for t in chosen)})" if len(chosen) > 1 else ""
         if dry_run:
             years = ", ".join(f"{year}: {n}" for year, n in sorted(per_year.items()))
-            self.stdout.write(f"generate_cases: would add {count} cases ({years}); nothing written")
+            self.stdout.write(f"generate_cases: would add {count} cases ({years}){where}; nothing written")
             return
-        first_serial = reserve_numbers(town, per_year)
+        # Each town's own tracking numbers (SH-2015-0001, DJ-2015-0001…), a block per town and year.
+        jobs = [(generator, keys, reserve_numbers(generator.town, generator.years(keys))) for generator, keys in jobs]
         use_copy = connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2" and not no_copy
         writer = CopyWriter(start, end) if use_copy else BulkWriter()
         progress = Progress(self.stderr, count)
-        totals, phases = write_all(generator, writer, keys, batch_size, dict(first_serial), progress)
+        totals, phases = write_all(jobs, writer, batch_size, progress)
         if use_copy and count:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE cases_case, cases_caseevent, cases_feedback")
@@ -194,21 +224,74 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"generate_cases: added {count} cases, {totals['events']} events, {totals['feedback']} feedback "
                 f"in {seconds:.1f} s ({rate:,.0f} cases/s; {spent}; "
-                f"{'COPY' if use_copy else 'bulk_create'}, seed {seed})"
+                f"{'COPY' if use_copy else 'bulk_create'}, seed {seed}){where}"
             )
         )
 
 
-def write_all(generator, writer, keys: list[int], batch_size: int, serials: dict[int, int], progress):
-    """Make and write the cases batch by batch; the totals, and where the time went."""
+def shares(count: int, parts: int) -> list[int]:
+    """COUNT split into PARTS as evenly as whole numbers go, the first parts one more."""
+    return [count // parts + (index < count % parts) for index in range(parts)]
+
+
+def county_towns(count: int, seed: int, code: str | None = None) -> list[Town]:
+    """The town of CODE; else the county's first COUNT towns (by division code), the missing ones made
+    from cases/demo/county_towns.json: generated, each with its villages, teams, cadres and office."""
+    if code:
+        towns = list(Town.objects.filter(code=code.upper()))
+        if not towns:
+            raise CommandError(f"no town {code}: run `python manage.py load_demo` first, or give another --town")
+        return towns
+    towns = list(Town.objects.order_by("division_code")[:count])
+    if not towns:
+        raise CommandError("no town: run `python manage.py load_demo` first")
+    if len(towns) == count:
+        return towns
+    spec = json.loads(COUNTY_TOWNS.read_text(encoding="utf-8"))
+    given_names = json.loads(GENERATED_TOWNS.read_text(encoding="utf-8"))["cadre_given_names"]
+    taken = {field: set(Town.objects.values_list(field, flat=True)) for field in ("code", "name", "division_code")}
+    rows = [row for row in spec["towns"] if all(row[field] not in taken[field] for field in taken)]
+    if len(towns) + len(rows) < count:
+        raise CommandError(f"--towns {count}: the county has at most {len(towns) + len(rows)} towns")
+    loader = DemoLoader(json.loads(DATA.read_text(encoding="utf-8")), random.Random(f"towns-{seed}"))
+    for row in rows[: count - len(towns)]:
+        villages = village_rows(row, spec, loader.rng)
+        towns.append(loader.generated_town(row, villages, spec["cadres_per_team"], given_names))
+    return towns
+
+
+def village_rows(town: dict, spec: dict, rng: random.Random) -> list[dict]:
+    """A generated town's villages: its seat's community (圩社区), then villages named from the spec's stems."""
+    seat = town["name"].removesuffix("镇").removesuffix("街道")
+    rows = [{"code": f"{town['division_code']}001", "name": f"{seat}圩居委会", "short_name": f"{seat}圩社区"}]
+    rows[0]["kind"] = "community"
+    for number, stem in enumerate(rng.sample(spec["village_stems"], spec["villages_per_town"] - 1), start=201):
+        rows.append(
+            {
+                "code": f"{town['division_code']}{number}",
+                "name": f"{stem}村委会",
+                "short_name": f"{stem}村",
+                "kind": "village",
+            }
+        )
+    return rows
+
+
+def write_all(jobs, writer, batch_size: int, progress):
+    """Make and write the cases of each (generator, keys, first serials) of JOBS, batch by batch; the
+    totals, and where the time went."""
     totals, phases, clock = Counter(), Counter(), time.monotonic
-    batches = [keys[offset : offset + batch_size] for offset in range(0, len(keys), batch_size)]
+    batches = [
+        (generator, keys[offset : offset + batch_size], serials)
+        for generator, keys, serials in jobs
+        for offset in range(0, len(keys), batch_size)
+    ]
     if isinstance(writer, CopyWriter):
         # One transaction: the foreign keys are checked once at the end, all rows or none.
         with transaction.atomic():
-            writer.begin(len(keys))
+            writer.begin(sum(len(keys) for _generator, keys, _serials in jobs))
             try:
-                for batch in batches:
+                for generator, batch, serials in batches:
                     started = clock()
                     drafts = generator.make_cases(batch, serials)
                     phases["making rows"] += clock() - started
@@ -223,7 +306,7 @@ def write_all(generator, writer, keys: list[int], batch_size: int, serials: dict
             writer.finish()
             phases["indexes and foreign keys"] += clock() - started
     else:
-        for batch in batches:
+        for generator, batch, serials in batches:
             started = clock()
             drafts = generator.make_cases(batch, serials)
             phases["making rows"] += clock() - started
@@ -248,7 +331,7 @@ def reserve_numbers(town: Town, per_year: Counter) -> dict[int, int]:
 
 
 class Generator:
-    def __init__(self, seed: int, start: datetime.date, end: datetime.date, town: Town):
+    def __init__(self, seed: int | str, start: datetime.date, end: datetime.date, town: Town):
         self.rng, self.start, self.end = random.Random(seed), start, end
         # Visits are made only where missing: their own generator keeps the cases the same either way.
         self.visit_rng = random.Random(f"visits-{seed}")
@@ -328,7 +411,7 @@ class Generator:
         self.cadre_names = set(Cadre.objects.values_list("name", flat=True))
         # Visits by (team, Monday of the week): the day each team was in its village that week.
         self.visits: dict[tuple[int, int], tuple[int, int]] = {}
-        visits = Visit.objects.filter(date__range=(self.start, self.end)).order_by("date", "pk")
+        visits = Visit.objects.filter(team__town=self.town, date__range=(self.start, self.end)).order_by("date", "pk")
         for pk, team_id, day in visits.values_list("pk", "team", "date"):
             self.visits.setdefault((team_id, day.toordinal() - day.weekday()), (pk, day.toordinal()))
         self.weeks = sorted({monday for (_team, monday) in self.visits})
@@ -376,6 +459,10 @@ class Generator:
             keys.append((day * nv + village) * len(CHANNELS) + channel)
         keys.sort()
         return keys
+
+    def years(self, keys: list[int]) -> Counter:
+        """How many of the cases of KEYS each year has (the tracking numbers to take)."""
+        return Counter(datetime.date.fromordinal(key // self.key_scale).year for key in keys)
 
     # -- Pass 2: each case's life ---------------------------------------------------------------
 

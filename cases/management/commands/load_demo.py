@@ -220,25 +220,9 @@ class DemoLoader:
         added = 0
         as_of = datetime.date.fromisoformat(spec["as_of"])
         for row in spec["towns"]:
-            town, created = Town.objects.get_or_create(
-                code=row["code"],
-                defaults={
-                    "name": row["name"],
-                    "division_code": row["division_code"],
-                    "phone": row["phone"],
-                    "generated": True,
-                },
-            )
-            if not created:
+            if Town.objects.filter(code=row["code"]).exists():
                 continue
-            villages = [self.village_of(town, village) for village in row["villages"]]
-            names = self.cadre_names_for(spec["cadre_given_names"])
-            for number, village in enumerate(villages, start=1):
-                self.generated_team(town, number, village, spec["cadres_per_team"], names)
-            for role, position in (("office", "党政办干部"), ("supervisor", "督查工作队队长")):
-                user = self.user(f"{role}_{town.code.lower()}")
-                user.groups.set([Group.objects.get_or_create(name=role)[0]])
-                Cadre.objects.create(user=user, name=next(names), position=position, town=town, generated=True)
+            town = self.generated_town(row, row["villages"], spec["cadres_per_team"], spec["cadre_given_names"])
             call_command(
                 "generate_cases",
                 count=row["cases"],
@@ -251,9 +235,25 @@ class DemoLoader:
             )
             added += row["cases"]
             self.log.append(
-                f"town: {town.name} ({town.code}, generated): {len(villages)} villages, {row['cases']} cases"
+                f"town: {town.name} ({town.code}, generated): {len(row['villages'])} villages, {row['cases']} cases"
             )
         return added
+
+    def generated_town(self, row: dict, village_rows: list[dict], cadres_per_team: int, given_names) -> Town:
+        """A town of ROW (code, name, division_code, phone) marked generated, with the villages of
+        VILLAGE_ROWS, a team of CADRES_PER_TEAM in each, and its office and supervisor (office_<code>,
+        supervisor_<code>). generate_cases --towns makes the county's other towns with it too."""
+        fields = ("name", "division_code", "phone")
+        town = Town.objects.create(code=row["code"], generated=True, **{key: row[key] for key in fields})
+        villages = [self.village_of(town, village) for village in village_rows]
+        names = self.cadre_names_for(given_names)
+        for number, village in enumerate(villages, start=1):
+            self.generated_team(town, number, village, cadres_per_team, names)
+        for role, position in (("office", "党政办干部"), ("supervisor", "督查工作队队长")):
+            user = self.user(f"{role}_{town.code.lower()}")
+            user.groups.set([Group.objects.get_or_create(name=role)[0]])
+            Cadre.objects.create(user=user, name=next(names), position=position, town=town, generated=True)
+        return town
 
     def village_of(self, town: Town, row: dict) -> Village:
         """The village of ROW in TOWN, with generated households and population (none published)."""
