@@ -37,14 +37,65 @@ def manage(env: dict, *args: str):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def build(size: int, env: dict):
-    name = f"sanhe_bench_{size}"
+def build(size: int, env: dict, name: str = "", towns: int = 1):
+    """A fresh database NAME of SIZE cases: Sanhe's demo, then generated cases spread over TOWNS towns."""
+    name = name or f"sanhe_bench_{size}"
     admin_sql(f"DROP DATABASE IF EXISTS {name}")
     admin_sql(f"CREATE DATABASE {name}")
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_demo")
-    manage(env, "generate_cases", "--count", str(size - DEMO_CASES), "--seed", "1")
+    manage(env, "generate_cases", "--count", str(size - DEMO_CASES), "--seed", "1", "--towns", str(towns))
     vacuum(name)
+
+
+def bench_env(name: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=url_for(name), DEBUG="0", SECRET_KEY="bench")
+    env.update(ALLOWED_HOSTS="testserver", HTTPS_ONLY="0", SECURE_SSL_REDIRECT="0")
+    return env
+
+
+def measure(env: dict, args, imports: bool = True) -> dict:
+    """The pages timed in a child process on ENV's database (bench/measure.py); its figures."""
+    rows = (args.import_rows, args.ledger_rows) if imports else (0, 0)
+    command = [sys.executable, "-m", "bench.measure", "--runs", str(args.runs)]
+    command += ["--import-rows", str(rows[0]), "--ledger-rows", str(rows[1])]
+    out = subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# Issue 15's target: a town's pages in a county of many towns as fast as in a single-town database.
+COUNTY_WITHIN = 1.2
+
+
+def county_lines(county: dict, single: dict, single_size: str) -> list[str]:
+    """The county's section: each page of Sanhe's office at the county's size beside the same page at
+    SINGLE_SIZE single-town cases, the ratio, and the target."""
+    size, towns = county["size"], county["towns"]
+    lines = [
+        f"## A town in a county: {size:,} cases in {towns} towns beside {int(single_size):,} in one town",
+        "",
+        f"The same pages as above, as Sanhe's office (SH: {county['town_cases']:,} of the county's cases) in a",
+        f"database built by `generate_cases --towns {towns}`; imports not run. Target (issue 15): every page of",
+        f"the town within {COUNTY_WITHIN}× of its time in the single-town database of {int(single_size):,} cases,",
+        "with the same queries.",
+        "",
+        f"| measurement | {int(single_size):,} one town ms | {size:,} county ms | ratio | queries | met |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    missed = []
+    for name, r in county["items"].items():
+        base = single["items"].get(name)
+        if base is None or name.startswith("FLOOR"):
+            continue
+        ratio = r["median"] / base["median"]
+        met = ratio <= COUNTY_WITHIN and r["queries"] == base["queries"]
+        missed += [] if met else [name]
+        queries = f"{base['queries']} → {r['queries']}"
+        lines.append(
+            f"| {name} | {ms(base['median'])} | {ms(r['median'])} | {ratio:.2f}× | {queries} | {'✓' if met else '✗'} |"
+        )
+    verdict = "every page met it" if not missed else "missed: " + ", ".join(missed)
+    return [*lines, "", f"Issue 15's target ({COUNTY_WITHIN}×): {verdict}.", ""]
 
 
 def vacuum(name: str):
@@ -133,7 +184,7 @@ def page_row(name: str, r: dict, trivial: dict | None) -> str:
     return f"| {name} | {ms(r['median'])} | {ms(r['p95'])} | {r['queries']} | {times} | {target_cell(name, r)} |"
 
 
-def write_results(path: Path, info: dict, results: dict, runs: int):
+def write_results(path: Path, info: dict, results: dict, runs: int, county: dict | None = None):
     sizes = sorted(results, key=int)
     lines = [
         "# Benchmark results",
@@ -210,6 +261,8 @@ def write_results(path: Path, info: dict, results: dict, runs: int):
                 lines.append(f"| office's ledger {step} rows/s | {ratios} | |")
         lines.append("")
         lines += targets(results, small, big)
+    if county and sizes:
+        lines += county_lines(county, results[sizes[-1]], sizes[-1])
     path.write_text("\n".join(lines))
 
 
@@ -279,46 +332,52 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument("--from-json", help="only rewrite results.md from a results.json of an earlier run")
+    parser.add_argument(
+        "--county",
+        help="SIZE:TOWNS, e.g. 5000000:17: also a county's database, its Sanhe pages beside the largest size's",
+    )
     args = parser.parse_args()
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
-        write_results(Path(args.output), machine(), saved["results"], saved["runs"])
+        write_results(Path(args.output), machine(), saved["results"], saved["runs"], saved.get("county"))
         return
-    results = {}
+    results, county = {}, None
     sizes = [int(s) for s in args.sizes.split(",")]
+    saved = Path(args.output).with_suffix(".json")
     for size in sizes:
         print(f"== {size:,} cases", flush=True)
-        env = dict(os.environ, DATABASE_URL=url_for(f"sanhe_bench_{size}"), DEBUG="0", SECRET_KEY="bench")
-        env.update(ALLOWED_HOSTS="testserver", HTTPS_ONLY="0", SECURE_SSL_REDIRECT="0")
+        env = bench_env(f"sanhe_bench_{size}")
         build(size, env)
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.measure",
-                "--runs",
-                str(args.runs),
-                "--import-rows",
-                str(args.import_rows),
-                "--ledger-rows",
-                str(args.ledger_rows),
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-        ).stdout
-        results[str(size)] = json.loads(out.strip().splitlines()[-1])
+        results[str(size)] = measure(env, args)
         if size == max(sizes):  # where each page's SQL time goes, at the largest size
             notes = ROOT / "bench" / "notes" / f"explain-{size // 1000}k.md"
             explain = [sys.executable, "-m", "bench.explain", "--output", str(notes)]
             subprocess.run(explain, cwd=ROOT, env=env, check=True)
-        Path(args.output).with_suffix(".json").write_text(json.dumps({"runs": args.runs, "results": results}, indent=1))
+        saved.write_text(json.dumps({"runs": args.runs, "results": results}, indent=1))
         if not args.keep:
             admin_sql(f"DROP DATABASE IF EXISTS sanhe_bench_{size}")
         write_results(Path(args.output), machine(), results, args.runs)
+    if args.county:
+        size, towns = (int(part) for part in args.county.split(":"))
+        print(f"== a county: {size:,} cases in {towns} towns", flush=True)
+        env = bench_env("sanhe_bench_county")
+        build(size, env, "sanhe_bench_county", towns)
+        county = {"size": size, "towns": towns, "town_cases": town_cases("sanhe_bench_county", "SH")}
+        county |= measure(env, args, imports=False)
+        saved.write_text(json.dumps({"runs": args.runs, "results": results, "county": county}, indent=1))
+        if not args.keep:
+            admin_sql("DROP DATABASE IF EXISTS sanhe_bench_county")
+        write_results(Path(args.output), machine(), results, args.runs, county)
     print(Path(args.output).read_text())
+
+
+def town_cases(name: str, code: str) -> int:
+    conn = psycopg2.connect(dbname=name, **PG)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM cases_case JOIN villages_town t ON t.id = town_id WHERE t.code = %s", [code])
+        (count,) = cur.fetchone()
+    conn.close()
+    return count
 
 
 if __name__ == "__main__":

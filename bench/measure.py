@@ -39,7 +39,7 @@ from cases.formats import FastXLSX  # noqa: E402
 from cases.ledger import import_ledger, read_ledger  # noqa: E402
 from cases.models import Case  # noqa: E402
 from cases.resources import CaseResource  # noqa: E402
-from teams.roles import team_of  # noqa: E402
+from teams.roles import team_of, town_of  # noqa: E402
 from villages.models import Village  # noqa: E402
 from villages.services import last_good as last_good_pages  # noqa: E402
 from villages.services import pages as board_pages  # noqa: E402
@@ -238,7 +238,9 @@ def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]
         raise SystemExit("the demo's cadre has no team: /my-team/ would show nothing to measure")
     latest = Case.objects.order_by("-raised_on").values_list("raised_on", flat=True).first()
     month = latest.strftime("%Y-%m")
-    busiest = Case.objects.order_by("-id").first()
+    # The office's town's newest case: in a county the newest of all may be another town's.
+    office = get_user_model().objects.get(username="office")
+    busiest = Case.objects.filter(town=town_of(office)).order_by("-id").first()
     village = Village.objects.get(pk=busiest.village_id)
     filters = f"/cases/?status={Case.Status.IN_PROGRESS}&village={village.pk}"
     board = f"/notice/{village.code}/"
