@@ -230,8 +230,9 @@ def notice_paths(codes: list[str], categories: list[int], seed: int = 6) -> list
 
 
 class Ledger:
-    def __init__(self, database: str):
-        self.conn = psycopg2.connect(dbname=database, **PG)
+    def __init__(self, database: str, **where):
+        """WHERE: host and port of another server than bench.pg's (bench/cluster.py's primary)."""
+        self.conn = psycopg2.connect(dbname=database, **(PG | where))
         self.conn.autocommit = True
 
     def rows(self, sql: str, params=()) -> list:

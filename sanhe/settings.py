@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from sanhe.lib.caches import cache_from_url
+from sanhe.lib.caches import cache_from_url, session_engine
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -332,6 +332,9 @@ SPECTACULAR_SETTINGS = {
 # throttling and cached public pages hold across them: CACHE_URL=db://sanhe_cache (after
 # `manage.py createcachetable`) or redis://127.0.0.1:6379/0. See sanhe/lib/caches.py.
 CACHES = {"default": cache_from_url(env("CACHE_URL", "locmem://sanhe"))}
+# Sessions in the database by default; SESSION_STORE=cache keeps them in that shared cache (Redis),
+# as several app nodes behind one balancer do (README, "Several app nodes").
+SESSION_ENGINE = session_engine(env("SESSION_STORE", "db"), env("CACHE_URL", "locmem://sanhe"))
 
 # HTTPS. Off with DEBUG on (runserver speaks plain HTTP); on in production unless turned off.
 HTTPS_ONLY = envbool("HTTPS_ONLY", "0" if DEBUG else "1")
@@ -412,6 +415,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Django keeps an upload past FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary file, not in memory;
 # nginx refuses a request past 64 MB (deploy/nginx.conf).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440  # Django's default, stated: 2.5 MB
+# Where an uploaded ledger or batch of work orders waits between its preview and its import
+# (cases/uploads.py; a private folder in the system's temporary folder when empty). Several app
+# nodes need a folder they all mount: the preview and the import may reach different nodes.
+LEDGER_UPLOAD_DIR = env("LEDGER_UPLOAD_DIR", "")
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))  # the file
 UPLOAD_MAX_ROWS = envint("UPLOAD_MAX_ROWS", "20000")  # rows with a value, over the workbook
 UPLOAD_MAX_COLUMNS = envint("UPLOAD_MAX_COLUMNS", "200")  # cells further right are ignored

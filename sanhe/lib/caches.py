@@ -53,3 +53,23 @@ def cache_from_url(url: str, key_prefix: str = "sanhe") -> dict:
             raise ImproperlyConfigured("CACHE_URL file:// needs a folder: file:///var/cache/sanhe")
         cache["LOCATION"] = parts.path
     return cache
+
+
+# Where sessions live (SESSION_STORE): the database by default; "cache" for several app nodes that
+# share Redis as their cache (a session then costs no database query, and every node reads it).
+SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cache": "django.contrib.sessions.backends.cache",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+}
+
+
+def session_engine(store: str, cache_url: str) -> str:
+    """settings.SESSION_ENGINE for STORE. Sessions in a cache only this process sees (locmem://,
+    dummy://) would log users out at random between workers: refused."""
+    if store not in SESSION_ENGINES:
+        raise ImproperlyConfigured(f"SESSION_STORE must be one of {', '.join(SESSION_ENGINES)}, not {store!r}")
+    shared = urlsplit(cache_url).scheme.lower() in ("db", "redis", "rediss")
+    if store != "db" and not shared:
+        raise ImproperlyConfigured(f"SESSION_STORE={store} needs a shared CACHE_URL (redis:// or db://)")
+    return SESSION_ENGINES[store]

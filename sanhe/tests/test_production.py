@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from sanhe.lib.caches import cache_from_url
+from sanhe.lib.caches import cache_from_url, session_engine
 from sanhe.lib.jsonlog import JsonFormatter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,6 +155,16 @@ def test_cache_url_refuses_unknown_scheme():
 def test_cache_url_refuses_spaces(url):
     with pytest.raises(ImproperlyConfigured, match="must not contain spaces"):
         cache_from_url(url)
+
+
+def test_session_store_selects_the_engine_and_needs_a_shared_cache():
+    assert session_engine("db", "locmem://sanhe") == "django.contrib.sessions.backends.db"
+    assert session_engine("cache", "redis://127.0.0.1:6379/0") == "django.contrib.sessions.backends.cache"
+    assert session_engine("cached_db", "db://sanhe_cache") == "django.contrib.sessions.backends.cached_db"
+    with pytest.raises(ImproperlyConfigured, match="needs a shared CACHE_URL"):
+        session_engine("cache", "locmem://sanhe")
+    with pytest.raises(ImproperlyConfigured, match="SESSION_STORE must be one of"):
+        session_engine("redis", "redis://127.0.0.1:6379/0")
 
 
 def test_behind_proxy_trusts_the_proxy_for_scheme_and_client_address():
