@@ -95,7 +95,8 @@ class VisitForm(forms.ModelForm):
         self.existing_visit = None
         self.fields["subgroups"].queryset = team.subgroups.order_by("name")
         self.fields["subgroups"].label_from_instance = lambda subgroup: subgroup.name
-        self.fields["village"].queryset = Village.objects.by_code()
+        # The team's town's villages only: a visit in another town's village would put its cases there.
+        self.fields["village"].queryset = Village.objects.by_code().filter(town_id=team.town_id)
         self.fields["village"].empty_label = None
         self.fields["households_visited"].min_value = 0
         self.fields["households_visited"].widget.attrs.update(min="0", max=str(MAX_HOUSEHOLDS))
@@ -221,7 +222,9 @@ class ProblemForm(forms.ModelForm):
     def __init__(self, *args, visit: Visit, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.visit = visit
-        categories = list(categories if categories is not None else Category.objects.prefetch_related("subcategories"))
+        if categories is None:  # the county's categories and the visit's town's own
+            categories = Category.objects.for_town(visit.team.town_id).prefetch_related("subcategories")
+        categories = list(categories)
         self.categories = {c.pk: c for c in categories}
         self.fields["category_choice"].widget.choices = category_choices(categories)
         self.fields["resident_phone"].widget.attrs["maxlength"] = "20"

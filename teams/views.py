@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import photos, workflow
-from cases.models import Case, Category
+from cases.models import Case
 from teams import desk
 from teams.forms import ProblemForm, VisitForm, default_visit_date, sent_request_key
 from teams.models import Visit, this_thursday
@@ -225,7 +225,7 @@ def _render_visit(request: HttpRequest, visit: Visit, form=None, duplicates=(), 
     problems = list(visit.cases.select_related("category", "subcategory").order_by("number"))
     editable = can_edit_visits(request.user)
     if editable and form is None:
-        form = ProblemForm(visit=visit, categories=Category.objects.prefetch_related("subcategories"))
+        form = ProblemForm(visit=visit)
     ctx = {
         "visit": visit,
         "subgroups": visit.subgroups.all(),
