@@ -106,15 +106,9 @@ def start_postgres(data: Path, port: int, log: Path) -> subprocess.Popen:
     return server
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        load.stop_gunicorn(process)  # SIGTERM, then SIGKILL if it hangs: any server alike
 
 
 class Cluster:
