@@ -152,6 +152,7 @@ def test_the_county_page_ranks_the_towns(county_client, county):
 def test_the_county_user_ranks_towns_and_a_towns_teams(county_client, county):
     towns = text(county_client.get(reverse("reports:ranking"), {"month": "2015-01"}))
     assert "2015年1月各镇（街道）考评" in towns and "三合镇" in towns and "大江镇" in towns
+    assert "表扬、批评各几个镇（街道）" in towns and "表扬、批评各几个团队" not in towns  # the county's notice
     page = text(county_client.get(reverse("reports:ranking"), {"month": "2015-01", "town": "DJ"}))
     assert "2015年1月驻点团队考评" in page and "大江镇" in page
     assert Team.objects.get(town__code="DJ").name in page and Team.objects.get(town__code="SH").name not in page
@@ -164,7 +165,7 @@ def test_a_towns_supervisor_ranks_only_their_teams(supervisor_client, county):
     other_team = Team.objects.get(town__code="DJ")
     page = text(supervisor_client.get(reverse("reports:ranking"), {"month": "2015-01"}))
     assert sanhe_team.name in page and other_team.name not in page
-    assert "各镇（街道）考评" not in page
+    assert "各镇（街道）考评" not in page and "表扬、批评各几个团队" in page
     assert supervisor_client.get(reverse("reports:ranking"), {"town": "DJ"}).status_code == 403
 
 
