@@ -154,17 +154,6 @@ def _reopened(data: dict, text: str) -> str:
     return _("重新办理：%(reason)s") % {"reason": text}
 
 
-@renders("reopened_by_check")
-def _reopened_by_check(data: dict, text: str) -> str:
-    from reports.models import SpotCheck  # reports builds on cases: read only when rendering
-
-    reason = _("督查抽查发现“%(finding)s”（抽查记录第%(id)d号）") % {
-        "finding": choice(SpotCheck.Finding, data.get("finding")),
-        "id": data.get("check") or 0,
-    }
-    return _("重新办理：%(reason)s") % {"reason": joined([reason, text])}
-
-
 def _helper(data: dict) -> str:
     from teams.models import Helper
 

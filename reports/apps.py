@@ -9,7 +9,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计报表")
 
     def ready(self):
-        from reports import pipl  # noqa: F401 (its receivers: the spot checks' share of a resident's data)
+        from reports import (
+            pipl,  # noqa: F401 (its receivers: the spot checks' share of a resident's data)
+            spotchecks,  # noqa: F401 (its line in a case's history: cases.history.RENDERERS)
+        )
         from reports.tally import ensure_triggers, take_down_triggers
 
         pre_migrate.connect(take_down_triggers, sender=self)

@@ -7,10 +7,13 @@ import secrets
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cases.history import choice, renders
 from cases.models import Case
 from reports.analysis import Period
 from reports.models import SpotCheck, SpotCheckDraw
+from sanhe.prose import joined
 
 
 def new_seed() -> int:
@@ -150,6 +153,17 @@ def reopen_from_check(*, check: SpotCheck, by, expected_version: int | None = No
     check.reopened = True
     check.save(update_fields=["reopened"])
     return check
+
+
+@renders("reopened_by_check")
+def _reopened_by_check_line(data: dict, text: str) -> str:
+    """The history line of reopen_from_check, in the reader's language: rendered here, where the
+    check's findings are known (cases/history.py, a floor below, holds only the registry)."""
+    reason = _("督查抽查发现“%(finding)s”（抽查记录第%(id)d号）") % {
+        "finding": choice(SpotCheck.Finding, data.get("finding")),
+        "id": data.get("check") or 0,
+    }
+    return _("重新办理：%(reason)s") % {"reason": joined([reason, text])}
 
 
 def pass_rates(period: Period, towns) -> list[dict]:
