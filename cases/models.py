@@ -297,8 +297,14 @@ class Case(models.Model):
     number = models.CharField(_("编号"), max_length=20, editable=False)
     # The village's town, kept on the case so that a town's lists, figures and indexes need no join;
     # a composite foreign key (cases/constraints.py) keeps it the village's.
+    # Indexed by cases_case_town_raised, which leads with it (so no index of its own).
     town = models.ForeignKey(
-        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="cases", editable=False
+        "villages.Town",
+        verbose_name=_("乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        editable=False,
+        db_index=False,
     )
     village = models.ForeignKey(
         "villages.Village", verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="cases"
@@ -514,6 +520,9 @@ class Case(models.Model):
         indexes = [
             # Reports: counts by status over a date range (summary, dashboard, notice board).
             models.Index(fields=["raised_on", "status"], name="cases_case_raised_status"),
+            # A town's cases raised in a period (every town's report counts its month's cases live):
+            # without the town first, a county's month is read to find one town's.
+            models.Index(fields=["town", "raised_on"], name="cases_case_town_raised"),
             # Reports: category and sub-category breakdowns.
             models.Index(fields=["category", "subcategory", "status"], name="cases_case_category_status"),
             # Notice board: one village's cases, newest first.
@@ -600,11 +609,15 @@ class Case(models.Model):
         update_fields = kwargs.get("update_fields")
         # self.village, not village_id: a village saved after it was given to the case has no id here yet.
         village = self.village if self.village_id is not None or "village" in self._state.fields_cache else None
+        moved = False
         if village is not None and (update_fields is None or "village" in update_fields):
+            moved = self.pk is not None and self.town_id is not None and self.town_id != village.town_id
             self.town_id = village.town_id
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "town"}
         super().save(*args, **kwargs)
+        if moved:  # its feedback counts in its new town's figures (Feedback.town)
+            self.feedback.update(town_id=self.town_id)
 
     @property
     def is_closed(self) -> bool:
@@ -727,6 +740,15 @@ class CaseEvent(models.Model):
             check_case_text(self.case, "text", self.text)
 
 
+class FeedbackManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, each row given its case's town when it has none (save() is not called)."""
+        objs = list(objs)
+        for feedback in objs:
+            feedback.fill_town()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Feedback(models.Model):
     """Telling the resident the outcome 反馈, and how satisfied they were 回访."""
 
@@ -741,6 +763,12 @@ class Feedback(models.Model):
         UNSATISFIED = "unsatisfied", _("不满意")
 
     case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="feedback")
+    # The case's town, copied so that a town's figures read only its own feedback (a period's feedback
+    # is the county's otherwise, joined to every case to find the town's); kept by save() and
+    # FeedbackManager.bulk_create, and by Case.save() should the case change town.
+    town = models.ForeignKey(
+        "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
     given_on = models.DateField(_("反馈日期"))
     channel = models.CharField(_("反馈方式"), max_length=20, choices=Channel.choices)
     given_by = models.ForeignKey(
@@ -756,6 +784,8 @@ class Feedback(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = FeedbackManager()
 
     class Meta:
         verbose_name = _("反馈")
@@ -775,10 +805,20 @@ class Feedback(models.Model):
             models.Index(fields=["case", "satisfaction"], name="cases_feedback_case_satisf"),
             # Reports: the satisfaction counts of a period (feedback given in it), by team.
             models.Index(fields=["given_on"], name="cases_feedback_given_on"),
+            # A town's satisfaction counts: its period's feedback without reading the other towns'.
+            models.Index(fields=["town", "given_on"], name="cases_feedback_town_given_on"),
         ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.given_on}"
+
+    def save(self, *args, **kwargs):
+        self.fill_town()
+        super().save(*args, **kwargs)
+
+    def fill_town(self) -> None:
+        if self.town_id is None and self.case_id is not None:
+            self.town_id = self.case.town_id
 
 
 class Referral(models.Model):

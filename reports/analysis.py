@@ -399,7 +399,7 @@ def headline(p: Period, fine: dict | None = None, town=None) -> Headline:
     q = p.previous()
     counts = count_cases({"": p, "_prev": q}, town=town)[()] if fine is None else regroup(fine).get(())
     counts = counts or {name + s: 0 for name in CASE_FIGURES for s in ("", "_prev")}  # no case at all
-    feedback = in_town(Feedback.objects.filter(given_in(p, q)), town, "case__town")
+    feedback = in_town(Feedback.objects.filter(given_in(p, q)), town)
     counts |= feedback.aggregate(**feedback_counts(p), **feedback_counts(q, "_prev"))
     known = Q(village__households__isnull=False)
     counts |= in_town(Visit.objects.filter(known), town, "village__town").aggregate(
@@ -507,7 +507,7 @@ def by_team(p: Period, fine: dict | None = None, town=None) -> list[Row]:
 
     cases = _this_period(regroup(fine, "team_id")) if fine is not None else count_cases({"": p}, "team_id", town=town)
     visits = _visits_by(p, "team_id", town)
-    feedback = in_town(Feedback.objects.filter(given_in(p)), town, "case__town")
+    feedback = in_town(Feedback.objects.filter(given_in(p)), town)
     feedback = _grouped(feedback, "case__team_id", feedback_counts(p))
     checks = in_town(SpotCheck.objects.for_cases_raised_in(p), town, "case__town")
     checks = _grouped(checks, "case__team_id", SpotCheck.counts())
@@ -538,7 +538,7 @@ def by_town(p: Period, fine: dict | None = None, town=None) -> list[Row]:
 
     cases = _this_period(regroup(fine, "town_id")) if fine is not None else count_cases({"": p}, "town_id")
     visits = _grouped(Visit.objects.filter(village__households__isnull=False), "village__town_id", visit_counts(p))
-    feedback = _grouped(Feedback.objects.filter(given_in(p)), "case__town_id", feedback_counts(p))
+    feedback = _grouped(Feedback.objects.filter(given_in(p)), "town_id", feedback_counts(p))
     households = _grouped(Village.objects.all(), "town_id", {"households": Sum("households")})
     checks = _grouped(SpotCheck.objects.for_cases_raised_in(p), "case__town_id", SpotCheck.counts())
     teams = _grouped(Team.objects.all(), "town_id", {"teams": Count("id")})
@@ -551,7 +551,7 @@ def by_town(p: Period, fine: dict | None = None, town=None) -> list[Row]:
     for town in Town.objects.all():
         counts = dict.fromkeys(CASE_FIGURES, 0) | cases.get((town.pk,), {})
         counts |= _strip(visits.get(town.pk), "village__town_id", default=visit_counts(p))
-        counts |= _strip(feedback.get(town.pk), "case__town_id", default=feedback_counts(p))
+        counts |= _strip(feedback.get(town.pk), "town_id", default=feedback_counts(p))
         counts |= _strip(households.get(town.pk), "town_id", default={"households": 0})
         counts |= _strip(checks.get(town.pk), "case__town_id", default=SpotCheck.counts())
         counts["weeks_visited"] = team_weeks.get(town.pk, 0)

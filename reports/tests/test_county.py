@@ -6,12 +6,13 @@ import io
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from cases.tests.factories import CaseFactory
+from cases.tests.factories import CaseFactory, FeedbackFactory
 from reports import analysis
 from reports.analysis import Period
 from reports.evaluation import rank_towns
@@ -227,3 +228,36 @@ def test_exports_follow_the_town(office_client, county_client, county):
     assert other in names(county_client, "teams", town="DJ") and sanhe not in names(county_client, "teams", town="DJ")
     assert {"三合镇", "大江镇", "台山市"} <= names(county_client, "towns")
     assert office_client.get(reverse("reports:export", args=["towns"]), {"month": "2015-01"}).status_code == 404
+
+
+@pytest.fixture
+def rated_feedback(db):
+    """January's feedback: Sanhe's 3 (2 satisfied, 1 not), Dajiang's 2 (1 satisfied, 1 without a rating)."""
+    sanhe = town_with_cases(home_town(), 0, 0)
+    dajiang = town_with_cases(TownFactory(code="DJ", name="大江镇", division_code="440781105"), 0, 0)
+    for team, ratings in ((sanhe, ["satisfied", "basically", "unsatisfied"]), (dajiang, ["satisfied", ""])):
+        for rating in ratings:
+            FeedbackFactory(case=CaseFactory(team=team, closed=True), satisfaction=rating)
+
+
+def test_each_towns_satisfaction_counts_its_own_feedback(rated_feedback):
+    rows = {row.key or "county": row for row in analysis.by_town(JANUARY, analysis.count_fine(JANUARY))}
+    got = {key: (row.counts["rated"], row.counts["satisfied"]) for key, row in rows.items()}
+    assert got == {"SH": (3, 2), "DJ": (1, 1), "county": (4, 3)}
+    sanhe = {figure.key: figure.value for figure in analysis.headline(JANUARY, town=home_town()).figures}
+    assert str(sanhe["satisfaction_rate"]) == "66.66"  # 2/3, truncated
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_a_towns_dashboard_reads_only_its_own_feedback(office_client, rated_feedback):
+    """The period's feedback is found by the town's index (cases_feedback_town_given_on), not read
+    for the whole county and joined to every case to find the town's."""
+    with CaptureQueriesContext(connection) as queries:
+        assert office_client.get("/reports/?month=2015-01").status_code == 200
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if "cases_feedback" in query["sql"]:
+                cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
+                plans += [row[3] for row in cursor.fetchall() if "cases_feedback" in row[3]]
+    assert plans and all("USING INDEX cases_feedback_town_given_on" in plan for plan in plans), plans

@@ -120,7 +120,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
     figure, period, dim, pk = form.selection()
     if figure in behind.FEEDBACK_FIGURES:
         kind = "feedback"
-        rows = analysis.in_town(behind.feedback_behind(figure, period, dim, pk), town, "case__town").select_related(
+        rows = analysis.in_town(behind.feedback_behind(figure, period, dim, pk), town).select_related(
             "case__village", "case__team", "case__category"
         )
         rows = rows.order_by("given_on", "id")

@@ -140,7 +140,16 @@ CASE_COLUMNS = [
     "generated",
 ]
 EVENT_COLUMNS = ["case_id", "kind", "at", "author_id", "text", "data", "status_from", "status_to", "public"]
-FEEDBACK_COLUMNS = ["case_id", "given_on", "channel", "given_by_id", "satisfaction", "notes", "recorded_by_id"]
+FEEDBACK_COLUMNS = [
+    "case_id",
+    "town_id",
+    "given_on",
+    "channel",
+    "given_by_id",
+    "satisfaction",
+    "notes",
+    "recorded_by_id",
+]
 
 
 class Command(BaseCommand):
@@ -643,7 +652,7 @@ class Generator:
 # ordinal (day × 1440 + minute, Beijing time), b yes/no, j a dict stored as JSON.
 CASE_TYPES = "siiiidsssssiissbsssidsdssdsdittib"
 EVENT_TYPES = "istisjssb"
-FEEDBACK_TYPES = "idsissi"
+FEEDBACK_TYPES = "iidsissi"
 
 
 def extra_columns(model, columns: list[str]) -> list[tuple[str, object]]:
@@ -794,7 +803,7 @@ class CopyWriter:
             if fed:
                 given, channel, given_by, satisfaction, notes, recorded_by = fed
                 feedback.append(
-                    f"{pk}\t{day[given]}\t{channel}\t{N if given_by is None else given_by}\t{satisfaction}\t"
+                    f"{pk}\t{town}\t{day[given]}\t{channel}\t{N if given_by is None else given_by}\t{satisfaction}\t"
                     f"{notes.translate(esc)}\t{N if recorded_by is None else recorded_by}{feedback_end}"
                 )
         return [("".join(rows), len(rows)) for rows in (cases, events, feedback)]
@@ -859,7 +868,7 @@ class BulkWriter:
     def write(self, drafts: Drafts) -> Counter:
         cases = Case.objects.bulk_create(self.objects(Case, CASE_COLUMNS, CASE_TYPES, drafts.cases))
         events = [(case.pk, *event) for case, (lives, _f) in zip(cases, drafts.lives, strict=True) for event in lives]
-        feedback = [(case.pk, *f) for case, (_e, f) in zip(cases, drafts.lives, strict=True) if f]
+        feedback = [(case.pk, case.town_id, *f) for case, (_e, f) in zip(cases, drafts.lives, strict=True) if f]
         CaseEvent.objects.bulk_create(self.objects(CaseEvent, EVENT_COLUMNS, EVENT_TYPES, events))
         Feedback.objects.bulk_create(self.objects(Feedback, FEEDBACK_COLUMNS, FEEDBACK_TYPES, feedback))
         return Counter(cases=len(cases), events=len(events), feedback=len(feedback))
