@@ -240,7 +240,8 @@ def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]
     month = latest.strftime("%Y-%m")
     # The office's town's newest case: in a county the newest of all may be another town's.
     office = get_user_model().objects.get(username="office")
-    busiest = Case.objects.filter(town=town_of(office)).order_by("-id").first()
+    town = town_of(office)
+    busiest = Case.objects.filter(town=town).order_by("-id").first()
     village = Village.objects.get(pk=busiest.village_id)
     filters = f"/cases/?status={Case.Status.IN_PROGRESS}&village={village.pk}"
     board = f"/notice/{village.code}/"
@@ -248,6 +249,8 @@ def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]
     return what, [
         ("FLOOR trivial view /health/", get(public, "/health/"), None),
         ("summary.json (all time)", get(public, "/reports/summary.json"), None),
+        # The office's town's own public summary: in a county, the one above is the whole county's.
+        (f"summary.json?town={town.code} (all time)", get(public, f"/reports/summary.json?town={town.code}"), None),
         ("dashboard /reports/?month=M", get(office_client, f"/reports/?month={month}"), None),
         ("meeting pack /reports/pack/?month=M", get(office_client, f"/reports/pack/?month={month}"), None),
         ("notice board /notice/<code>/ cold", get(public, board), cold_board),
