@@ -213,9 +213,10 @@ def logged_in(username: str) -> Client:
     return client
 
 
-def tracked_case() -> Case:
-    """The newest case whose phone has four digits to answer /track/ with."""
-    for case in Case.objects.exclude(resident_phone="").order_by("-id")[:100]:
+def tracked_case(town) -> Case:
+    """TOWN's newest case whose phone has four digits to answer /track/ with (in a county, the
+    office's town's, as the other pages: the newest of all may be another town's, with another history)."""
+    for case in Case.objects.filter(town=town).exclude(resident_phone="").order_by("-id")[:100]:
         if phone_last4(case.resident_phone):
             return case
     raise SystemExit("no case with a phone to look up on /track/")
@@ -260,7 +261,7 @@ def pages() -> tuple[dict, list[tuple[str, Callable[[], None], Callable | None]]
         ("office's triage /triage/", get(office_client, "/triage/"), None),
         ("cadre's home /my-team/", get(cadre_client, "/my-team/"), None),
         ("cadre's visit form /visits/new/ (GET)", get(cadre_client, "/visits/new/"), None),
-        ("resident's lookup /track/ (POST number + phone's last 4)", track(public, tracked_case()), None),
+        ("resident's lookup /track/ (POST number + phone's last 4)", track(public, tracked_case(town)), None),
     ]
 
 
