@@ -1,5 +1,5 @@
 """Cases in the API, with the pages' rules: the cases of cases/access.py, the case list's filters
-(cases/filters.py), a problem registered as the visit page's form does (teams/forms.py
+(cases/filters.py), a problem registered as the visit page's form does (cases/visit_forms.py
 ProblemForm, cases/workflow.py register_case), and each action of the case page (cases/views/
 detail.py ACTIONS: its form, its workflow function, who may take it) as a POST of its own:
 /api/cases/<number>/<action>/.
@@ -30,13 +30,15 @@ from cases.filters import CaseFilter
 from cases.forms import EditForm
 from cases.models import Case, CaseEvent, ContactAccess, Feedback, Referral
 from cases.views.detail import ACTIONS, actions_for, actions_of
+from cases.views.visits import register_problem
+from cases.visit_api import IDEMPOTENCY_KEY, idempotency_key
+from cases.visit_forms import REQUEST_KEY, ProblemForm
 from sanhe.api.errors import Conflict
 from sanhe.api.forms import form_data, refuse, serializer_for_form
 from sanhe.api.permissions import HasRole
-from teams.api import IDEMPOTENCY_KEY, NamedSerializer, idempotency_key
-from teams.forms import REQUEST_KEY, ProblemForm
+from teams.access import get_visit_for_user
+from teams.api import NamedSerializer
 from teams.roles import is_office
-from teams.views import get_visit_for_user, register_problem
 
 # The URL of each action (/api/cases/<number>/<url>/) and the case page's name for it.
 API_ACTIONS = {

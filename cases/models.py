@@ -552,7 +552,7 @@ class Case(models.Model):
             models.Index(fields=["fed_back_on"], name="cases_case_fed_back_on"),
             # Reports: the month-local part of "overdue at the end" (due in the month).
             models.Index(fields=["due_on"], name="cases_case_due_on"),
-            # The office's triage queue (teams/views.py): the registered cases, oldest first, a page at
+            # The office's triage queue (cases/views/visits.py): the registered cases, oldest first, a page at
             # a time, without walking the closed million.
             models.Index(
                 fields=["raised_on", "number"],
@@ -565,21 +565,21 @@ class Case(models.Model):
                 condition=Q(status="closed", fed_back_on__isnull=True) & COUNTED,
                 name="cases_case_awaiting_closed_on",
             ),
-            # A cadre's home (teams/desk.py, teams/views.py): the team's overdue list, the count of its
+            # A cadre's home (cases/desk.py, cases/views/visits.py): the team's overdue list, the count of its
             # open cases (index-only), and the open ones not yet overdue that its overdue figure leaves
             # out of the tally's open count. (Its page of open cases, newest first, reads
             # reports_case_open_team_raised backwards.)
             models.Index(
                 fields=["team", "due_on"], condition=~Q(status="closed") & COUNTED, name="cases_case_open_team_due"
             ),
-            # The home pages' "closed, not yet fed back" counts (teams/desk.py): the tally's fed-back count
+            # The home pages' "closed, not yet fed back" counts (cases/desk.py): the tally's fed-back count
             # includes the open cases that carry a feedback date (few or none), found here.
             models.Index(
                 fields=["team"],
                 condition=~Q(status="closed") & Q(fed_back_on__isnull=False) & COUNTED,
                 name="cases_case_open_fed_back",
             ),
-            # The triage queue's work orders awaiting signing (teams/desk.py awaiting_signing): the few
+            # The triage queue's work orders awaiting signing (cases/desk.py awaiting_signing): the few
             # unsigned open ones, the earliest deadline (the overdue) first.
             models.Index(
                 fields=["hotline_sign_by", "number"],

@@ -14,5 +14,6 @@ urlpatterns = [
     path("track/", include("villages.track_urls")),
     path("open311/", include("villages.open311.urls")),
     path("api/", include("sanhe.api.urls")),
+    path("", include("cases.desk_urls")),
     path("", include("teams.urls")),
 ]

@@ -176,7 +176,7 @@ class Visit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "date", "village"], name="teams_visit_unique_day"),
             # One form, one visit: the same form sent again by its user finds the first visit
-            # (teams/views.py visit_new); the index serves that look-up.
+            # (cases/views/visits.py visit_new); the index serves that look-up.
             models.UniqueConstraint(
                 fields=["created_by", "request_key"],
                 condition=~models.Q(request_key=""),

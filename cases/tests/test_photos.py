@@ -423,7 +423,7 @@ def test_the_board_shows_a_public_photo_and_never_a_private_one(client, case, te
 
 @pytest.fixture
 def visit(team):
-    from teams.forms import default_visit_date
+    from cases.visit_forms import default_visit_date
     from teams.tests.factories import VisitFactory
 
     return VisitFactory(team=team, date=default_visit_date())

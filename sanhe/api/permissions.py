@@ -1,5 +1,5 @@
 """The API's permissions are the pages': a role from teams/roles.py, the cases of
-cases/access.py, the visits of teams/views.py. Nobody without a staff role gets anything
+cases/access.py, the visits of cases/views/visits.py. Nobody without a staff role gets anything
 (an anonymous caller: 401; a logged-in user without a role: 403)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission

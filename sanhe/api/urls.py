@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from cases import api as cases_api
+from cases import visit_api
 from reports import api as reports_api
 from sanhe.api.errors import not_found
 from sanhe.lib.csp import policy_header
@@ -48,7 +49,7 @@ def style_hash(text: str) -> str:
 
 
 router = SimpleRouter()
-for app in (villages_api, teams_api, cases_api, reports_api):
+for app in (villages_api, teams_api, visit_api, cases_api, reports_api):
     app.register(router)
 
 urlpatterns = [

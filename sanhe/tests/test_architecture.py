@@ -22,13 +22,8 @@ KNOWN_UPWARD = {
     ("villages/tracking.py", "cases"),
     ("villages/views.py", "cases"),
     ("villages/views.py", "reports"),
-    # 2. The visit flow, the office's queue and the cadre's home belong with the cases workflow.
-    ("teams/desk.py", "cases"),
-    ("teams/desk.py", "reports"),
-    ("teams/forms.py", "cases"),
-    ("teams/views.py", "cases"),
-    ("teams/views_slip.py", "cases"),
-    # 3. The tally belongs with the ledger it counts.
+    # 3. The tally belongs with the ledger it counts: the case list and the desks' counts read it.
+    ("cases/desk.py", "reports"),
     ("cases/views/lists.py", "reports"),
 }
 

@@ -7,7 +7,7 @@ import pytest
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory, SubCategoryFactory
-from teams.forms import default_visit_date
+from cases.visit_forms import default_visit_date
 from teams.tests.factories import PASSWORD, SubgroupFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory, SubCategoryFactory
-from teams.forms import default_visit_date
+from cases.visit_forms import default_visit_date
 from teams.tests.factories import CadreFactory, UserFactory, VisitFactory
 
 TODAY = timezone.localdate()

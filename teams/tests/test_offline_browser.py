@@ -9,7 +9,7 @@ from PIL import Image
 
 from cases.models import Case, CasePhoto
 from cases.tests.factories import CaseFactory, SubCategoryFactory
-from teams.forms import default_visit_date
+from cases.visit_forms import default_visit_date
 from teams.tests.factories import PASSWORD, VisitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

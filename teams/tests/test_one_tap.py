@@ -14,7 +14,7 @@ from django.db import connection, connections, transaction
 from cases import workflow
 from cases.models import Case, CaseEvent, NumberSequence
 from cases.tests.factories import CaseFactory, SubCategoryFactory
-from teams.forms import default_visit_date
+from cases.visit_forms import default_visit_date
 from teams.models import Visit
 from teams.tests.factories import CadreFactory, UserFactory, VisitFactory
 

@@ -1,4 +1,4 @@
-"""The resident's slip (teams/views_slip.py): what it prints, the SMS, the warning, who sees it."""
+"""The resident's slip (cases/views/slips.py): what it prints, the SMS, the warning, who sees it."""
 
 import datetime
 import io

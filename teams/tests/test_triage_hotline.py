@@ -1,4 +1,4 @@
-"""The triage queue's 12345 work orders awaiting signing (teams/views.py triage, teams/desk.py)."""
+"""The triage queue's 12345 work orders awaiting signing (cases/views/visits.py triage, cases/desk.py)."""
 
 import datetime
 import io
@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import hotline, workflow
+from cases import desk, hotline, workflow
 from cases.models import Case
-from teams import desk
 
 NOW = timezone.now()
 
@@ -80,7 +79,7 @@ def test_time_left_reads_in_days_hours_and_minutes(team):
 
 
 def test_triage_caps_the_list_and_counts_them_all(office_client, team, monkeypatch):
-    from teams import views
+    from cases.views import visits as views
 
     monkeypatch.setattr(views, "SIGNING_LIST", 2)
     work_orders(team, 1, 2, 3)

@@ -5,7 +5,7 @@ import pytest
 
 from cases.models import Case
 from cases.tests.factories import CategoryFactory
-from teams.forms import default_visit_date
+from cases.visit_forms import default_visit_date
 from teams.models import Visit
 from teams.tests.factories import TeamFactory, VisitFactory
 from villages.tests.factories import TownFactory, VillageFactory

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent
 from cases.tests.factories import CaseFactory, SubCategoryFactory
-from teams.forms import default_visit_date
+from cases.visit_forms import default_visit_date
 from teams.models import Visit
 from teams.tests.factories import SubgroupFactory, UserFactory, VisitFactory
 from teams.tests.summary import autofocused, summary_at_top, summary_links

@@ -1,6 +1,6 @@
 """Open311's POST: API keys, the hourly limit per key, and registering a report as a case.
 
-A report is registered as the cadre's form registers a problem (teams/views.py problem_add):
+A report is registered as the cadre's form registers a problem (cases/views/visits.py problem_add):
 cases.workflow.register_case, which checks the public summary with the one public-text checker
 (cases/privacy.py) and keeps a sensitive case's detail off the board. Who sent it (first_name,
 last_name, phone) and where (address_string) go to the case's private resident fields only.
@@ -35,7 +35,7 @@ TITLE_MAX = 120  # Case.title
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_FIELD = "idempotency_key"
 IDEMPOTENCY_MAX = 64
-PHONE = re.compile(r"^[0-9+\- ]{7,20}$")  # as the cadre's form (teams/forms.py ProblemForm)
+PHONE = re.compile(r"^[0-9+\- ]{7,20}$")  # as the cadre's form (cases/visit_forms.py ProblemForm)
 HOUR = 3600
 
 

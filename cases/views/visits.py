@@ -1,4 +1,5 @@
-"""The staff site's home pages (my team, the triage queue) and the cadre's visit flow."""
+"""The staff site's home pages (my team, the triage queue) and the cadre's visit flow: the desks
+where cases come in and are worked, so they live with the cases (ARCHITECTURE.md)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,18 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import photos, workflow
+from cases import desk, photos, workflow
 from cases.models import Case
-from teams import desk
-from teams.forms import ProblemForm, VisitForm, default_visit_date, sent_request_key
+from cases.visit_forms import ProblemForm, VisitForm, default_visit_date, sent_request_key
+from teams.access import can_edit_visits, get_visit_for_user, visits_for_user
 from teams.models import Visit, this_thursday
 from teams.roles import (
     ADMIN,
@@ -115,35 +116,6 @@ def triage(request: HttpRequest) -> HttpResponse:
 
 
 # -- the visit flow ------------------------------------------------------------------------
-
-
-def can_edit_visits(user) -> bool:
-    """Cadres record their own team's visits; office staff may correct any; supervisors only read."""
-    return role_of(user) in (CADRE, OFFICE, ADMIN)
-
-
-def visits_for_user(user) -> QuerySet:
-    """The visits USER may see: a cadre's own team's, their town's teams' for office staff and
-    supervisors, every town's for the county's (PermissionDenied for anyone else). The pages' and
-    the API's (teams/api.py) alike."""
-    role = require_role(user, CADRE, OFFICE, SUPERVISOR, COUNTY_SUPERVISOR)
-    if is_county(user):
-        return Visit.objects.all()
-    if role != CADRE:
-        town = town_of(user)
-        return Visit.objects.filter(team__town=town) if town else Visit.objects.none()
-    team = team_of(user)
-    return Visit.objects.filter(team=team) if team else Visit.objects.none()
-
-
-def get_visit_for_user(user, pk: int, *, for_update: bool = False) -> Visit:
-    """The visit PK if USER may see it (404 for another team's); PermissionDenied when
-    FOR_UPDATE and the user may only read."""
-    visits = visits_for_user(user).select_related("team", "village", "created_by__cadre")
-    visit = get_object_or_404(visits, pk=pk)
-    if for_update and not can_edit_visits(user):
-        raise PermissionDenied
-    return visit
 
 
 @login_required
