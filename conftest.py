@@ -17,12 +17,12 @@ def fast_password_hashing(settings):
 def fresh_caches():
     """Each test's rows are rolled back but caches are not: a select cached by an earlier test
     (teams/roster.py) must not show its cadres and villages in the next, nor a board rendered by an
-    earlier test answer for this one (villages/services.py keeps pages per process, and a last good
+    earlier test answer for this one (public/services.py keeps pages per process, and a last good
     copy for when the database is unreachable)."""
     from django.core.cache import cache
 
+    from public import services
     from teams.roster import bump_roster
-    from villages import services
 
     cache.clear()
     services.pages.clear()

@@ -39,11 +39,11 @@ from cases.formats import FastXLSX  # noqa: E402
 from cases.ledger import import_ledger, read_ledger  # noqa: E402
 from cases.models import Case  # noqa: E402
 from cases.resources import CaseResource  # noqa: E402
+from public.services import last_good as last_good_pages  # noqa: E402
+from public.services import pages as board_pages  # noqa: E402
+from public.tracking import phone_last4  # noqa: E402
 from teams.roles import team_of, town_of  # noqa: E402
 from villages.models import Village  # noqa: E402
-from villages.services import last_good as last_good_pages  # noqa: E402
-from villages.services import pages as board_pages  # noqa: E402
-from villages.tracking import phone_last4  # noqa: E402
 
 IMPORT_ROWS = 10_000
 LEDGER_ROWS = 10_000
@@ -84,7 +84,7 @@ def get(client: Client, url: str):
 def track(client: Client, case: Case):
     """A resident's lookup on /track/: the case's number and its phone's last four digits, as the
     form asks. A right answer gives back the places it took in /track/'s limits
-    (villages/tracking.py), so however many runs, the bench is never throttled; each answer is
+    (public/tracking.py), so however many runs, the bench is never throttled; each answer is
     checked to be the case found, not a refusal or the limit's page."""
     data = {"number": case.number, "last4": phone_last4(case.resident_phone)}
 

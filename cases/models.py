@@ -268,7 +268,7 @@ class Case(models.Model):
         PHONE = "phone", _("电话")
         OVERSEAS = "overseas", _("华侨")
         # Cases that reach the town from outside a visit: the 12345 hotline's work orders (cases/hotline.py)
-        # and reports sent in by an Open311 client (villages/open311/).
+        # and reports sent in by an Open311 client (public/open311/).
         HOTLINE = "hotline", _("12345热线")
         ONLINE = "online", _("网上提交")
         OTHER = "other", _("其他")

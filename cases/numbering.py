@@ -7,7 +7,7 @@ transaction that rolls back gives its numbers back with it. Taking numbers for a
 queries as taking one.
 
 Track codes (Case.track_code) are the other thing a new case is given: 8 characters printed on the
-resident's slip, with which /track/ follows the case without a phone (villages/tracking.py).
+resident's slip, with which /track/ follows the case without a phone (public/tracking.py).
 """
 
 import re

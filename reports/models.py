@@ -313,7 +313,7 @@ class CaseTally(models.Model):
         indexes = [
             # A town's figures: its rows without reading the other towns'.
             models.Index(fields=["town_id", "month"], name="reports_casetally_town"),
-            # A village's board (villages/services.py): its counts without scanning every village's rows.
+            # A village's board (public/services.py): its counts without scanning every village's rows.
             models.Index(fields=["village_id", "month"], name="reports_casetally_village"),
             # A team's counts on the cadre's home (cases/desk.py): its rows without reading its town's.
             models.Index(fields=["team_id", "month"], name="reports_casetally_team"),

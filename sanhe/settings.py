@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "teams",
     "cases",
     "reports",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -261,11 +262,11 @@ CASE_WORKING_DAY_LIMITS = {"enquiry": 2, "help": 10, "suggestion": 10, "complain
 # A request refused before any view (sanhe/lib/badrequest.py: a control character, a value too long)
 # is answered in the error shape of the machine interface whose root its path is under.
 BAD_REQUEST_ANSWERS = {
-    "/open311/": "villages.open311.formats.bad_request",
+    "/open311/": "public.open311.formats.bad_request",
     "/api/": "sanhe.api.errors.bad_request",
 }
 
-# Open311 GeoReport v2 (villages/open311/): reports a client may post per API key per hour.
+# Open311 GeoReport v2 (public/open311/): reports a client may post per API key per hour.
 OPEN311_POSTS_PER_HOUR = envint("OPEN311_POSTS_PER_HOUR", "60")
 
 # 12345 hotline work orders (cases/hotline.py): hours to sign for (签收) a work order when its batch
@@ -345,7 +346,7 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1" if HTTPS_ONLY else "0")
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 # Behind nginx (or another proxy that terminates TLS and sets X-Forwarded-Proto and X-Real-IP
 # itself, never passing on the client's): trust those headers for the scheme and the client's
-# address (villages/tracking.py throttles by address). Never set it without such a proxy.
+# address (public/tracking.py throttles by address). Never set it without such a proxy.
 BEHIND_PROXY = envbool("BEHIND_PROXY", "0")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

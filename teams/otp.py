@@ -10,7 +10,6 @@ request (SecondFactorMiddleware, _newly_required).
 
 from base64 import b32encode
 
-import segno
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import SESSION_KEY
@@ -21,7 +20,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp import login as otp_login
@@ -141,12 +139,6 @@ def secret_text(device: TOTPDevice) -> str:
     """The key as the phone app asks it when typed by hand: base32, in groups of four."""
     key = b32encode(device.bin_key).decode()
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
-
-
-def qr_svg(uri: str) -> SafeString:
-    """The otpauth:// URI as a QR code, inline SVG drawn on the server (segno): no script, no CDN."""
-    code = segno.make(uri, error="m")
-    return mark_safe(code.svg_inline(scale=4, border=4, dark="#000", light="#fff", svgclass="qr-code"))
 
 
 # The second step of a login.

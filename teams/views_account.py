@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sanhe.lib.qr import qr_svg
 from teams import otp
 from teams.forms import OTPCodeForm, OTPCurrentForm, OTPSetupForm
 from teams.models import ApiToken
@@ -38,7 +39,7 @@ def _security_context(request: HttpRequest, form: OTPSetupForm, current_form: OT
         "current_form": current_form or OTPCurrentForm(),
     }
     if pending is not None:
-        ctx |= {"qr": otp.qr_svg(pending.config_url), "secret": otp.secret_text(pending)}
+        ctx |= {"qr": qr_svg(pending.config_url, module_px=4), "secret": otp.secret_text(pending)}
     return ctx
 
 

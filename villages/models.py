@@ -123,7 +123,7 @@ class Open311ClientQuerySet(models.QuerySet):
 
 
 class Open311Client(models.Model):
-    """A program allowed to post reports through Open311 (villages/open311/): a city app, a
+    """A program allowed to post reports through Open311 (public/open311/): a city app, a
     WeChat mini program. Its API key is shown once when the client is created (the admin) and kept
     only as a SHA-256 digest, found by its first characters (sanhe/lib/keys.py)."""
 
@@ -152,7 +152,7 @@ class Open311Client(models.Model):
         verbose_name_plural = _("Open311 接入方")
         ordering = ["name", "pk"]
         constraints = [
-            # The key's look-up (villages/open311/intake.py authenticate): one row per prefix.
+            # The key's look-up (public/open311/intake.py authenticate): one row per prefix.
             models.UniqueConstraint(fields=["key_prefix"], name="villages_open311client_unique_prefix"),
         ]
 
@@ -214,7 +214,7 @@ class Open311Post(models.Model):
                 fields=["token"], condition=~models.Q(token=""), name="villages_open311post_unique_token"
             ),
             # One case per client and idempotency key: the same post sent again finds the first
-            # (villages/open311/intake.py); a concurrent second insert waits on this index and fails.
+            # (public/open311/intake.py); a concurrent second insert waits on this index and fails.
             models.UniqueConstraint(
                 fields=["client", "idempotency_key"],
                 condition=~models.Q(idempotency_key="") & models.Q(outcome="created"),

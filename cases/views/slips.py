@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import pipl
 from cases.access import can_edit_cases, get_case_for_user
 from cases.models import Case, ContactAccess
-from villages.services import qr_svg
+from sanhe.lib.qr import qr_svg
 
 SIZES = ("58mm", "a6")  # the print layouts; anything else is the screen view with both offered
 # A mainland mobile number, as an sms: link needs it (pipl.phone_numbers has taken away any +86).
@@ -64,7 +64,7 @@ def can_send_sms(user, case: Case) -> bool:
 
 
 def track_code_shown(code: str) -> str:
-    """AB2C-D3EF: the code in two halves, as /track/ accepts it (villages/tracking.py)."""
+    """AB2C-D3EF: the code in two halves, as /track/ accepts it (public/tracking.py)."""
     return f"{code[:4]}-{code[4:]}" if len(code) > 4 else code
 
 

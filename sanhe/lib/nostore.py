@@ -7,7 +7,7 @@ case without a login. Anonymous public pages (the boards, the published notices,
 carry nothing personal and are left as they are.
 
 The public pages keep a Cache-Control of their own even for a logged-in reader: the village
-boards send ETags and "private, no-cache" (villages/services.py) so a phone revalidates instead of
+boards send ETags and "private, no-cache" (public/services.py) so a phone revalidates instead of
 downloading the board again. Only those views, named below, keep what they set; any other view's
 header is replaced, so a decorator or library cannot weaken it by accident.
 """

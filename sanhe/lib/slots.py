@@ -1,5 +1,5 @@
 """Sliding limits kept in the shared cache: at most TRIES of something per subject (an address, a
-number, an API key) in any SECONDS. Used by /track/ (villages/tracking.py, whose docstring says why
+number, an API key) in any SECONDS. Used by /track/ (public/tracking.py, whose docstring says why
 slots and not counters), Open311's posts and the API's failed keys.
 
 Slots, not counters: each try is its own cache entry living for its window (so the window slides),
@@ -25,7 +25,7 @@ class Limit:
 
 def _slot_keys(limit: Limit, subject: str) -> list[str]:
     # The salt and prefix /track/ always used: its slots live on across the move to this module.
-    digest = salted_hmac("villages.tracking", f"{limit.name}:{subject}").hexdigest()[:32]
+    digest = salted_hmac("public.tracking", f"{limit.name}:{subject}").hexdigest()[:32]
     return [f"track:{limit.name}:{digest}:{slot}" for slot in range(limit.tries)]
 
 

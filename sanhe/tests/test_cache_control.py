@@ -1,5 +1,5 @@
 """Cache-Control: private, no-store on every response carrying residents' data (sanhe/lib/nostore.py);
-the public boards keep their own revalidated caching (villages/services.py)."""
+the public boards keep their own revalidated caching (public/services.py)."""
 
 import pytest
 from django.core.cache import cache

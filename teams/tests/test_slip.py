@@ -15,8 +15,8 @@ from django.urls import reverse
 from cases import workflow
 from cases.models import ContactAccess
 from cases.tests.factories import CaseFactory
+from sanhe.lib.qr import qr_svg
 from teams.tests.factories import PASSWORD, UserFactory, VisitFactory
-from villages.services import qr_svg
 from villages.tests.factories import VillageFactory
 
 TRACK_URL = "http://testserver/track/"
