@@ -258,8 +258,8 @@ class Ledger:
         )
 
     def tally_check(self, tree: Path, env: dict) -> dict | None:
-        """Does the tally the triggers kept under all that writing (reports.models.CaseTally) equal a
-        recount of the cases (reports.tally.rebuild, of the served code)? None without a tally."""
+        """Does the tally the triggers kept under all that writing (cases.models.CaseTally) equal a
+        recount of the cases (manage.py rebuild_tally, of the served code)? None without a tally."""
         if not self.value("SELECT to_regclass('reports_casetally') IS NOT NULL"):
             return None
         columns = [
@@ -272,7 +272,7 @@ class Ledger:
         counts = [c for c in columns if c not in ("month", "village_id", "team_id", "category_id", "subcategory_id")]
         rows = f"SELECT {', '.join(columns)} FROM reports_casetally WHERE {' OR '.join(f'{c} <> 0' for c in counts)}"
         self.rows(f"DROP TABLE IF EXISTS load_tally_kept; CREATE TABLE load_tally_kept AS {rows}; SELECT 1")
-        manage(tree, env, "shell", "-c", "from reports.tally import rebuild; rebuild()")
+        manage(tree, env, "rebuild_tally")
         differ = self.value(
             f"SELECT count(*) FROM (({rows} EXCEPT SELECT * FROM load_tally_kept) "
             f"UNION ALL (SELECT * FROM load_tally_kept EXCEPT {rows})) d"

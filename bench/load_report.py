@@ -336,10 +336,10 @@ def ledger_lines(args, results: dict) -> list[str]:
 
 def tally_line(tally: dict | None) -> str:
     if tally is None:
-        return "The served code keeps no tally of the cases (reports.models.CaseTally): nothing to recount."
+        return "The served code keeps no tally of the cases (cases.models.CaseTally): nothing to recount."
     return (
-        f"At the end, after every phase's writes, the tally that the triggers kept (reports.models.CaseTally, "
-        f"{tally['rows']:,} rows) was compared with a recount of all cases (reports.tally.rebuild): "
+        f"At the end, after every phase's writes, the tally that the triggers kept (cases.models.CaseTally, "
+        f"{tally['rows']:,} rows) was compared with a recount of all cases (cases.tally.rebuild): "
         f"**{tally['differ']} rows differ**."
     )
 

@@ -1,7 +1,7 @@
 """The figures at the top of the home pages (the office's triage queue, a cadre's "my team"), at a cost
 that does not grow with the ledger.
 
-Totals come from the tally (reports.models.CaseTally, kept by triggers on cases_case): every case counts
+Totals come from the tally (cases.models.CaseTally, kept by triggers on cases_case): every case counts
 once in its `raised` column, once more in `raised_closed` when closed, in `closed` when closed and in
 `fed_back` when it carries a feedback date, whatever its month. What the tally cannot know (today's
 date, a feedback date on an open case) is counted live on the open cases, from partial indexes
@@ -14,8 +14,7 @@ from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cases.models import Case
-from reports.models import CaseTally
+from cases.models import Case, CaseTally
 from teams.models import Team
 
 

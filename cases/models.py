@@ -930,3 +930,58 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.key}"
+
+
+class CaseTally(models.Model):
+    """How many cases met each dated event in a month, by village, team, category and sub-category.
+
+    Kept by database triggers on cases_case (cases/tally_sql.py), in the same statement as any
+    insert, update or delete of a case, whoever makes it (the workflow, an import, COPY, the admin).
+    The reports add up the months before the one they end in and count that month's cases
+    live (reports/tally.py), so a month's figures cost that month's cases, not the whole ledger.
+    A case counts once in each column, in the month of the date the column names; a dimension the
+    case lacks (no team, no category) is 0, not NULL, so that the upsert finds its row on SQLite too.
+    """
+
+    month = models.DateField(_("月份"))
+    town_id = models.BigIntegerField(_("乡镇（街道）"))
+    village_id = models.BigIntegerField(_("村（社区）"))
+    team_id = models.BigIntegerField(_("驻点团队"), default=0)
+    category_id = models.BigIntegerField(_("问题大类"), default=0)
+    subcategory_id = models.BigIntegerField(_("问题小类"), default=0)
+    # The month of raised_on: raised by the month's end.
+    raised = models.IntegerField(_("收集"), default=0)
+    # The month of raised_on, cases closed now: what the public summary calls closed.
+    raised_closed = models.IntegerField(_("收集且现已办结"), default=0)
+    # The month of closed_on: closed by the month's end.
+    closed = models.IntegerField(pgettext_lazy("heading", "办结"), default=0)
+    # The month of the later of raised_on and fed_back_on: raised and fed back by the month's end.
+    fed_back = models.IntegerField(_("已反馈"), default=0)
+    # The month of the later of raised_on and the day after due_on: raised and past due.
+    due_passed = models.IntegerField(_("已过期限"), default=0)
+    # The month of the later of closed_on and the day after due_on: closed and past due.
+    closed_due_passed = models.IntegerField(_("已办结且已过期限"), default=0)
+
+    class Meta:
+        # Its table was made when the tally belonged to the reports; the ledger keeps it now.
+        db_table = "reports_casetally"
+        verbose_name = _("问题月度计数")
+        verbose_name_plural = _("问题月度计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "town_id", "village_id", "team_id", "category_id", "subcategory_id"],
+                name="reports_casetally_unique_key",
+            ),
+        ]
+        indexes = [
+            # A town's figures: its rows without reading the other towns'.
+            models.Index(fields=["town_id", "month"], name="reports_casetally_town"),
+            # A village's board (public/services.py): its counts without scanning every village's rows.
+            models.Index(fields=["village_id", "month"], name="reports_casetally_village"),
+            # A team's counts on the cadre's home (cases/desk.py): its rows without reading its town's.
+            models.Index(fields=["team_id", "month"], name="reports_casetally_team"),
+        ]
+
+    def __str__(self) -> str:
+        keys = (self.town_id, self.village_id, self.team_id, self.category_id, self.subcategory_id)
+        return f"{self.month:%Y-%m} " + "/".join(str(key) for key in keys)

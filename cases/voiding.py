@@ -2,7 +2,7 @@
 
 A voided case is never deleted: its row, number and history stay, and its page still opens. It counts
 nowhere: Case.objects (every list, figure and board) leaves it out, the tally's triggers
-(reports/tally_sql.py) take it out of the monthly counts, and no action can be taken on it.
+(cases/tally_sql.py) take it out of the monthly counts, and no action can be taken on it.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -40,9 +40,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, CaseTally
 from cases.privacy import MAYBE_PRIVATE, strip_private
-from reports.models import CaseTally
 from sanhe.lib.dbdown import is_unreachable
 from villages.models import BoardVersion, Town, Village
 
@@ -195,7 +194,7 @@ def _version(number: int | None, changed_at: datetime.datetime | None) -> str:
 def village_for_board(code: str, *, with_count: bool = False) -> tuple[Village, Freshness]:
     """The village CODE (404 if none) and its freshness in one query that reads no case: its board's
     version and, WITH_COUNT (the paper board's "more"), its number of cases from the tally of months
-    (reports.models.CaseTally). Without it the query reads two rows by key, whatever the ledger's
+    (cases.models.CaseTally). Without it the query reads two rows by key, whatever the ledger's
     size: summing a village's tally rows cost ~2 ms a request at 1M cases, on every cached hit."""
     villages = Village.objects.select_related("town").annotate(
         board_version=F("board__version"), board_changed=F("board__changed_at")

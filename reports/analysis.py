@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases.models import Case, Category, Feedback
+from cases.models import Case, CaseTally, Category, Feedback
 from reports.figures import percent
-from reports.models import CaseTally
 from reports.tally import DAY, Counter, Live, between, first_of_month
 from teams.models import Team, Visit
 from villages.models import Town, Village

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +12,3 @@ class ReportsConfig(AppConfig):
             pipl,  # noqa: F401 (its receivers: the spot checks' share of a resident's data)
             spotchecks,  # noqa: F401 (its line in a case's history: cases.history.RENDERERS)
         )
-        from reports.tally import ensure_triggers, take_down_triggers
-
-        pre_migrate.connect(take_down_triggers, sender=self)
-        post_migrate.connect(ensure_triggers, sender=self)

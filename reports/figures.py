@@ -11,8 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from cases.models import Case, Category
-from reports.models import CaseTally
+from cases.models import Case, CaseTally, Category
 
 HUNDREDTH = Decimal("0.01")
 
@@ -96,7 +95,7 @@ def summarize(cases: QuerySet) -> Summary:
 
 def summary(*, start=None, end=None, town=None, village=None, team=None, category=None) -> Summary:
     """summarize(filter_cases(...)) in four queries that cost two months' cases, not the ledger's:
-    the whole months between START and END from the tally (reports.models.CaseTally), the days
+    the whole months between START and END from the tally (cases.models.CaseTally), the days
     before the first and after the last of them live (without END, the current month)."""
     first = start if start is None or start.day == 1 else _next_month(start)  # the first whole month
     after = (end + datetime.timedelta(days=1) if end is not None else timezone.localdate()).replace(day=1)

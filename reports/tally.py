@@ -1,7 +1,7 @@
 """Case counts that cost a month's cases, not the whole ledger.
 
 A count "to a day" (raised by the day, closed by it, ...) is the tally of the whole months before
-the day's month (reports.models.CaseTally, kept by triggers) plus a live count of the cases whose
+the day's month (cases.models.CaseTally, kept by triggers) plus a live count of the cases whose
 event falls between the first of that month and the day (none when the day ends its month: the
 tally alone then). Counts within a period (raised in it, closed in it) are live. Every live count
 is narrowed by ranges of single date columns that the indexes on cases_case find
@@ -16,13 +16,10 @@ over the tally.
 import datetime
 from dataclasses import dataclass
 
-from django.db import connections, models, transaction
+from django.db import models
 from django.db.models import Count, Q, Sum
 
-from cases.models import Case
-from reports import tally_sql
-from reports.models import CaseTally
-from villages import board_sql
+from cases.models import Case, CaseTally
 
 DAY = datetime.timedelta(days=1)
 
@@ -44,7 +41,7 @@ def first_of_month(day: datetime.date) -> datetime.date:
 
 
 def events_between(event: str, lo: datetime.date, hi: datetime.date) -> Live:
-    """The cases that a column of the tally (reports.tally_sql.event_days) counts on a day in [lo, hi]."""
+    """The cases that a column of the tally (cases.tally_sql.event_days) counts on a day in [lo, hi]."""
     closed = Q(status=Case.Status.CLOSED)
     if event == "raised":
         return Live(between("raised_on", lo, hi), between("raised_on", lo, hi))
@@ -193,59 +190,3 @@ def _merged(ranges: list[Range]) -> list[Range]:
         else:
             merged.append([field, lo, hi])
     return [tuple(r) for r in merged]
-
-
-def rebuild(using: str = "default") -> None:
-    """Count every case afresh: for a database whose tally is in doubt (the triggers keep it).
-    Only the rows that differ are written (reports.tally_sql.rebuild). Writes to the ledger wait
-    meanwhile, so that none falls between the count and the triggers."""
-    conn = connections[using]
-    with transaction.atomic(using=using), conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute("LOCK TABLE cases_case IN SHARE MODE")
-        for sql in tally_sql.rebuild(conn.vendor):
-            cursor.execute(sql)
-
-
-def take_down_triggers(using: str = "default", **kwargs) -> None:
-    """Before every migrate on SQLite: drop our triggers, which write or read tables other than their
-    own (the tally; a board's version, an event's case, the villages). SQLite rebuilds a table to alter
-    it, and renaming the new table into place fails while a trigger on another table names the one
-    just dropped. ensure_triggers puts them back after the migrate, recounts the tally and advances
-    every board, so nothing written meanwhile is missed."""
-    conn = connections[using]
-    if conn.vendor == "sqlite":
-        with transaction.atomic(using=using), conn.cursor() as cursor:
-            for sql in board_sql.drop_triggers(conn.vendor) + tally_sql.drop_triggers(conn.vendor):
-                cursor.execute(sql)
-
-
-def ensure_triggers(using: str = "default", **kwargs) -> None:
-    """After every migrate and every flush (both send post_migrate), put back any trigger that is
-    missing: the tally's (reports/tally_sql.py) and the notice boards' versions' (villages/board_sql.py),
-    the one place that installs them. SQLite drops a table's triggers when a migration rebuilds the
-    table, and a flush empties the tables in an order the triggers do not expect (on SQLite its
-    DELETEs of cases count down a tally already emptied): the tally is counted afresh (one pass over
-    the cases, writing only the rows that differ, so a tally the triggers kept right costs no
-    write and leaves no dead rows) and every board advanced."""
-    conn = connections[using]
-    with conn.cursor() as cursor:
-        tables = set(conn.introspection.table_names(cursor))
-        if conn.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        present = {name for (name,) in cursor.fetchall()}
-    with transaction.atomic(using=using), conn.cursor() as cursor:
-        if "villages_boardversion" in tables:  # else migrated back before the board's version
-            if not set(board_sql.TRIGGERS) <= present:
-                for sql in board_sql.drop_triggers(conn.vendor) + board_sql.create_triggers(conn.vendor):
-                    cursor.execute(sql)
-            for sql in board_sql.refresh(conn.vendor):
-                cursor.execute(sql)
-        if "reports_casetally" not in tables:
-            return  # migrated back before the tally existed
-        if not set(tally_sql.TRIGGERS) <= present:
-            for sql in tally_sql.drop_triggers(conn.vendor) + tally_sql.create_triggers(conn.vendor):
-                cursor.execute(sql)
-        rebuild(using)  # writes nothing where the triggers kept the tally right

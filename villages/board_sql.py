@@ -1,7 +1,7 @@
 """The SQL that advances villages_boardversion (villages.models.BoardVersion) with every write that a
 village's notice board shows: its cases, their public history, the village itself, the categories.
 
-Triggers, as for the tally (reports/tally_sql.py): they see every write (the workflow's saves, the
+Triggers, as for the tally (cases/tally_sql.py): they see every write (the workflow's saves, the
 imports' bulk inserts, generate_cases's COPY, QuerySet.update, the admin, raw SQL) in the same
 transaction as the write, so a rolled-back write leaves the version as it was and no write can
 leave the board's cache key unchanged, whatever `updated_at` the rows carry. PostgreSQL runs one
@@ -15,8 +15,8 @@ queue on its row until commit, as they already do on the tally's rows.
 Not watched: what the board does not show. Feedback rows and referrals are not on it (the case's
 fed_back_on is, and record_feedback writes it); /track/, which shows feedback, is never cached.
 
-This module imports nothing: reports.tally.ensure_triggers installs it after every migrate, and
-reports.tally.take_down_triggers drops it before every migrate on SQLite (a trigger that names another
+This module imports nothing: cases.tally.ensure_triggers installs it after every migrate, and
+cases.tally.take_down_triggers drops it before every migrate on SQLite (a trigger that names another
 table would make SQLite's rebuild of that table fail).
 """
 

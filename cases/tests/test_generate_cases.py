@@ -10,9 +10,8 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Concat
 
 from cases import history
-from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence
+from cases.models import Case, CaseEvent, CaseTally, Category, Feedback, NumberSequence
 from cases.workflow import register_case
-from reports.models import CaseTally
 from teams.models import Cadre, Team
 from villages.models import Town, Village
 

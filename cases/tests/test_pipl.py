@@ -17,12 +17,11 @@ from django.urls import reverse
 
 from cases import pipl
 from cases.ledger_cells import legacy_row_key, row_key
-from cases.models import Case, CaseEvent, ContactAccess, Feedback, Referral
+from cases.models import Case, CaseEvent, CaseTally, ContactAccess, Feedback, Referral
+from cases.tally import rebuild
 from cases.tests.factories import CaseFactory, FeedbackFactory, ReferralFactory, SubCategoryFactory
 from cases.tests.test_ledger import read, town, xlsx  # noqa: F401 (town: fixture)
-from reports import tally
 from reports.figures import summary
-from reports.models import CaseTally
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
 
 D = datetime.date
@@ -473,7 +472,7 @@ def test_anonymise_keeps_every_figure_and_blanks_every_personal_field(old_ledger
 
     assert out == "anonymise_residents: 已匿名化 3 个问题（2015-01-21 以前办结，保存期限 3 年）。\n"
     assert figures() == before
-    tally.rebuild()  # the triggers' tally and a fresh count agree
+    rebuild()  # the triggers' tally and a fresh count agree
     assert figures() == before
     old = [c.pk for c in old_ledger["old"]]
     assert set(

@@ -23,8 +23,7 @@ from cases.access import cases_for_user
 from cases.export import RELATED, XLSX_CONTENT_TYPE, export_xlsx
 from cases.filters import CaseFilter
 from cases.list_forms import BulkForm, PageForm
-from cases.models import Case
-from reports.models import CaseTally
+from cases.models import Case, CaseTally
 from teams import roster
 from teams.roles import OFFICE, can_read_all_cases, is_office, require_role, team_of, town_of
 
@@ -45,7 +44,7 @@ def _list_url(params: QueryDict) -> str:
 def _unfiltered_count(user, filterset: CaseFilter) -> int | None:
     """The number of cases of an unfiltered list (sorting aside): the town's for its office, every
     town's for the county's staff, a team's for its cadre, from the tally of months
-    (reports.models.CaseTally) instead of counting a million rows; None when a filter narrows the list."""
+    (cases.models.CaseTally) instead of counting a million rows; None when a filter narrows the list."""
     chosen = {name: value for name, value in filterset.form.cleaned_data.items() if name != "sort"}
     if any(value not in (None, "", False) for value in chosen.values()):
         return None

@@ -1,4 +1,4 @@
-"""The notice board counts from the tally of months (reports.models.CaseTally): the same numbers
+"""The notice board counts from the tally of months (cases.models.CaseTally): the same numbers
 as counting the village's cases, and a change of the ledger changes the board's version."""
 
 import datetime

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from reports import tally_sql
+from cases import tally_sql  # the tally's SQL, which lived in reports/ when this was written
 
 
 def keep_tally(apps, schema_editor):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from reports import tally_sql
+from cases import tally_sql  # the tally's SQL, which lived in reports/ when this was written
 
 
 def drop_tally_triggers(apps, schema_editor):

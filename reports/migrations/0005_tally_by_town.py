@@ -4,7 +4,7 @@ the migrate."""
 
 from django.db import migrations, models
 
-from reports import tally_sql
+from cases import tally_sql  # the tally's SQL, which lived in reports/ when this was written
 
 
 def drop_triggers(apps, schema_editor):

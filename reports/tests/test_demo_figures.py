@@ -81,7 +81,7 @@ def test_demo_logins_exist_only_after_load_demo(db, client):
 def test_demo_adds_two_generated_towns_numbered_and_tallied_on_their_own(demo):
     from django.db.models import Count, Sum
 
-    from reports.models import CaseTally
+    from cases.models import CaseTally
 
     counted = dict(Case.objects.values_list("town__code").annotate(n=Count("id")))
     tallied = {

@@ -1,4 +1,4 @@
-"""The recount of the tally (reports.tally.rebuild, run by every migrate) writes only the rows that
+"""The recount of the tally (cases.tally.rebuild, run by every migrate) writes only the rows that
 differ from a fresh count, so that a tally the triggers kept right is left as it is (on PostgreSQL,
 rewriting every row at each migrate bloated the table); and the counts a month's dashboard takes
 from the tally alone (a month's last day) or from merged ranges agree with a count of every case."""
@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, CaseTally
+from cases.tally import rebuild
 from reports import tally
 from reports.analysis import FINE, Period, count_cases, ledger_as_of
-from reports.models import CaseTally
 from reports.tests.test_tally import _nonzero, periods, random_ledger, reference  # noqa: F401 - random_ledger is a fixture
 
 COUNTS = ["raised", "raised_closed", "closed", "fed_back", "due_passed", "closed_due_passed"]
@@ -40,7 +40,7 @@ def row_versions() -> dict:
 def test_rebuild_leaves_a_right_tally_as_it_is():
     kept = rows_with_ids()
 
-    tally.rebuild()
+    rebuild()
 
     assert rows_with_ids() == kept
 
@@ -49,10 +49,10 @@ def test_rebuild_leaves_a_right_tally_as_it_is():
 def test_rebuild_writes_no_row_of_a_right_tally_on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("row versions are PostgreSQL's")
-    tally.rebuild()  # the rows the triggers left at 0 go; then nothing is left to change
+    rebuild()  # the rows the triggers left at 0 go; then nothing is left to change
     versions = row_versions()
 
-    tally.rebuild()
+    rebuild()
 
     assert row_versions() == versions
 
@@ -67,7 +67,7 @@ def test_rebuild_repairs_a_wrong_row_a_missing_row_and_a_stray_row():
         month=datetime.date(1999, 1, 1), town_id=wrong.town_id, village_id=wrong.village_id, raised=3
     )
 
-    tally.rebuild()
+    rebuild()
 
     assert counted_rows() == kept
     assert not CaseTally.objects.filter(pk=stray.pk).exists()

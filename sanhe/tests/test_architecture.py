@@ -10,14 +10,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FLOORS = {"villages": 1, "teams": 2, "cases": 3, "reports": 4, "public": 5}
 
-# The older imports that go up, each with where it belongs (ARCHITECTURE.md, "Where the house is
-# not yet straight"). The test fails on any other, and on one of these that is gone: remove it here.
-KNOWN_UPWARD = {
-    # 1. The tally belongs with the ledger it counts: the case list and the desks' counts read it.
-    ("cases/desk.py", "reports"),
-    ("cases/views/lists.py", "reports"),
-}
-
 
 def app_modules():
     for app in [*FLOORS, "sanhe"]:
@@ -52,13 +44,8 @@ def upward_imports() -> set[tuple[str, str]]:
 
 
 def test_no_app_imports_one_above_it():
-    new = upward_imports() - KNOWN_UPWARD
-    assert not new, f"imports against the floors of ARCHITECTURE.md: {sorted(new)}"
-
-
-def test_the_known_exceptions_are_still_there():
-    gone = KNOWN_UPWARD - upward_imports()
-    assert not gone, f"no longer imported: take them out of KNOWN_UPWARD: {sorted(gone)}"
+    upward = upward_imports()
+    assert not upward, f"imports against the floors of ARCHITECTURE.md: {sorted(upward)}"
 
 
 def test_the_check_sees_a_late_import(tmp_path, monkeypatch):

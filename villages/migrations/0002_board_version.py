@@ -8,7 +8,7 @@ from villages import board_sql
 
 def drop_triggers(apps, schema_editor):
     """Back before the table: its triggers go too. They are put in place after every migrate by
-    reports.tally.ensure_triggers (the tables they watch are other apps')."""
+    cases.tally.ensure_triggers (the tables they watch are other apps')."""
     for sql in board_sql.drop_triggers(schema_editor.connection.vendor):
         schema_editor.execute(sql)
 

@@ -1,4 +1,4 @@
-"""manage.py rebuild_tally: count every case afresh into the reports' monthly tally.
+"""manage.py rebuild_tally: count every case afresh into the ledger's monthly tally.
 
 The triggers keep the tally in step with the ledger; this is for a database whose tally is in doubt
 (restored from a partial dump, written with the triggers disabled). Writes to cases wait meanwhile."""
@@ -6,13 +6,12 @@ The triggers keep the tally in step with the ledger; this is for a database whos
 from django.core.management.base import BaseCommand
 from django.db.models import Sum
 
-from cases.models import Case
-from reports import tally
-from reports.models import CaseTally
+from cases import tally
+from cases.models import Case, CaseTally
 
 
 class Command(BaseCommand):
-    help = "Count every case afresh into the reports' monthly tally (the triggers normally keep it)."
+    help = "Count every case afresh into the ledger's monthly tally (the triggers normally keep it)."
 
     def handle(self, *args, **options):
         tally.rebuild()

@@ -1,4 +1,4 @@
-"""The SQL that keeps reports_casetally (reports.models.CaseTally) in step with cases_case.
+"""The SQL that keeps reports_casetally (cases.models.CaseTally) in step with cases_case.
 
 Triggers, not signals: a trigger sees every write to the ledger (the workflow's saves, the imports'
 bulk inserts, generate_cases's COPY, QuerySet.update, the admin) in the same transaction as the
@@ -122,7 +122,7 @@ FRESH = "reports_casetally_fresh"
 
 
 def rebuild(vendor: str) -> list[str]:
-    """Count every case afresh (the migration that adds the tally, and reports.tally.rebuild),
+    """Count every case afresh (the migration that adds the tally, and cases.tally.rebuild),
     writing only the rows that differ from the count: every migrate recounts, and on PostgreSQL
     deleting and inserting every row left that many dead rows each time (the tally grew from 363
     to 5,062 pages and reading it from 2 to 19 ms), where a tally already right now costs no write.
