@@ -266,7 +266,7 @@ def board_count(village: Village, status: str, category: str) -> int | None:
 def page_key(*parts) -> str:
     """A cache key for a public page's content: its parts, the language and the template revision."""
     raw = "|".join(str(p) for p in (BOARD_REVISION, get_language(), *parts))
-    return "notice:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+    return "board:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
 def cached_html(key: str, build: Callable[[], str]) -> SafeString:
@@ -400,7 +400,7 @@ def page_for(request: HttpRequest, shell: str, render_page: Callable[..., HttpRe
         return render_page()
     page = pages.get(memo_key)
     if page is None:
-        cache_key = "notice-page:" + hashlib.sha256("|".join(memo_key).encode()).hexdigest()[:40]
+        cache_key = "board-page:" + hashlib.sha256("|".join(memo_key).encode()).hexdigest()[:40]
         page = cache.get(cache_key)
         if page is None:
             rendered = render_page(csrf_token=CSRF_SLOT)
@@ -442,7 +442,7 @@ def _shared_cache_outlives_database() -> bool:
 
 
 def _shared_key(key: tuple) -> str:
-    return "notice-last-good:" + hashlib.sha256("|".join(map(str, key)).encode()).hexdigest()[:40]
+    return "board-last-good:" + hashlib.sha256("|".join(map(str, key)).encode()).hexdigest()[:40]
 
 
 def _share_last_good(request: HttpRequest, page: Page) -> None:

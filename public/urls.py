@@ -2,12 +2,12 @@ from django.urls import path
 
 from public import views
 
-app_name = "notice"
+app_name = "board"
 urlpatterns = [
-    path("", views.notice_index, name="index"),
+    path("", views.board_index, name="index"),
     path("text-size/", views.text_size, name="text_size"),
     # Before the village codes (twelve digits): a town's board by its short code.
-    path("town/<str:code>/", views.notice_town, name="town"),
-    path("<str:code>/", views.notice_village, name="village"),
-    path("<str:code>/print/", views.notice_print, name="print"),
+    path("town/<str:code>/", views.board_town, name="town"),
+    path("<str:code>/", views.board_village, name="village"),
+    path("<str:code>/print/", views.board_print, name="print"),
 ]

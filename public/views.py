@@ -22,7 +22,7 @@ from reports.figures import percent_text, summary
 from sanhe.lib.qr import qr_svg
 from villages.models import Town, Village
 
-NOTICE_PAGE_SIZE = 20
+BOARD_PAGE_SIZE = 20
 # The paper board lists the newest cases; the QR code leads to all of them.
 PRINT_LIMIT = 60
 PRINT_SIZES = ("a4", "a3")
@@ -44,7 +44,7 @@ def town_place(town: Town | None) -> dict:
 
 @require_safe
 @services.last_good_when_unreachable
-def notice_index(request: HttpRequest) -> HttpResponse:
+def board_index(request: HttpRequest) -> HttpResponse:
     """The county's public board: every town with its figures, each leading to its own board. A
     deployment of one town shows that town's board here, as before there were towns."""
     towns = list(Town.objects.all()[:2])
@@ -64,14 +64,14 @@ def notice_index(request: HttpRequest) -> HttpResponse:
 
     def page(**shell) -> HttpResponse:
         ctx = {"board": services.cached_html(key, build), **town_place(None), **shell}
-        return _public(request, "public/notice_index.html", ctx)
+        return _public(request, "public/board_index.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
 
 
 @require_safe
 @services.last_good_when_unreachable
-def notice_town(request: HttpRequest, code: str) -> HttpResponse:
+def board_town(request: HttpRequest, code: str) -> HttpResponse:
     """One town's public board: its figures and chart, and its villages with theirs."""
     return _town_board(request, get_object_or_404(Town, code=code.upper()))
 
@@ -89,7 +89,7 @@ def _town_board(request: HttpRequest, town: Town) -> HttpResponse:
 
     def page(**shell) -> HttpResponse:
         ctx = {"board": services.cached_html(key, build), **town_place(town), **shell}
-        return _public(request, "public/notice_index.html", ctx)
+        return _public(request, "public/board_index.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
 
@@ -109,7 +109,7 @@ def _board_cases(village: Village, filters: dict):
 
 @require_safe
 @services.last_good_when_unreachable
-def notice_village(request: HttpRequest, code: str) -> HttpResponse:
+def board_village(request: HttpRequest, code: str) -> HttpResponse:
     """One village's board: its figures and chart, and every case, filtered, newest first, paginated."""
     village, freshness = services.village_for_board(code)
     form = BoardFilterForm(request.GET)
@@ -117,7 +117,7 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
     key = services.page_key("village", village.code, freshness.version, *filters.values(), form.is_valid())
 
     def build() -> str:
-        paginator = Paginator(_board_cases(village, filters), NOTICE_PAGE_SIZE)
+        paginator = Paginator(_board_cases(village, filters), BOARD_PAGE_SIZE)
         count = services.board_count(village, filters["status"], filters["category"])
         if count is not None:  # the tally's count spares counting the village's every case
             paginator.count = count
@@ -139,18 +139,18 @@ def notice_village(request: HttpRequest, code: str) -> HttpResponse:
 
     def page(**shell) -> HttpResponse:
         ctx = {"village": village, "board": services.cached_html(key, build), **town_place(village.town), **shell}
-        return _public(request, "public/notice_village.html", ctx)
+        return _public(request, "public/board_village.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
 
 
 @require_safe
 @services.last_good_when_unreachable
-def notice_print(request: HttpRequest, code: str) -> HttpResponse:
+def board_print(request: HttpRequest, code: str) -> HttpResponse:
     """The paper board for the village's 公开栏: A4, or an A3 poster with ?size=a3."""
     village, freshness = services.village_for_board(code, with_count=True)
     size = request.GET.get("size") if request.GET.get("size") in PRINT_SIZES else "a4"
-    online_url = request.build_absolute_uri(reverse("notice:village", args=[village.code]))
+    online_url = request.build_absolute_uri(reverse("board:village", args=[village.code]))
     today = timezone.localdate()
     key = services.page_key("print", village.code, freshness.version, size, today, online_url)
 
@@ -172,7 +172,7 @@ def notice_print(request: HttpRequest, code: str) -> HttpResponse:
     def page(**shell) -> HttpResponse:
         ctx = {"village": village, "size": size, "board": services.cached_html(key, build), **town_place(village.town)}
         ctx |= shell
-        return _public(request, "public/notice_print.html", ctx)
+        return _public(request, "public/board_print.html", ctx)
 
     return services.conditional_page(request, key, freshness, page)
 
@@ -182,7 +182,7 @@ def text_size(request: HttpRequest) -> HttpResponse:
     """The 大字 switch: remember the reader's text size in a cookie and go back to the page."""
     back = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("notice:index")
+        back = reverse("board:index")
     response = HttpResponseRedirect(back)
     if request.GET.get("size") == "large":
         response.set_cookie(services.TEXT_SIZE_COOKIE, "large", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

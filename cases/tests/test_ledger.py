@@ -664,7 +664,7 @@ JAN8, JAN15, EXPLAINED = datetime.date(2015, 1, 8), datetime.date(2015, 1, 15), 
 def test_imported_cases_show_on_the_board_on_the_ledgers_dates_not_the_day_of_import(town, office_user, client):
     import_ledger(read(ledger_file()), by=office_user)
 
-    body = client.get(reverse("notice:village", args=[town.xu.code])).content.decode()
+    body = client.get(reverse("board:village", args=[town.xu.code])).content.decode()
 
     assert '<time datetime="2015-01-15">2015-01-15</time> 登记' in body
     assert '<time datetime="2015-01-22">2015-01-22</time> 办结' in body

@@ -206,7 +206,7 @@ def test_the_office_posts_a_sensitive_case_only_when_it_confirms(office_client, 
 
 
 def test_the_board_shows_no_detail_of_a_sensitive_case(client, sensitive_case):
-    body = client.get(reverse("notice:village", args=[sensitive_case.village.code])).content.decode()
+    body = client.get(reverse("board:village", args=[sensitive_case.village.code])).content.decode()
 
     assert sensitive_case.number in body
     assert "询问办理条件" not in body

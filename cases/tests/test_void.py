@@ -59,7 +59,7 @@ def test_voided_case_leaves_figures_board_and_list(office_client, office_user, c
     void_case(case=mistaken, reason="误录", by=office_user)
     assert count_cases({"": march})[()]["collected"] == before - 1
     assert summary(start=march.start, end=march.end).total == 1
-    board = client.get(reverse("notice:village", args=[kept.village.code])).content.decode()
+    board = client.get(reverse("board:village", args=[kept.village.code])).content.decode()
     assert kept.number in board and mistaken.number not in board
     listing = office_client.get(reverse("cases:list")).content.decode()
     assert kept.number in listing and mistaken.number not in listing

@@ -53,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
         SUPERVISOR: "reports:summary",
         COUNTY_SUPERVISOR: "reports:county",
     }
-    return redirect(target.get(role_of(request.user), "notice:index"))
+    return redirect(target.get(role_of(request.user), "board:index"))
 
 
 @login_required

@@ -27,8 +27,8 @@ def raw_case(team):
 def _public_pages(client, case) -> dict[str, str]:
     code = case.village.code
     return {
-        "board": client.get(reverse("notice:village", args=[code])).content.decode(),
-        "print": client.get(reverse("notice:print", args=[code])).content.decode(),
+        "board": client.get(reverse("board:village", args=[code])).content.decode(),
+        "print": client.get(reverse("board:print", args=[code])).content.decode(),
         "json": client.get(reverse("reports:summary_json")).content.decode(),
     }
 
@@ -72,7 +72,7 @@ def test_a_sensitive_case_shows_no_detail_on_any_public_page(client, team):
 def test_a_clean_board_keeps_its_text_unchanged(client, team):
     case = CaseFactory(team=team, title="村口水渠年久失修，2015-01-08已清淤，3号水闸待修")
 
-    body = client.get(reverse("notice:village", args=[case.village.code])).content.decode()
+    body = client.get(reverse("board:village", args=[case.village.code])).content.decode()
 
     assert "村口水渠年久失修，2015-01-08已清淤，3号水闸待修" in body
 

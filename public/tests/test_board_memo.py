@@ -44,7 +44,7 @@ def database_cache(db):
 
 
 def url(village, **query) -> str:
-    path = reverse("notice:village", args=[village.code])
+    path = reverse("board:village", args=[village.code])
     return path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
@@ -95,12 +95,12 @@ def test_a_write_shows_on_the_next_request_through_the_memo(client, board):
 def test_a_write_shows_on_a_filtered_page_and_the_town_board(client, board):
     case = Case.objects.get(title="鸡狗被盗")
     open_before = client.get(url(board, status="open")).content.decode()
-    town_before = client.get(reverse("notice:index")).content.decode()
+    town_before = client.get(reverse("board:index")).content.decode()
 
     workflow.close(case=case, closure="on_the_spot", result="当场答复", closed_on=datetime.date(2015, 1, 20), by=None)
 
     open_after = client.get(url(board, status="open")).content.decode()
-    town_after = client.get(reverse("notice:index")).content.decode()
+    town_after = client.get(reverse("board:index")).content.decode()
     assert ("鸡狗被盗" in open_before, "鸡狗被盗" in open_after) == (True, False)
     assert ("已办结 0 条" in town_before, "已办结 1 条" in town_after) == (True, True)
 

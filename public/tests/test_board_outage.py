@@ -49,9 +49,9 @@ def staff_client(cadre_user):
 
 def board_urls(village) -> list[str]:
     return [
-        reverse("notice:index"),
-        reverse("notice:village", args=[village.code]) + "?status=open",
-        reverse("notice:print", args=[village.code]) + "?size=a3",
+        reverse("board:index"),
+        reverse("board:village", args=[village.code]) + "?status=open",
+        reverse("board:print", args=[village.code]) + "?size=a3",
     ]
 
 
@@ -74,7 +74,7 @@ def test_outage_board_is_the_last_rendered_page_under_a_note(client, board, whic
 
 
 def test_outage_note_gives_the_local_time_the_page_was_rendered(client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
     shown = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))  # Asia/Shanghai
 
@@ -86,7 +86,7 @@ def test_outage_note_gives_the_local_time_the_page_was_rendered(client, board):
 
 
 def test_outage_page_carries_a_fresh_csrf_token(client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
 
     with database_unreachable():
@@ -98,7 +98,7 @@ def test_outage_page_carries_a_fresh_csrf_token(client, board):
 
 
 def test_outage_head_is_answered_too(client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
 
     with database_unreachable():
@@ -109,18 +109,18 @@ def test_outage_head_is_answered_too(client, board):
 
 def test_outage_board_never_rendered_answers_503(client, board):
     other = TeamFactory().village
-    client.get(reverse("notice:village", args=[board.code]))
+    client.get(reverse("board:village", args=[board.code]))
 
     with database_unreachable():
-        response = client.get(reverse("notice:village", args=[other.code]))
-        filtered = client.get(reverse("notice:village", args=[board.code]) + "?status=closed")
+        response = client.get(reverse("board:village", args=[other.code]))
+        filtered = client.get(reverse("board:village", args=[board.code]) + "?status=closed")
 
     assert (response.status_code, filtered.status_code) == (503, 503)
     assert "系统暂时无法使用" in response.content.decode()
 
 
 def test_outage_page_of_another_language_or_text_size_is_not_served(client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
 
     with database_unreachable():
@@ -132,7 +132,7 @@ def test_outage_page_of_another_language_or_text_size_is_not_served(client, boar
 
 
 def test_outage_logged_in_reader_answers_503(client, staff_client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
     staff_client.get(url)
 
@@ -145,7 +145,7 @@ def test_outage_logged_in_reader_answers_503(client, staff_client, board):
 
 def test_outage_reader_with_a_message_waiting_answers_503(client_class, board):
     """The kept page is the anonymous shell: it has no room for their message (as in page_for)."""
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client_class().get(url)
     told = client_class()
     storage = CookieStorage(RequestFactory().get("/"))
@@ -158,7 +158,7 @@ def test_outage_reader_with_a_message_waiting_answers_503(client_class, board):
 
 
 def test_outage_page_rendered_by_another_worker_comes_from_the_shared_cache(client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
     services.last_good.clear()  # this process never saw it
 
@@ -179,7 +179,7 @@ def database_cache(db):
 
 
 def test_outage_with_a_database_cache_serves_this_process_copy_only(client, board, database_cache):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
 
     with database_unreachable():
@@ -200,7 +200,7 @@ def test_last_good_page_is_kept_an_hour_not_longer():
 
 
 def test_outage_over_the_normal_page_comes_back(client, board):
-    url = reverse("notice:village", args=[board.code])
+    url = reverse("board:village", args=[board.code])
     client.get(url)
     with database_unreachable():
         assert client.get(url).status_code == 200
@@ -222,7 +222,7 @@ postgresql_only = pytest.mark.skipif(
 def test_outage_postgresql_on_a_closed_port_serves_the_last_good_board(client):
     team = TeamFactory()
     CaseFactory(team=team, title="水渠堵塞")
-    url = reverse("notice:village", args=[team.village.code])
+    url = reverse("board:village", args=[team.village.code])
     client.get(url)
 
     with settings_dict_changed(connection, HOST="127.0.0.1", PORT=CLOSED_PORT):

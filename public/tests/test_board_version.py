@@ -39,7 +39,7 @@ def skewed(db):
 
 def board(client, village: Village, etag: str = ""):
     headers = {"if-none-match": etag} if etag else {}
-    return client.get(reverse("notice:village", args=[village.code]), headers=headers)
+    return client.get(reverse("board:village", args=[village.code]), headers=headers)
 
 
 def test_workflow_write_behind_a_future_updated_at_changes_the_board(client, skewed):
@@ -75,17 +75,17 @@ def test_one_statement_over_many_cases_of_a_village_advances_it_once(skewed):
 
 
 def test_write_behind_a_future_updated_at_changes_the_town_board(client, skewed):
-    first = client.get(reverse("notice:index"))
+    first = client.get(reverse("board:index"))
 
     Case.objects.filter(pk=skewed.pk).update(status=Case.Status.IN_PROGRESS)
 
-    again = client.get(reverse("notice:index"), headers={"if-none-match": first["ETag"]})
+    again = client.get(reverse("board:index"), headers={"if-none-match": first["ETag"]})
     assert again.status_code == 200
     assert again["ETag"] != first["ETag"]
 
 
 def test_print_board_follows_a_write_behind_a_future_updated_at(client, skewed):
-    url = reverse("notice:print", args=[skewed.village.code])
+    url = reverse("board:print", args=[skewed.village.code])
     first = client.get(url)
 
     Case.objects.filter(pk=skewed.pk).update(title="水渠已列入维修计划")

@@ -33,20 +33,20 @@ def sql_figures() -> dict:
 
 
 def test_the_county_board_lists_every_town_with_its_figures(client, county):
-    page = client.get(reverse("notice:index")).content.decode()
+    page = client.get(reverse("board:index")).content.decode()
     assert sql_figures() == {"三合镇": (3, 1), "大江镇": (4, 3)}
     assert "收集 3 条 · 已办结 1 条 · 正在处理 2 条 · 办结率 33.33%" in page
     assert "收集 4 条 · 已办结 3 条 · 正在处理 1 条 · 办结率 75.00%" in page
     assert "<dd>7</dd>" in page  # the county's total, the towns' sum
-    assert reverse("notice:town", args=["DJ"]) in page and "演示数据" in page
-    assert reverse("notice:village", args=[county.village.code]) in page
+    assert reverse("board:town", args=["DJ"]) in page and "演示数据" in page
+    assert reverse("board:village", args=[county.village.code]) in page
 
 
 def test_a_towns_board_is_its_own(client, county):
-    page = client.get(reverse("notice:town", args=["DJ"])).content.decode()
+    page = client.get(reverse("board:town", args=["DJ"])).content.decode()
     assert "大江镇驻点直联问题公开栏" in page and "<dd>4</dd>" in page
     assert "0750-5550000" in page  # the town's phone (TownFactory), not the county's
-    assert client.get(reverse("notice:town", args=["XX"])).status_code == 404
+    assert client.get(reverse("board:town", args=["XX"])).status_code == 404
 
 
 @pytest.mark.parametrize("more", [0, 4])
@@ -55,4 +55,4 @@ def test_the_county_board_query_count_is_constant(client, county, more, django_a
         town_with_cases(TownFactory(), 1, 0)
     # Seven, whatever the number of towns: none is read one by one.
     with django_assert_num_queries(7):
-        assert client.get(reverse("notice:index")).status_code == 200
+        assert client.get(reverse("board:index")).status_code == 200

@@ -13,7 +13,7 @@ from teams.tests.factories import TeamFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# What Chromium lays a sheet out at: the paper's width less the @page margins (notice.css), in CSS px.
+# What Chromium lays a sheet out at: the paper's width less the @page margins (board.css), in CSS px.
 A4_WIDTH = round((210 - 2 * 10) / 25.4 * 96)  # 718
 A3_WIDTH = round((297 - 2 * 14) / 25.4 * 96)  # 1017
 # A word with no break in it, as a cadre pastes a link: it must wrap, not push the table wider.
@@ -42,7 +42,7 @@ def village(db):
 
 def print_a4(page, village):
     page.set_viewport_size({"width": A4_WIDTH, "height": 1123})
-    page.goto(reverse("notice:print", args=[village.code]))
+    page.goto(reverse("board:print", args=[village.code]))
     page.emulate_media(media="print")
 
 
@@ -88,7 +88,7 @@ TITLE_LINES = """() => {
 
 def poster_title(page, village) -> dict:
     page.set_viewport_size({"width": A3_WIDTH, "height": 1400})
-    page.goto(reverse("notice:print", args=[village.code]) + "?size=a3")
+    page.goto(reverse("board:print", args=[village.code]) + "?size=a3")
     page.emulate_media(media="print")
     return page.evaluate(TITLE_LINES)
 

@@ -113,8 +113,8 @@ def test_privacy_scan_finds_no_private_data_on_any_public_page(client, ledger):
     category = next(case.category for case in cases if case.category)
     start = ["/notice/", "/track/", "/reports/summary.json", "/reports/summary.json?start=2015-01-01&end=2015-01-31"]
     for village in villages:
-        board = reverse("notice:village", args=[village.code])
-        paper = reverse("notice:print", args=[village.code])
+        board = reverse("board:village", args=[village.code])
+        paper = reverse("board:print", args=[village.code])
         start += [paper, f"{paper}?size=a3"]
         for status in ("", "open", "registered", "in_progress", "closed"):
             for cat in ("", "none", str(category.pk)):
@@ -143,7 +143,7 @@ def test_privacy_scan_sees_the_public_data_it_should(client, ledger):
     """The scan's control: what is public does show, so an empty page cannot pass the scan."""
     cases, _secrets = ledger
     newest = cases[18]  # raised last in its village, posted, closed
-    page = client.get(reverse("notice:village", args=[newest.village.code])).content.decode()
+    page = client.get(reverse("board:village", args=[newest.village.code])).content.decode()
     assert ("公开摘要018" in page, "公开进展018" in page, "公开结果018" in page) == (True, True, True)
     last4 = re.sub(r"\D", "", newest.resident_phone)[-4:]
     tracked = client.post(reverse("track:index"), {"number": newest.number, "last4": last4}).content.decode()

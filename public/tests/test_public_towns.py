@@ -75,7 +75,7 @@ def test_the_county_board_figures_equal_a_raw_count_for_three_towns(client, daji
             "JOIN cases_case c ON c.town_id = t.id AND c.voided_at IS NULL GROUP BY t.name ORDER BY t.name"
         )
         counted = {name: (total, closed) for name, total, closed in cursor.fetchall()}
-    page = client.get(reverse("notice:index")).content.decode()
+    page = client.get(reverse("board:index")).content.decode()
     assert counted == {"三合镇": (2, 2), "大江镇": (3, 1), "水步镇": (1, 0)}
     for total, closed in counted.values():
         assert f"收集 {total} 条 · 已办结 {closed} 条 · 正在处理 {total - closed} 条" in page

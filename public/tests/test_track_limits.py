@@ -228,8 +228,8 @@ def test_the_code_is_never_on_a_public_page(client, case):
     pages = [
         page(track(client, case.number, "5678")),
         page(track(client, case.number, case.track_code)),
-        page(client.get(reverse("notice:village", args=[case.village.code]))),
-        page(client.get(reverse("notice:print", args=[case.village.code]))),
+        page(client.get(reverse("board:village", args=[case.village.code]))),
+        page(client.get(reverse("board:print", args=[case.village.code]))),
         page(client.get("/reports/summary.json")),
     ]
     assert found(track(client, case.number, "5678"), case)

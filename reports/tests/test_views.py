@@ -181,7 +181,7 @@ def test_report_page_query_count_is_constant(office_client, count, django_assert
 
 def test_english_is_available(client, some_cases):
     client.post(reverse("set_language"), {"language": "en", "next": "/notice/"})
-    page = client.get(reverse("notice:index")).content.decode()
+    page = client.get(reverse("board:index")).content.decode()
     assert '<html lang="en">' in page
     assert "Closure rate" in page
     translation.activate(settings.LANGUAGE_CODE)  # the request left English active for later tests

@@ -20,7 +20,7 @@ NO_STORE = "private, no-store"
 # Answers for one resident, without a login: URL namespaces.
 RESIDENT_NAMESPACES = {"track"}
 # Public pages whose own caching stands (by URL namespace, or "namespace:name").
-PUBLIC_NAMESPACES = {"notice"}
+PUBLIC_NAMESPACES = {"board"}
 PUBLIC_VIEWS = {"reports:summary_json", "reports:notice_index", "reports:notice", "health"}
 
 

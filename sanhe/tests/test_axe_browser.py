@@ -123,9 +123,9 @@ def world():
         "slip": reverse("slip", args=[case.number]),
     }
     public = {
-        "board-index": reverse("notice:index"),
-        "board": reverse("notice:village", args=[code]),
-        "print-board": reverse("notice:print", args=[code]),
+        "board-index": reverse("board:index"),
+        "board": reverse("board:village", args=[code]),
+        "print-board": reverse("board:print", args=[code]),
         "track": reverse("track:index"),
         "notices": reverse("reports:notice_index"),
         "notice": reverse("reports:notice", args=[published.pk]),

@@ -67,7 +67,7 @@ def test_anonymous_public_pages_get_no_no_store(client, case, url):
 @pytest.mark.parametrize("persona", ["client", "office_client"])
 def test_the_village_board_keeps_its_own_revalidated_caching(request, case, persona):
     browser = request.getfixturevalue(persona)
-    url = reverse("notice:village", args=[case.village.code])
+    url = reverse("board:village", args=[case.village.code])
     first = browser.get(url)
     again = browser.get(url, headers={"if-none-match": first["ETag"]})
     assert (first.status_code, first["Cache-Control"]) == (200, "private, no-cache")

@@ -57,9 +57,9 @@ def test_village_board_reads_on_a_phone(phone_page, village):
 @pytest.mark.parametrize("path", ["/notice/", "village", "print", "/track/"])
 def test_public_pages_meet_the_elder_friendly_rules_on_a_phone(phone_page, village, path):
     if path == "village":
-        path = reverse("notice:village", args=[village.code])
+        path = reverse("board:village", args=[village.code])
     elif path == "print":
-        path = reverse("notice:print", args=[village.code])
+        path = reverse("board:print", args=[village.code])
     phone_page.goto(path)
     assert phone_page.evaluate(ELDER_AUDIT) == []
     assert phone_page.evaluate("document.documentElement.lang") == "zh-hans"
@@ -70,7 +70,7 @@ def test_public_pages_meet_the_elder_friendly_rules_on_a_phone(phone_page, villa
 def test_board_filters_work_without_script(chromium, live_server, village):
     context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
-    page.goto(live_server.url + reverse("notice:village", args=[village.code]))
+    page.goto(live_server.url + reverse("board:village", args=[village.code]))
     page.select_option("#f-status", "closed")
     page.click("button:has-text('筛选')")
     assert "status=closed" in page.url
@@ -82,9 +82,9 @@ def test_board_filters_work_without_script(chromium, live_server, village):
 def test_text_size_switch_is_remembered_without_script(chromium, live_server, village):
     context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
-    page.goto(live_server.url + reverse("notice:village", args=[village.code]))
+    page.goto(live_server.url + reverse("board:village", args=[village.code]))
     page.click("a.text-size:has-text('大字')")
-    assert page.url == live_server.url + reverse("notice:village", args=[village.code])
+    assert page.url == live_server.url + reverse("board:village", args=[village.code])
     assert page.locator("body").get_attribute("class") == "public large"
     page.goto(live_server.url + "/notice/")
     assert page.locator("body").get_attribute("class") == "public large"
@@ -92,7 +92,7 @@ def test_text_size_switch_is_remembered_without_script(chromium, live_server, vi
 
 
 def test_text_size_switch_makes_the_text_larger(phone_page, village):
-    board = reverse("notice:village", args=[village.code])
+    board = reverse("board:village", args=[village.code])
     phone_page.goto(board)
     size = "() => parseFloat(getComputedStyle(document.querySelector('.case .title')).fontSize)"
     normal = phone_page.evaluate(size)
@@ -107,7 +107,7 @@ def test_text_size_switch_makes_the_text_larger(phone_page, village):
 
 
 def test_a_change_appears_on_the_board_at_once(phone_page, village):
-    board = reverse("notice:village", args=[village.code])
+    board = reverse("board:village", args=[village.code])
     bodies = []  # bytes of each answer: an unchanged board is revalidated (304) and not sent again
 
     def finished(request):
@@ -126,7 +126,7 @@ def test_a_change_appears_on_the_board_at_once(phone_page, village):
 
 def test_print_board_fits_a4_without_cut_rows(desktop_page, village):
     pypdf = pytest.importorskip("pypdf")
-    desktop_page.goto(reverse("notice:print", args=[village.code]))
+    desktop_page.goto(reverse("board:print", args=[village.code]))
     desktop_page.emulate_media(media="print")
     pdf = pypdf.PdfReader(io.BytesIO(desktop_page.pdf(prefer_css_page_size=True, print_background=True)))
     pages = [page.extract_text() for page in pdf.pages]
@@ -143,7 +143,7 @@ def test_print_board_fits_a4_without_cut_rows(desktop_page, village):
 
 def test_print_board_a3_poster_is_a3(desktop_page, village):
     pypdf = pytest.importorskip("pypdf")
-    desktop_page.goto(reverse("notice:print", args=[village.code]) + "?size=a3")
+    desktop_page.goto(reverse("board:print", args=[village.code]) + "?size=a3")
     desktop_page.emulate_media(media="print")
     pdf = pypdf.PdfReader(io.BytesIO(desktop_page.pdf(prefer_css_page_size=True)))
     assert {(round(p.mediabox.width), round(p.mediabox.height)) for p in pdf.pages} == {(842, 1191)}
@@ -152,13 +152,13 @@ def test_print_board_a3_poster_is_a3(desktop_page, village):
 def test_print_board_qr_code_leads_to_the_village_page(desktop_page, live_server, village, tmp_path):
     if not shutil.which("zbarimg"):
         pytest.skip("no zbarimg: apt-get install zbar-tools (.ci/run does)")
-    desktop_page.goto(reverse("notice:print", args=[village.code]))
+    desktop_page.goto(reverse("board:print", args=[village.code]))
     desktop_page.emulate_media(media="print")
     desktop_page.locator("figure.qr svg").screenshot(path=tmp_path / "qr.png")
     decoded = subprocess.run(
         ["zbarimg", "--raw", "-q", str(tmp_path / "qr.png")], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert decoded == live_server.url + reverse("notice:village", args=[village.code])
+    assert decoded == live_server.url + reverse("board:village", args=[village.code])
     desktop_page.emulate_media(media="screen")
     desktop_page.goto(decoded)
     assert desktop_page.locator("h1").inner_text() == f"{village.name} 问题办理公示"
@@ -172,11 +172,11 @@ def test_track_right_and_wrong_on_a_phone(phone_page, village):
     phone_page.fill("#id_number", case.number)
     phone_page.fill("#id_last4", "0000")
     phone_page.click("button:has-text('查询')")
-    assert phone_page.locator(".notice-error").inner_text() == NOT_FOUND
+    assert phone_page.locator(".board-error").inner_text() == NOT_FOUND
     phone_page.fill("#id_number", "SH-2015-9999")
     phone_page.fill("#id_last4", last4)
     phone_page.click("button:has-text('查询')")
-    assert phone_page.locator(".notice-error").inner_text() == NOT_FOUND
+    assert phone_page.locator(".board-error").inner_text() == NOT_FOUND
     phone_page.fill("#id_number", case.number.lower())
     phone_page.fill("#id_last4", last4)
     phone_page.click("button:has-text('查询')")

@@ -29,12 +29,12 @@ def board(db):
 
 
 def village_page(client, village, **query):
-    return client.get(reverse("notice:village", args=[village.code]), query)
+    return client.get(reverse("board:village", args=[village.code]), query)
 
 
 def test_notice_index_lists_villages_with_figures_and_chart(client, board):
-    page = client.get(reverse("notice:index")).content.decode()
-    assert reverse("notice:village", args=[board.code]) in page
+    page = client.get(reverse("board:index")).content.decode()
+    assert reverse("board:village", args=[board.code]) in page
     assert "33.33%" in page  # 1 of 3 closed in the town
     assert '<figure class="chart">' in page
     assert "治安消防" in page
@@ -74,21 +74,21 @@ def test_village_board_shows_registration_lines_without_their_text(client, board
     assert "陈大文" not in page
 
 
-@pytest.mark.parametrize("name", ["notice:index", "notice:village", "notice:print"])
+@pytest.mark.parametrize("name", ["board:index", "board:village", "board:print"])
 def test_public_pages_show_no_resident_data(client, board, name):
-    args = [] if name == "notice:index" else [board.code]
+    args = [] if name == "board:index" else [board.code]
     page = client.get(reverse(name, args=args)).content.decode()
     assert [p for p in PRIVATE if p in page] == []
 
 
 def test_unknown_village_is_404(client, db):
-    assert client.get(reverse("notice:village", args=["440781104999"])).status_code == 404
-    assert client.get(reverse("notice:print", args=["440781104999"])).status_code == 404
+    assert client.get(reverse("board:village", args=["440781104999"])).status_code == 404
+    assert client.get(reverse("board:print", args=["440781104999"])).status_code == 404
 
 
 def test_public_pages_refuse_post(client, board):
-    assert client.post(reverse("notice:index")).status_code == 405
-    assert client.post(reverse("notice:village", args=[board.code])).status_code == 405
+    assert client.post(reverse("board:index")).status_code == 405
+    assert client.post(reverse("board:village", args=[board.code])).status_code == 405
 
 
 # -- Filters and pages -------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def test_village_board_is_paginated_keeping_the_filter(client, db):
 
 def test_village_board_answers_304_to_a_phone_holding_it(client, board):
     first = village_page(client, board)
-    again = client.get(reverse("notice:village", args=[board.code]), headers={"if-none-match": first["ETag"]})
+    again = client.get(reverse("board:village", args=[board.code]), headers={"if-none-match": first["ETag"]})
     assert first["ETag"].startswith('W/"')
     assert "no-cache" in first["Cache-Control"]
     assert (again.status_code, again.content) == (304, b"")
@@ -150,7 +150,7 @@ def test_village_board_answers_304_to_a_phone_holding_it(client, board):
 def test_village_board_answers_304_to_if_modified_since(client, board):
     first = village_page(client, board)
     again = client.get(
-        reverse("notice:village", args=[board.code]), headers={"if-modified-since": first["Last-Modified"]}
+        reverse("board:village", args=[board.code]), headers={"if-modified-since": first["Last-Modified"]}
     )
     assert again.status_code == 304
 
@@ -160,17 +160,17 @@ def test_village_board_shows_a_change_at_once(client, board):
     first = village_page(client, board)
     assert "村里增设了监控" not in first.content.decode()
     workflow.add_progress(case=case, text="村里增设了监控", public=True, by=None)
-    again = client.get(reverse("notice:village", args=[board.code]), headers={"if-none-match": first["ETag"]})
+    again = client.get(reverse("board:village", args=[board.code]), headers={"if-none-match": first["ETag"]})
     assert again.status_code == 200
     assert "村里增设了监控" in again.content.decode()
     assert again["ETag"] != first["ETag"]
 
 
 def test_notice_index_shows_a_change_at_once(client, board):
-    client.get(reverse("notice:index"))
+    client.get(reverse("board:index"))
     case = Case.objects.get(title="低保申请")
     workflow.close(case=case, closure="on_the_spot", result="当场答复", closed_on=datetime.date(2015, 1, 20), by=None)
-    assert "66.66%" in client.get(reverse("notice:index")).content.decode()  # 2 of 3 closed
+    assert "66.66%" in client.get(reverse("board:index")).content.decode()  # 2 of 3 closed
 
 
 def test_village_board_etag_changes_with_text_size(client, board):
@@ -185,8 +185,8 @@ def test_village_board_etag_changes_with_text_size(client, board):
 
 
 def test_text_size_switch_sets_a_cookie_and_goes_back(client, board):
-    back = reverse("notice:village", args=[board.code]) + "?status=open"
-    response = client.get(reverse("notice:text_size"), {"size": "large", "next": back})
+    back = reverse("board:village", args=[board.code]) + "?status=open"
+    response = client.get(reverse("board:text_size"), {"size": "large", "next": back})
     assert (response.status_code, response["Location"]) == (302, back)
     assert response.cookies["notice_text"].value == "large"
     page = client.get(back).content.decode()
@@ -196,27 +196,27 @@ def test_text_size_switch_sets_a_cookie_and_goes_back(client, board):
 
 def test_text_size_switch_back_to_normal_clears_the_cookie(client, board):
     client.cookies["notice_text"] = "large"
-    response = client.get(reverse("notice:text_size"), {"size": "normal", "next": "/notice/"})
+    response = client.get(reverse("board:text_size"), {"size": "normal", "next": "/notice/"})
     assert response.cookies["notice_text"].value == ""
     assert '<body class="public">' in client.get("/notice/").content.decode()
 
 
 def test_text_size_switch_never_leaves_the_site(client, db):
-    response = client.get(reverse("notice:text_size"), {"size": "large", "next": "https://evil.example/"})
-    assert response["Location"] == reverse("notice:index")
+    response = client.get(reverse("board:text_size"), {"size": "large", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("board:index")
 
 
 # -- Elder-friendly and light -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["notice:index", "notice:village", "notice:print", "track:index"])
+@pytest.mark.parametrize("name", ["board:index", "board:village", "board:print", "track:index"])
 def test_public_pages_have_language_title_and_no_script_or_popup(client, board, name):
-    args = [board.code] if name in ("notice:village", "notice:print") else []
+    args = [board.code] if name in ("board:village", "board:print") else []
     page = client.get(reverse(name, args=args)).content.decode()
     assert '<html lang="zh-hans">' in page
     assert re.search(r"<title>[^<]+ · (三合镇|台山市)驻点直联工作台账</title>", page)
     assert ("<script" in page, 'target="_blank"' in page, "window.open" in page) == (False, False, False)
-    assert "css/notice.css" in page
+    assert "css/board.css" in page
 
 
 def test_village_board_title_names_the_village(client, board):
@@ -231,7 +231,7 @@ def test_village_board_weighs_under_100_kb_with_its_css(client, db):
         for day in (10, 11, 12):
             add_event(case, long_text, day=day)
     html = village_page(client, team.village).content
-    css = sum(len(open(finders.find(f"css/{name}"), "rb").read()) for name in ("app.css", "notice.css"))
+    css = sum(len(open(finders.find(f"css/{name}"), "rb").read()) for name in ("app.css", "board.css"))
     assert len(html) + css < 100_000
 
 
@@ -239,7 +239,7 @@ def test_village_board_weighs_under_100_kb_with_its_css(client, db):
 
 
 def test_print_board_has_posting_date_figures_cases_phone_and_qr(client, board):
-    page = client.get(reverse("notice:print", args=[board.code])).content.decode()
+    page = client.get(reverse("board:print", args=[board.code])).content.decode()
     today = datetime.date.today()
     assert f'公示日期：<time datetime="{today:%Y-%m-%d}">{today.year}年{today.month}月{today.day}日</time>' in page
     assert "50.00%" in page
@@ -251,13 +251,13 @@ def test_print_board_has_posting_date_figures_cases_phone_and_qr(client, board):
 
 
 def test_print_board_a3_poster(client, board):
-    page = client.get(reverse("notice:print", args=[board.code]), {"size": "a3"}).content.decode()
+    page = client.get(reverse("board:print", args=[board.code]), {"size": "a3"}).content.decode()
     assert '<article class="print-sheet size-a3">' in page
     assert "print-page size-a3" in page
 
 
 def test_print_board_keeps_private_cases_private(client, board):
-    page = client.get(reverse("notice:print", args=[board.code])).content.decode()
+    page = client.get(reverse("board:print", args=[board.code])).content.decode()
     assert "低保申请" not in page
     assert "涉及个人情况，不公示内容" in page
 
@@ -288,22 +288,22 @@ def test_notice_index_query_count_is_constant(client, db, count, django_assert_n
     _village_with(count)
     # One town: its board, as before there were towns (a query more to know there is only one).
     with django_assert_num_queries(7):
-        client.get(reverse("notice:index"))
+        client.get(reverse("board:index"))
     with django_assert_num_queries(2):
-        client.get(reverse("notice:index"))
+        client.get(reverse("board:index"))
 
 
 @pytest.mark.parametrize("count", [1, 40])
 def test_print_board_query_count_is_constant(client, db, count, django_assert_num_queries):
     village = _village_with(count)
     with django_assert_num_queries(7):
-        client.get(reverse("notice:print", args=[village.code]))
+        client.get(reverse("board:print", args=[village.code]))
     with django_assert_num_queries(1):
-        client.get(reverse("notice:print", args=[village.code]))
+        client.get(reverse("board:print", args=[village.code]))
 
 
 def test_village_board_answers_head_with_validators(client, board):
-    response = client.head(reverse("notice:village", args=[board.code]))
+    response = client.head(reverse("board:village", args=[board.code]))
     assert (response.status_code, response["ETag"].startswith('W/"')) == (200, True)
 
 
