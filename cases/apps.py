@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_migrate
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,9 +9,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("问题台账")
 
     def ready(self):
-        from cases.constraints import ensure_composite_keys
-        from cases.tally import ensure_triggers, take_down_triggers
+        from cases import checks  # noqa: F401 (registers the check that the schema's triggers are there)
+        from cases.tally import recount_after_flush
 
-        post_migrate.connect(ensure_composite_keys, sender=self)
-        pre_migrate.connect(take_down_triggers, sender=self)
-        post_migrate.connect(ensure_triggers, sender=self)
+        post_migrate.connect(recount_after_flush, sender=self)

@@ -3,11 +3,9 @@
 Django has no composite foreign keys, so the rules are written in SQL: on PostgreSQL composite
 foreign keys (category_id, subcategory_id) → sub-category (category_id, id) and (town_id, village_id)
 → village (town_id, id); on SQLite, which cannot add a foreign key to an existing table, triggers.
-SQLite drops triggers whenever Django rebuilds the table in a migration, so they are (re)created
-after every migrate rather than once in a migration.
+Installed by a migration (cases/schema.py says which); SQLite's rebuilds of a table keep them
+(sanhe/lib/sqlite/schema.py).
 """
-
-from django.db import connections
 
 CONSTRAINT = "cases_case_subcategory_in_category"
 TOWN_CONSTRAINT = "cases_case_town_of_village"
@@ -43,16 +41,32 @@ BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {constraint}'); END;
 """
 
 
-def ensure_composite_keys(using: str = "default", **kwargs) -> None:
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for name, (columns, table, targets) in COMPOSITE_KEYS.items():
-                cursor.execute(POSTGRES.format(name=name, columns=columns, table=table, targets=targets))
-        elif connection.vendor == "sqlite":
-            for constraint, refused in SQLITE_REFUSED.items():
-                for event in ("INSERT", "UPDATE"):
-                    name = f"{constraint}_{event.lower()}"
-                    cursor.execute(
-                        SQLITE_TRIGGER.format(name=name, event=event, refused=refused, constraint=constraint)
-                    )
+EVENTS = ("insert", "update")
+
+
+def create_keys(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            POSTGRES.format(name=name, columns=columns, table=table, targets=targets).strip()
+            for name, (columns, table, targets) in COMPOSITE_KEYS.items()
+        ]
+    return [
+        SQLITE_TRIGGER.format(name=f"{constraint}_{event}", event=event.upper(), refused=refused, constraint=constraint)
+        .strip()
+        .removesuffix(";")
+        for constraint, refused in SQLITE_REFUSED.items()
+        for event in EVENTS
+    ]
+
+
+def drop_keys(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"ALTER TABLE cases_case DROP CONSTRAINT IF EXISTS {name}" for name in COMPOSITE_KEYS]
+    return [f"DROP TRIGGER IF EXISTS {constraint}_{event}" for constraint in SQLITE_REFUSED for event in EVENTS]
+
+
+def key_names(vendor: str) -> list[str]:
+    """The constraints (PostgreSQL) or triggers (SQLite) that hold the keys."""
+    if vendor == "postgresql":
+        return list(COMPOSITE_KEYS)
+    return [f"{constraint}_{event}" for constraint in SQLITE_REFUSED for event in EVENTS]

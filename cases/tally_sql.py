@@ -122,8 +122,8 @@ FRESH = "reports_casetally_fresh"
 
 
 def rebuild(vendor: str) -> list[str]:
-    """Count every case afresh (the migration that adds the tally, and cases.tally.rebuild),
-    writing only the rows that differ from the count: every migrate recounts, and on PostgreSQL
+    """Count every case afresh (the migrations that install the triggers, cases.tally.rebuild, repair_schema),
+    writing only the rows that differ from the count: every migrate used to recount, and on PostgreSQL
     deleting and inserting every row left that many dead rows each time (the tally grew from 363
     to 5,062 pages and reading it from 2 to 19 ms), where a tally already right now costs no write.
     The count goes to a temporary table first, so that the cases are read once."""

@@ -133,6 +133,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite through our backend: Django's, whose schema editor keeps triggers through a table's rebuild.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "sanhe.lib.sqlite"
 # The meeting pack's index INCLUDEs the columns its counts read (PostgreSQL, production); SQLite, the
 # embedded default, builds the same index without them, which is all this warning says.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

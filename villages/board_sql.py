@@ -15,9 +15,9 @@ queue on its row until commit, as they already do on the tally's rows.
 Not watched: what the board does not show. Feedback rows and referrals are not on it (the case's
 fed_back_on is, and record_feedback writes it); /track/, which shows feedback, is never cached.
 
-This module imports nothing: cases.tally.ensure_triggers installs it after every migrate, and
-cases.tally.take_down_triggers drops it before every migrate on SQLite (a trigger that names another
-table would make SQLite's rebuild of that table fail).
+This module imports nothing: migrations install its triggers (cases/schema.py lists them with the
+tally's and the keys'), and on SQLite they are set aside and put back around a rebuild of any table
+they name (sanhe/lib/sqlite/schema.py), which would fail otherwise.
 """
 
 # Each watched table: the columns a change row carries and the villages its rows touch (r: the rows).

@@ -97,7 +97,7 @@ class BoardVersion(models.Model):
     key and ETag change with every write, whatever time the rows say they were written."""
 
     # No database constraint: on SQLite a flush empties the villages before the cases whose
-    # deletions the triggers count here; cases.tally.ensure_triggers clears what that leaves.
+    # deletions the triggers count here; cases.tally.recount_after_flush clears what that leaves.
     village = models.OneToOneField(
         Village,
         verbose_name=_("村（社区）"),

@@ -7,8 +7,8 @@ from villages import board_sql
 
 
 def drop_triggers(apps, schema_editor):
-    """Back before the table: its triggers go too. They are put in place after every migrate by
-    cases.tally.ensure_triggers (the tables they watch are other apps')."""
+    """Back before the table: its triggers go too. They are put in place by
+    cases/0018 (cases/schema.py; the tables they watch are other apps')."""
     for sql in board_sql.drop_triggers(schema_editor.connection.vendor):
         schema_editor.execute(sql)
 
