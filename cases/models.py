@@ -459,6 +459,8 @@ class Case(models.Model):
         default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["number"], name="cases_case_unique_number"),
+            # What feedback's composite key points to (cases/constraints.py: a feedback's town is its case's).
+            models.UniqueConstraint(fields=["town", "id"], name="cases_case_unique_town_id"),
             models.UniqueConstraint(
                 fields=["ledger_key"], condition=~Q(ledger_key=""), name="cases_case_unique_ledger_key"
             ),
@@ -609,15 +611,12 @@ class Case(models.Model):
         update_fields = kwargs.get("update_fields")
         # self.village, not village_id: a village saved after it was given to the case has no id here yet.
         village = self.village if self.village_id is not None or "village" in self._state.fields_cache else None
-        moved = False
         if village is not None and (update_fields is None or "village" in update_fields):
-            moved = self.pk is not None and self.town_id is not None and self.town_id != village.town_id
+            # Its feedback follows it to the new town in the database (cases/constraints.py FEEDBACK_TOWN).
             self.town_id = village.town_id
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "town"}
         super().save(*args, **kwargs)
-        if moved:  # its feedback counts in its new town's figures (Feedback.town)
-            self.feedback.update(town_id=self.town_id)
 
     @property
     def is_closed(self) -> bool:
@@ -765,7 +764,8 @@ class Feedback(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="feedback")
     # The case's town, copied so that a town's figures read only its own feedback (a period's feedback
     # is the county's otherwise, joined to every case to find the town's); kept by save() and
-    # FeedbackManager.bulk_create, and by Case.save() should the case change town.
+    # FeedbackManager.bulk_create, and by the database should the case change town (its composite key
+    # cascades the case's new town: cases/constraints.py).
     town = models.ForeignKey(
         "villages.Town", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="+", editable=False
     )

@@ -4,8 +4,8 @@ the tally's triggers (cases/tally_sql.py) and the boards' versions' (villages/bo
 Migrations install it, each holding the statements as they were when it was written (a migration
 runs the SQL of its day, not of today's code); sanhe/lib/sqlite/schema.py keeps SQLite's triggers
 through a table's rebuild. cases/tests/test_schema.py fails when these statements and the latest
-migration's differ: the change of a trigger or a key is then a new migration, whose SQL
-`python -m cases.schema` prints.
+migration's differ: the change of a trigger or a key is then a new migration, whose INSTALL
+`python -m cases.schema` prints (its way back, the statements that undo what it adds, is its own).
 """
 
 import sys
@@ -17,11 +17,12 @@ VENDORS = ("postgresql", "sqlite")
 
 
 def install(vendor: str) -> list[str]:
-    """Every object made (a trigger dropped first where it may be there already; a key only where it
-    is not, since adding one reads the whole ledger); then the tally counted afresh and every board
-    advanced, for what was written while the triggers were not there."""
+    """Every object made (a trigger dropped first where it may be there already, so that it is made
+    as written here; a PostgreSQL key only where it is not, since adding one reads the whole table);
+    then the tally counted afresh and every board advanced, for what was written meanwhile."""
     return (
-        constraints.create_keys(vendor)
+        (constraints.drop_keys(vendor) if vendor == "sqlite" else [])  # a trigger there, made again at no cost
+        + constraints.create_keys(vendor)
         + tally_sql.drop_triggers(vendor)
         + tally_sql.create_triggers(vendor)
         + board_sql.drop_triggers(vendor)
@@ -29,10 +30,6 @@ def install(vendor: str) -> list[str]:
         + tally_sql.rebuild(vendor)
         + board_sql.refresh(vendor)
     )
-
-
-def uninstall(vendor: str) -> list[str]:
-    return board_sql.drop_triggers(vendor) + tally_sql.drop_triggers(vendor) + constraints.drop_keys(vendor)
 
 
 def expected_names(vendor: str) -> set[str]:
@@ -53,15 +50,13 @@ def present_names(connection) -> set[str]:
 
 
 def as_python() -> str:
-    """INSTALL and UNINSTALL as a migration holds them: one statement a line."""
-    lines = []
-    for name, build in (("INSTALL", install), ("UNINSTALL", uninstall)):
-        lines.append(f"{name} = {{")
-        for vendor in VENDORS:
-            lines.append(f"    {vendor!r}: [")
-            lines.extend(f"        {statement!r}," for statement in build(vendor))
-            lines.append("    ],")
-        lines.append("}")
+    """INSTALL as a migration holds it: one statement a line."""
+    lines = ["INSTALL = {"]
+    for vendor in VENDORS:
+        lines.append(f"    {vendor!r}: [")
+        lines.extend(f"        {statement!r}," for statement in install(vendor))
+        lines.append("    ],")
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,9 @@
 """Feedback carries its case's town (Feedback.town), so that a town's satisfaction figures read its own
-feedback only: it is set however the feedback is written, and follows the case should it change town."""
+feedback only: it is set however the feedback is written, follows the case should it change town,
+and the database refuses any other (cases/constraints.py FEEDBACK_TOWN)."""
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from cases import workflow
 from cases.models import Case, Feedback
@@ -61,3 +63,34 @@ def test_a_cases_other_changes_leave_its_feedback_alone(dajiang_case, django_ass
         case.save()
 
     assert Feedback.objects.get().town_id == dajiang_case.town_id
+
+
+def test_a_raw_move_of_the_case_takes_its_feedback_along(dajiang_case):
+    """The database keeps it (the composite key's cascade): no save() needed, nothing to forget."""
+    Feedback.objects.create(case=dajiang_case, given_on=dajiang_case.closed_on, channel=Feedback.Channel.PHONE)
+    home_village = VillageFactory()
+
+    with transaction.atomic():
+        Case.objects.filter(pk=dajiang_case.pk).update(village=home_village, town=home_village.town)
+
+    assert list(Feedback.objects.values_list("town_id", flat=True)) == [home_village.town_id]
+
+
+def test_feedback_in_another_town_than_its_cases_is_refused(dajiang_case):
+    other = TownFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Feedback.objects.create(
+            case=dajiang_case, town=other, given_on=dajiang_case.closed_on, channel=Feedback.Channel.PHONE
+        )
+        immediate()
+    feedback = Feedback.objects.create(case=dajiang_case, given_on=dajiang_case.closed_on, channel="phone")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Feedback.objects.filter(pk=feedback.pk).update(town=other)
+        immediate()
+
+
+def immediate():
+    """PostgreSQL checks the deferred keys now rather than at the commit the test never reaches."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
