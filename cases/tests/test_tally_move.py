@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
 
-from cases import tally_sql
+from cases import schema, tally_sql
 from cases.models import Case, CaseTally
 from cases.tests.factories import CaseFactory
 
@@ -16,15 +16,6 @@ def tally_rows() -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT month, town_id, village_id, raised, closed FROM reports_casetally ORDER BY 1, 2, 3")
         return cursor.fetchall()
-
-
-def triggers() -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall()}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,7 +32,7 @@ def test_the_tally_moves_without_touching_its_table_and_back():
 
     call_command("migrate", verbosity=0)
     assert tally_rows() == before
-    assert set(tally_sql.TRIGGERS) <= triggers()
+    assert set(tally_sql.TRIGGERS) <= schema.present_names(connection)
     assert ContentType.objects.get_for_model(CaseTally).app_label == "cases"
     assert not ContentType.objects.filter(app_label="reports", model="casetally").exists()
     CaseFactory()  # and the triggers count on into the same table

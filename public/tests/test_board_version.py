@@ -7,13 +7,14 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import workflow
+from cases import schema, workflow
 from cases.models import Case, CaseEvent, Category
 from cases.tests.factories import CaseFactory, CategoryFactory
+from cases.tests.test_schema import alter
 from public.tests.helpers import add_event
 from teams.tests.factories import TeamFactory
 from villages import board_sql
@@ -190,26 +191,6 @@ def test_rolled_back_write_leaves_the_version_and_the_etag(client, skewed):
     assert (version(skewed.village), again.status_code) == (before, 304)
 
 
-def trigger_names() -> set:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall()}
-
-
-def _alter_title(max_length: int):
-    """A migration's AlterField of cases_case.title, there and back: SQLite rebuilds the table twice."""
-    old = Case._meta.get_field("title")
-    new = models.CharField(old.verbose_name, max_length=max_length)
-    new.set_attributes_from_name("title")
-    new.model = Case
-    with connection.schema_editor() as editor:
-        editor.alter_field(Case, old, new)
-        editor.alter_field(Case, new, old)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_migration_that_rebuilds_the_table_keeps_the_triggers():
     """A migration's AlterField of cases_case: SQLite rebuilds the table (which fails while a trigger
@@ -217,9 +198,9 @@ def test_a_migration_that_rebuilds_the_table_keeps_the_triggers():
     case = CaseFactory()
     before = version(case.village)
 
-    _alter_title(121)
+    alter(Case, "title", max_length=121)
 
-    assert set(board_sql.TRIGGERS) <= trigger_names()
+    assert set(board_sql.TRIGGERS) <= schema.present_names(connection)
     Case.objects.filter(pk=case.pk).update(title="水渠已列入维修计划")
     assert version(case.village) == before + 1
 
@@ -233,5 +214,5 @@ def test_repair_schema_puts_back_lost_triggers(skewed):
 
     call_command("repair_schema", stdout=io.StringIO())
 
-    assert set(board_sql.TRIGGERS) <= trigger_names()
+    assert set(board_sql.TRIGGERS) <= schema.present_names(connection)
     assert version(skewed.village) > missed  # every board advanced for what the triggers missed
