@@ -88,6 +88,18 @@ def _surname(name: str) -> str:
     return next((s for s in COMPOUND_SURNAMES if name.startswith(s) and len(name) > len(s)), name[:1])
 
 
+class Either:
+    """In either of two sets (`in` is all Names asks of its sets)."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def __contains__(self, item) -> bool:
+        return item in self.first or item in self.second
+
+
 class Names:
     """Residents' names to keep off public text, and their households (陈大文 → 陈家, but not 陈家村).
     Looked up by slices of the text in sets, not by a pattern: a ledger brings thousands of names."""
@@ -104,12 +116,13 @@ class Names:
         return names if isinstance(names, Names) else cls(names)
 
     def plus(self, names) -> "Names":
-        """These names and NAMES: set unions, not a rebuild (a village's thousands stay as they are)."""
+        """These names and NAMES, the village's thousands neither rebuilt nor copied: a case's own
+        resident is added to them on every check of its public text."""
         extra = Names(names)
         both = Names()
-        both.names, both.households = self.names | extra.names, self.households | extra.households
+        both.names, both.households = Either(self.names, extra.names), Either(self.households, extra.households)
         both.lengths = sorted(set(self.lengths) | set(extra.lengths), reverse=True)
-        both.starts = self.starts | extra.starts
+        both.starts = Either(self.starts, extra.starts)
         return both
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -238,10 +251,17 @@ def public_names(case, *extra: str) -> Names:
     memo = holder.__dict__.get(_MEMO)
     if memo is None or memo[0] != case.village_id:
         residents = residents_of(case.village_id)
-        memo = (case.village_id, residents, Names(residents))
+        memo = (case.village_id, residents, Names(residents), {})
         holder.__dict__[_MEMO] = memo
-    _village, residents, names = memo
-    return names if own <= residents else names.plus(own)
+    _village, residents, names, latest = memo
+    if own <= residents:
+        return names
+    # A new resident: their case's texts are checked one after another (registering, closing…).
+    own = frozenset(own)
+    if own not in latest:
+        latest.clear()
+        latest[own] = names.plus(own)
+    return latest[own]
 
 
 def private_text_errors(texts: dict[str, str], names) -> dict[str, ValidationError]:
