@@ -1,10 +1,12 @@
 """Registering many new cases at once, as an import does.
 
 Each case goes through the same steps as one registered by hand — `register`, then
-`assign_responsible`, `triage`, `add_progress`, `close` — checked by the same rules and writing
-the same history (cases.workflow's `*_change` functions), but in memory. `save` then takes the
-tracking numbers of all the cases in one locked step per town and writes the cases and their
-history in bulk (cases.inserts), a few queries whatever the number of rows. Nothing is written until
+`assign_responsible`, `triage`, `add_progress`, `close`, `record_feedback` — checked by the same
+rules and writing the same history (cases.workflow's `*_change` functions), but in memory. `save`
+then takes the tracking numbers of all the cases in one locked step per town and writes the cases,
+their history and feedback in bulk (cases.inserts), a few queries whatever the number of rows.
+Each step is by the batch's BY unless it names its own `by` (a generator's cases pass through
+several hands). Nothing is written until
 `save`; call it inside the caller's transaction so that a failure writes nothing. Build a big batch
 under `collector_paused()`.
 """
@@ -17,7 +19,7 @@ from django.db import transaction
 
 from cases import numbering, workflow
 from cases.inserts import insert_all
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, Feedback
 from villages.models import Town, Village
 
 
@@ -26,13 +28,14 @@ class Batch:
         self.by = by
         self.cases: list[Case] = []
         self.events: list[CaseEvent] = []
+        self.feedback: list[Feedback] = []
         self.towns: dict[int, Town] = {}
 
-    def register(self, case: Case, *, text: str = "", data: dict | None = None, at=None) -> Case:
+    def register(self, case: Case, *, text: str = "", data: dict | None = None, at=None, **kwargs) -> Case:
         """register_case, in memory: CASE is checked now and numbered by `save`. AT dates its first
         line of history (an import: the day the ledger says it was raised); DATA is that line as a
         code (cases/history.py), TEXT what a person wrote."""
-        event = workflow.registration_event(case, by=self.by, text=text, data=data)
+        event = workflow.registration_event(case, text=text, data=data, **self._by(kwargs))
         case.town = self.town_of(case.village)
         if at is not None:
             event.at = at
@@ -48,17 +51,26 @@ class Batch:
 
     # AT dates a step's line of history when it happened before it was recorded (an import).
 
-    def assign_responsible(self, case: Case, *, responsible, at=None) -> None:
-        self._apply(case, workflow.assign_change(case, responsible=responsible, by=self.by), at)
+    def assign_responsible(self, case: Case, *, at=None, **kwargs) -> None:
+        self._apply(case, workflow.assign_change(case, **self._by(kwargs)), at)
 
     def triage(self, case: Case, *, at=None, **kwargs) -> None:
-        self._apply(case, workflow.triage_change(case, by=self.by, **kwargs), at)
+        self._apply(case, workflow.triage_change(case, **self._by(kwargs)), at)
 
-    def add_progress(self, case: Case, *, text: str = "", public: bool, data: dict | None = None, at=None) -> None:
-        self._apply(case, workflow.progress_change(case, text=text, public=public, by=self.by, data=data), at)
+    def add_progress(self, case: Case, *, text: str = "", at=None, **kwargs) -> None:
+        self._apply(case, workflow.progress_change(case, text=text, **self._by(kwargs)), at)
 
     def close(self, case: Case, *, at=None, **kwargs) -> None:
-        self._apply(case, workflow.close_change(case, by=self.by, **kwargs), at)
+        self._apply(case, workflow.close_change(case, **self._by(kwargs)), at)
+
+    def record_feedback(self, case: Case, *, at=None, **kwargs) -> None:
+        change, feedback = workflow.feedback_change(case, **self._by(kwargs))
+        self.feedback.append(feedback)
+        self._apply(case, change, at)
+
+    def _by(self, kwargs: dict) -> dict:
+        kwargs.setdefault("by", self.by)
+        return kwargs
 
     def _apply(self, case: Case, change: workflow.Change | None, at=None) -> None:
         if change is None:
@@ -74,6 +86,7 @@ class Batch:
         gone = {id(case) for case in cases}
         self.cases = [case for case in self.cases if id(case) not in gone]
         self.events = [event for event in self.events if id(event.case) not in gone]
+        self.feedback = [feedback for feedback in self.feedback if id(feedback.case) not in gone]
 
     @transaction.atomic
     def save(self) -> list[Case]:
@@ -88,9 +101,14 @@ class Batch:
         for case in self.cases:
             case.number = next(taken[case.town_id, case.raised_on.year])
         numbering.give_track_codes(self.cases)
+        self.write()
+        return self.cases
+
+    def write(self) -> None:
+        """Write the cases, numbered already, with their history and feedback."""
         insert_all(Case, self.cases)
         insert_all(CaseEvent, self.events)  # each case has its id now: the events take it
-        return self.cases
+        insert_all(Feedback, self.feedback)
 
 
 @contextlib.contextmanager

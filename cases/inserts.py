@@ -32,29 +32,38 @@ def insert_all(model, objs: list) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
         return
-    meta = model._meta
-    fields = meta.concrete_fields
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    related = [(f.attname, f.cache_name, f.target_field.attname) for f in fields if f.is_relation]
-    values = operator.attrgetter(*(f.attname for f in fields))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
+            [model._meta.db_table, model._meta.pk.column, len(objs)],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-        lines = []
-        for obj, pk in zip(objs, ids, strict=True):
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
-            _follow_related(obj, related)
-            for field in stamped:
-                field.pre_save(obj, add=True)  # created_at, updated_at: as save() sets them
-            lines.append("\t".join(map(_copy_text, values(obj))))
+        sql, text = copy_rows(model, objs, connection)
+        cursor.copy_expert(sql, io.StringIO(text))
+
+
+def copy_rows(model, objs: list, connection, *, with_ids: bool = True, stamp: bool = True) -> tuple[str, str]:
+    """The COPY statement for OBJS of MODEL and their rows in its text format: with the ids they
+    were given, unless WITH_IDS is false (the table's sequence gives them); their auto_now fields
+    set as save() would, unless STAMP is false (rows that carry their own times, as a generator's)."""
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if with_ids or not field.primary_key]
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    stamped = stamped if stamp else []
+    related = [(f.attname, f.cache_name, f.target_field.attname) for f in fields if f.is_relation]
+    values = operator.attrgetter(*(f.attname for f in fields))
+    lines = []
+    for obj in objs:
+        _follow_related(obj, related)
+        for field in stamped:
+            field.pre_save(obj, add=True)  # created_at, updated_at: as save() sets them
+        lines.append("\t".join(map(_copy_text, values(obj))))
+        if with_ids:
             obj._state.adding, obj._state.db = False, connection.alias
-        lines.append("")
-        text = io.StringIO("\n".join(lines))
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", text)
+    lines.append("")
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    return f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", "\n".join(lines)
 
 
 def _follow_related(obj, related) -> None:

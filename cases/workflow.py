@@ -292,6 +292,8 @@ def _required(value: str, field: str, message) -> str:
 
 _DECISIONS = frozenset(Case.Decision.values)
 _CLOSURES = frozenset(Case.Closure.values)
+_FEEDBACK_CHANNELS = frozenset(Feedback.Channel.values)
+_SATISFACTION = frozenset(Feedback.Satisfaction.values)
 
 
 def _is_choice(value, choices: frozenset) -> bool:
@@ -539,16 +541,30 @@ def record_feedback(
     """Record telling the resident the outcome 反馈 (and how satisfied they were); the first
     feedback after a closing sets case.fed_back_on."""
     locked = _lock(case)
+    change, feedback = feedback_change(
+        locked, given_on=given_on, channel=channel, given_by=given_by, satisfaction=satisfaction, notes=notes, by=by
+    )
+    feedback.save(force_insert=True)
+    _apply(locked, case, change)
+    return feedback
+
+
+def feedback_change(
+    locked: Case, *, given_on: datetime.date, channel: str, given_by, satisfaction: str, notes: str, by
+) -> tuple[Change, Feedback]:
+    """record_feedback's rules and changes, in memory: the change and the feedback, both unsaved."""
     _check_action(locked, "record_feedback")
-    if channel not in Feedback.Channel.values:
+    if not _is_choice(channel, _FEEDBACK_CHANNELS):
         raise ValidationError({"channel": _("请选择反馈方式。")})
-    if satisfaction and satisfaction not in Feedback.Satisfaction.values:
+    if satisfaction and not _is_choice(satisfaction, _SATISFACTION):
         raise ValidationError({"satisfaction": _("请选择满意度。")})
     check_date(locked, given_on, "given_on", label=gettext_lazy("反馈日期"))
     if locked.closed_on and given_on < locked.closed_on:
         raise ValidationError({"given_on": _("反馈日期不能早于办结日期（%(date)s）。") % {"date": locked.closed_on}})
-    feedback = Feedback.objects.create(
+    feedback = build(
+        Feedback,
         case=locked,
+        town_id=locked.town_id,
         given_on=given_on,
         channel=channel,
         given_by=given_by,
@@ -559,12 +575,11 @@ def record_feedback(
     first = locked.fed_back_on is None
     if first:
         locked.fed_back_on = given_on
-    _save(locked, case, ["fed_back_on"] if first else [], bump=first)
     data = {"code": "feedback", "channel": str(channel), "satisfaction": str(feedback.satisfaction)}
     if given_by is not None:
         data["given_by"] = given_by.name
-    _event(locked, CaseEvent.Kind.FEEDBACK, by, feedback.notes, data, public=False)
-    return feedback
+    event = _new_event(locked, CaseEvent.Kind.FEEDBACK, by, feedback.notes, data, public=False)
+    return Change(["fed_back_on"] if first else [], first, event), feedback
 
 
 @transaction.atomic
