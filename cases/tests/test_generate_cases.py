@@ -259,3 +259,40 @@ def test_generate_cases_first_town_alone_is_as_before(demo):
     # The first town draws from the seed alone: its cases are those of a run without --towns.
     assert [row for row in snapshot(demo) if str(row[0]).startswith("SH-")] == alone
     assert len(alone) > 200
+
+
+def test_generated_cases_pass_through_the_workflows_rules(demo):
+    generate(1000, seed=6)
+
+    new = Case.objects.exclude(pk__in=demo)
+    # Registering keeps every case of a sensitive category or word (低保, health, hardship) off the board.
+    sensitive = new.filter(subcategory__sensitive=True)
+    assert sensitive.count() >= 50
+    assert sensitive.filter(public_posting=True).count() == 0
+    posted = list(new.filter(public_posting=True).select_related("category", "subcategory"))
+    assert len(posted) >= 500
+    assert [case.number for case in posted if case.private_reason()] == []
+    # Each step's line and the record's version, as the workflow's actions write them: registering
+    # starts at 1, deciding, closing and the first feedback each move it on, progress does not.
+    steps = Count("events", filter=Q(events__kind__in=["triaged", "closed", "feedback"]))
+    assert new.annotate(steps=steps).exclude(version=1 + F("steps")).count() == 0
+    assert new.filter(status="in_progress", decision="").count() == 0
+    assert new.filter(decision="handle_now", responsible=None).count() == 0
+    # Feedback in its case's town, recorded by the office, never before the closing.
+    feedback = Feedback.objects.filter(case__in=new)
+    assert feedback.exclude(town=F("case__town")).count() == 0
+    assert feedback.filter(given_on__lt=F("case__closed_on")).count() == 0
+
+
+def test_making_cases_asks_the_database_nothing(demo, django_assert_num_queries):
+    # While the cases are made the COPY thread holds the connection: nothing else may use it.
+    from cases.management.commands.generate_cases import Generator
+
+    generator = Generator(1, settings.PROGRAMME_START, END, Town.objects.get())
+    generator.load_reference()
+    keys = generator.draw_days(300)
+
+    with django_assert_num_queries(0):
+        batch = generator.make_cases(keys, {year: 1 for year in range(2014, 2017)})
+
+    assert len(batch.cases) == 300 and len(batch.events) > 600 and len(batch.feedback) > 150

@@ -2,16 +2,19 @@
 
 The cases spread over the villages (by household count), their teams, the report's sub-items,
 kinds and channels, from settings.PROGRAMME_START to today. Each one lives the life the workflow
-gives it: solved on the spot, or triaged by the monthly meeting (handle now / a plan / explained
-under policy), progress entries, closed with a date, a result and the way it was closed, the
-resident told and how satisfied they were; the most recent are still registered or in progress,
-and some are overdue. Everything is generated and marked so (Case.generated).
+gives it, and through the workflow's own steps (cases.batch: registration, the monthly meeting's
+decision, progress, closing, feedback — each checked by the rules that check a case entered by
+hand, each writing its line of history as they do): solved on the spot, or decided on (handle now /
+a plan / explained under policy), progress entries, closed with a date, a result and the way it was
+closed, the resident told and how satisfied they were; the most recent are still registered or in
+progress, and some are overdue. Everything is generated and marked so (Case.generated).
 
-Fast: a first pass draws every case's day, village and channel and sorts them, so that the tracking
-numbers follow the dates; the numbers of each year are taken from NumberSequence in one block
-(later register_case calls continue after them); the rows are then written in batches, one
-transaction each: PostgreSQL's COPY, or bulk_create elsewhere. The same seed, the same database
-and the same --end give the same cases.
+Fast enough for millions: a first pass draws every case's day, village and channel and sorts them,
+so that the tracking numbers follow the dates; the numbers of each year are taken from
+NumberSequence in one block (later register_case calls continue after them); the cases are then
+made and written in batches: on PostgreSQL one COPY stream in one transaction, sent by a thread
+while the next batch is made (making them asks the database nothing); elsewhere each batch as an
+import writes it. The same seed, the same database and the same --end give the same cases.
 
 A county: --towns N spreads the cases over N towns, each numbered on its own (SH-…, DJ-…); the towns
 the database lacks are made first from cases/demo/county_towns.json, marked generated.
@@ -31,12 +34,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from cases.batch import Batch
 from cases.deadlines import is_workday, working_day_limit
+from cases.inserts import build, copy_rows
 from cases.management.commands.load_demo import DATA, GENERATED_TOWNS, DemoLoader
 from cases.models import Case, CaseEvent, Category, Feedback, NumberSequence, SubCategory
+from cases.numbering import format_number
+from cases.privacy import public_names
 from teams.models import Cadre, Team, Visit
 from villages.models import Town, Village
 
@@ -89,74 +96,30 @@ def pick(rng: random.Random, table):
 
 
 @dataclass
-class TeamInfo:
-    id: int | None
-    leader: tuple[int, str] | None  # (cadre id, name)
-    members: list[tuple[int, str]] = field(default_factory=list)
-    author: int | None = None  # a user of the team, else the office user
+class Crew:
+    """A village's team as the generator needs it: the team (None where the village has none), its
+    leader and members, and the user who writes down what the team does (else the town's office)."""
+
+    team: Team | None
+    leader: Cadre | None
+    members: list[Cadre] = field(default_factory=list)
+    author: User | None = None
 
 
-@dataclass
-class Drafts:
-    """One batch: case rows (column order of CASE_COLUMNS) and the rest of each case's life."""
-
-    cases: list[list] = field(default_factory=list)
-    lives: list[tuple] = field(default_factory=list)  # (events, feedback) without the case id
+def moment(minutes: int) -> datetime.datetime:
+    """A minute ordinal (day ordinal × 1440 + minute of the day, Beijing time) as a datetime."""
+    return EPOCH + datetime.timedelta(minutes=minutes - 1440)
 
 
-CASE_COLUMNS = [
-    "number",
-    "town_id",
-    "village_id",
-    "team_id",
-    "visit_id",
-    "raised_on",
-    "channel",
-    "kind",
-    "resident_name",
-    "resident_phone",
-    "resident_address",
-    "category_id",
-    "subcategory_id",
-    "title",
-    "description",
-    "public_posting",
-    "status",
-    "closure",
-    "decision",
-    "responsible_id",
-    "due_on",
-    "plan",
-    "planned_on",
-    "policy_basis",
-    "explaining_department",
-    "closed_on",
-    "result",
-    "fed_back_on",
-    "version",
-    "created_at",
-    "updated_at",
-    "created_by_id",
-    "generated",
-]
-EVENT_COLUMNS = ["case_id", "kind", "at", "author_id", "text", "data", "status_from", "status_to", "public"]
-FEEDBACK_COLUMNS = [
-    "case_id",
-    "town_id",
-    "given_on",
-    "channel",
-    "given_by_id",
-    "satisfaction",
-    "notes",
-    "recorded_by_id",
-]
+EPOCH = datetime.datetime(1, 1, 1, tzinfo=TZ)  # day ordinal 1, minute 0
 
 
 class Command(BaseCommand):
     help = (
         "Generates N plausible cases (with their history and feedback) on top of load_demo, spread over "
         "villages, teams, categories, kinds and dates from PROGRAMME_START to today; in bulk (COPY on "
-        "PostgreSQL), numbered in blocks from NumberSequence, the same for the same --seed."
+        "PostgreSQL), numbered in blocks from NumberSequence, each case through the workflow's steps "
+        "(cases.batch), the same for the same --seed."
     )
 
     def add_arguments(self, parser):
@@ -173,7 +136,11 @@ class Command(BaseCommand):
             help="spread the cases evenly over the county's first N towns, making the missing ones "
             "(generated: ~10 villages, their teams and cadres, from cases/demo/county_towns.json); default 1",
         )
-        parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
+        parser.add_argument(
+            "--no-copy",
+            action="store_true",
+            help="on PostgreSQL too, write each batch in its own transaction as an import does",
+        )
 
     def handle(
         self,
@@ -220,7 +187,7 @@ class Command(BaseCommand):
         # Each town's own tracking numbers (SH-2015-0001, DJ-2015-0001…), a block per town and year.
         jobs = [(generator, keys, reserve_numbers(generator.town, generator.years(keys))) for generator, keys in jobs]
         use_copy = connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2" and not no_copy
-        writer = CopyWriter(start, end) if use_copy else BulkWriter()
+        writer = CopyWriter() if use_copy else BatchWriter()
         progress = Progress(self.stderr, count)
         totals, phases = write_all(jobs, writer, batch_size, progress)
         if use_copy and count:
@@ -233,7 +200,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"generate_cases: added {count} cases, {totals['events']} events, {totals['feedback']} feedback "
                 f"in {seconds:.1f} s ({rate:,.0f} cases/s; {spent}; "
-                f"{'COPY' if use_copy else 'bulk_create'}, seed {seed}){where}"
+                f"{'one COPY' if use_copy else 'batch by batch'}, seed {seed}){where}"
             )
         )
 
@@ -302,9 +269,9 @@ def write_all(jobs, writer, batch_size: int, progress):
             try:
                 for generator, batch, serials in batches:
                     started = clock()
-                    drafts = generator.make_cases(batch, serials)
-                    phases["making rows"] += clock() - started
-                    totals += writer.write(drafts)
+                    cases = generator.make_cases(batch, serials)
+                    phases["making cases"] += clock() - started
+                    totals += writer.write(cases)
                     progress.update(totals["cases"])
             finally:
                 started = clock()
@@ -317,10 +284,10 @@ def write_all(jobs, writer, batch_size: int, progress):
     else:
         for generator, batch, serials in batches:
             started = clock()
-            drafts = generator.make_cases(batch, serials)
-            phases["making rows"] += clock() - started
+            cases = generator.make_cases(batch, serials)
+            phases["making cases"] += clock() - started
             with transaction.atomic():
-                totals += writer.write(drafts)
+                totals += writer.write(cases)
             progress.update(totals["cases"])
         progress.done()
     return totals, phases
@@ -395,46 +362,50 @@ class Generator:
         subcategories = list(subcategories.select_related("category").order_by("category__order", "order"))
         if not villages or not teams or not subcategories:
             raise CommandError("no villages, teams or categories: run `python manage.py load_demo` first")
-        self.villages = [(v.pk, v.short_name) for v in villages]
+        for village in villages:
+            # The names each village's public text is checked against (cases/privacy.py), read now:
+            # nothing may query while the COPY thread holds the connection.
+            public_names(build(Case, village=village))
+        self.villages = villages
         self.village_table = weighted([(i, v.households or 500) for i, v in enumerate(villages)])
         # The town's office writes what no team member did (Sanhe's demo office where a town has none).
         town_office = User.objects.filter(cadre__town=self.town, groups__name="office").order_by("pk")
         office = town_office.values_list("pk", flat=True).first()
         office = office or User.objects.filter(username="office").values_list("pk", flat=True).first()
-        members: dict[int, list[tuple[int, str]]] = {}
-        users: dict[int, int] = {}
-        for cadre in Cadre.objects.filter(team__town=self.town).order_by("pk"):
-            members.setdefault(cadre.team_id, []).append((cadre.pk, cadre.name))
+        cadres = list(Cadre.objects.filter(team__town=self.town).order_by("pk"))
+        users = User.objects.in_bulk([office, *(cadre.user_id for cadre in cadres if cadre.user_id)])
+        self.office = users.get(office)
+        members: dict[int, list[Cadre]] = {}
+        authors: dict[int, User] = {}
+        for cadre in cadres:
+            members.setdefault(cadre.team_id, []).append(cadre)
             if cadre.user_id:
-                users.setdefault(cadre.team_id, cadre.user_id)
-        self.teams = []
+                authors.setdefault(cadre.team_id, users[cadre.user_id])
+        self.crews = []
         for village in villages:
             team = teams.get(village.pk)
             if team is None:
-                self.teams.append(TeamInfo(id=None, leader=None, author=office))
+                self.crews.append(Crew(team=None, leader=None, author=self.office))
                 continue
             crew = members.get(team.pk, [])
-            leader = next((m for m in crew if m[0] == team.leader_id), crew[0] if crew else None)
-            self.teams.append(TeamInfo(id=team.pk, leader=leader, members=crew, author=users.get(team.pk, office)))
-        self.office = office
+            leader = next((m for m in crew if m.pk == team.leader_id), crew[0] if crew else None)
+            self.crews.append(Crew(team, leader, crew, authors.get(team.pk, self.office)))
         self.cadre_names = set(Cadre.objects.values_list("name", flat=True))
         # Visits by (team, Monday of the week): the day each team was in its village that week.
-        self.visits: dict[tuple[int, int], tuple[int, int]] = {}
+        self.visits: dict[tuple[int, int], tuple[Visit, int]] = {}
         visits = Visit.objects.filter(team__town=self.town, date__range=(self.start, self.end)).order_by("date", "pk")
-        for pk, team_id, day in visits.values_list("pk", "team", "date"):
-            self.visits.setdefault((team_id, day.toordinal() - day.weekday()), (pk, day.toordinal()))
+        for visit in visits.only("date", "team", "village"):
+            day = visit.date
+            self.visits.setdefault((visit.team_id, day.toordinal() - day.weekday()), (visit, day.toordinal()))
         self.weeks = sorted({monday for (_team, monday) in self.visits})
         # Sub-items weighted by the report's counts; "no category" as the report's share.
         by_code = {sub["code"]: sub for cat in self.data["categories"] for sub in cat["subcategories"]}
         classified = [(s, by_code.get(s.code, {}).get("count", 1)) for s in subcategories]
         total = sum(weight for _s, weight in classified)
-        pairs = [
-            ((s.category_id, s.pk, s.code, tuple(by_code.get(s.code, {}).get("titles") or [s.label])), w)
-            for s, w in classified
-        ]
+        pairs = [((s.category, s, tuple(by_code.get(s.code, {}).get("titles") or [s.label])), w) for s, w in classified]
         pairs.append(
             (
-                (None, None, "", tuple(self.data["unclassified"]["titles"])),
+                (None, None, tuple(self.data["unclassified"]["titles"])),
                 total * UNCLASSIFIED_SHARE / (1 - UNCLASSIFIED_SHARE),
             )
         )
@@ -455,7 +426,7 @@ class Generator:
         for _ in range(count):
             village = pick(rng, self.village_table)
             channel = pick(rng, self.channels)
-            team = self.teams[village].id
+            team = self.crews[village].team.pk if self.crews[village].team else None
             day = None
             if channels[channel] in VISIT_CHANNELS and self.weeks:
                 monday = self.weeks[rng.randrange(len(self.weeks))]
@@ -488,191 +459,155 @@ class Generator:
             self.due_cache[key] = day
         return self.due_cache[key]
 
-    def make_cases(self, keys: list[int], serials: dict[int, int]) -> Drafts:
-        rng, data, results = self.rng, self.data, self.results
+    def make_cases(self, keys: list[int], serials: dict[int, int]) -> Batch:
+        """The cases of KEYS, each through the workflow's steps (cases.batch), numbered from SERIALS."""
+        batch = Batch()
+        batch.towns[self.town.pk] = self.town
+        for key in keys:
+            self.make_case(batch, key, serials)
+        return batch
+
+    def make_case(self, batch: Batch, key: int, serials: dict[int, int]) -> None:
+        """One case registered as its key says, then decided on, handled, closed and fed back, each as
+        far as its days allow before the end."""
+        rng, data = self.rng, self.data
         r = rng.random  # int(r() * n) for randrange(n): several times faster, as random
         surnames, given_names, suffixes = data["surnames"], data["given_names"], data["hamlet_suffixes"]
-        nv, nc, end, office = len(self.villages), len(CHANNELS), self.end.toordinal(), self.office
-        drafts = Drafts()
-        for key in keys:
-            rest, channel_index = divmod(key, nc)
-            day, village_index = divmod(rest, nv)
-            channel = CHANNELS[channel_index][0]
-            raised = datetime.date.fromordinal(day)
-            serial = serials[raised.year]
-            serials[raised.year] = serial + 1
-            team = self.teams[village_index]
-            village_id, village_name = self.villages[village_index]
-            visit_id = None
-            if channel in VISIT_CHANNELS:
-                visit = self.visits.get((team.id, day - raised.weekday()))
-                if visit and visit[1] == day:
-                    visit_id = visit[0]
-            kind = pick(rng, self.kinds)
-            category_id, subcategory_id, code, titles = pick(rng, self.subcategories)
-            title = titles[int(r() * len(titles))]
-            resident = surnames[int(r() * len(surnames))] + given_names[int(r() * len(given_names))]
-            if resident in self.cadre_names:  # a board names the cadre: no resident may share the name
-                resident += "妹" if r() < 0.5 else "仔"
-            phone = f"1{'3578'[int(r() * 4)]}{100_000_000 + int(r() * 900_000_000)}"
-            address = f"{village_name}{surnames[int(r() * len(surnames))]}{suffixes[int(r() * len(suffixes))]}"
-            address += f"{1 + int(r() * 59)}号"
-            # Hardship applications (低保) are often kept off the board.
-            public_posting = rng.random() >= (0.5 if code == "0101" else 0.05)
-            if channel in VISIT_CHANNELS:
-                registered_at = day * 1440 + 9 * 60 + int(r() * 180)  # Thursday morning
-            else:
-                registered_at = day * 1440 + 8 * 60 + 30 + int(r() * 540)
-            author = team.author
-            # Each line as the workflow writes it: the system's part a code (cases/history.py renders
-            # it in the reader's language), the text only what a person would have typed.
-            registered = {"code": "registered", "channel": channel}
-            events = [("registered", registered_at, author, "", registered, "", "registered", True)]
-            status, closure, decision, responsible, due, plan, planned = "registered", "", "", None, None, "", None
-            policy, department, closed, result, fed_back, feedback, version = "", "", None, "", None, None, 1
+        rest, channel_index = divmod(key, len(CHANNELS))
+        day, village_index = divmod(rest, len(self.villages))
+        channel = CHANNELS[channel_index][0]
+        raised = datetime.date.fromordinal(day)
+        serial = serials[raised.year]
+        serials[raised.year] = serial + 1
+        crew, village = self.crews[village_index], self.villages[village_index]
+        visit = None
+        if channel in VISIT_CHANNELS and crew.team is not None:
+            found = self.visits.get((crew.team.pk, day - raised.weekday()))
+            if found and found[1] == day:
+                visit = found[0]
+        kind = pick(rng, self.kinds)
+        category, subcategory, titles = pick(rng, self.subcategories)
+        title = titles[int(r() * len(titles))]
+        resident = surnames[int(r() * len(surnames))] + given_names[int(r() * len(given_names))]
+        if resident in self.cadre_names:  # a board names the cadre: no resident may share the name
+            resident += "妹" if r() < 0.5 else "仔"
+        address = f"{village.short_name}{surnames[int(r() * len(surnames))]}{suffixes[int(r() * len(suffixes))]}"
+        case = build(
+            Case,
+            number=format_number(self.town, raised.year, serial),
+            village=village,
+            team=crew.team,
+            visit=visit,
+            raised_on=raised,
+            channel=channel,
+            kind=kind,
+            resident_name=resident,
+            resident_phone=f"1{'3578'[int(r() * 4)]}{100_000_000 + int(r() * 900_000_000)}",
+            resident_address=f"{address}{1 + int(r() * 59)}号",
+            category=category,
+            subcategory=subcategory,
+            title=title,
+            description=title + GENERATED_NOTE,
+            # A few kept off the board at the resident's wish; registering keeps every sensitive
+            # one (低保, health, hardship) off it as well.
+            public_posting=r() >= 0.05,
+            generated=True,
+        )
+        if channel in VISIT_CHANNELS:
+            registered_at = day * 1440 + 9 * 60 + int(r() * 180)  # Thursday morning
+        else:
+            registered_at = day * 1440 + 8 * 60 + 30 + int(r() * 540)
+        registered = {"code": "registered", "channel": channel}
+        batch.register(case, data=registered, at=moment(registered_at), by=crew.author)
+        if kind != "complaint" and r() < ON_THE_SPOT_SHARE:
+            results = self.results["on_the_spot"]
+            last = registered_at + 10 + int(r() * 50)
+            closure = "on_the_spot"
+            result = results[int(r() * len(results))]
+            batch.close(case, closure=closure, result=result, closed_on=raised, at=moment(last), by=crew.author)
+        else:
+            last = self.handle(batch, case, crew, registered_at)
+        if case.status == Case.Status.CLOSED and r() < FED_BACK_SHARE:
+            last = self.feed_back(batch, case, crew, last)
+        case.created_at, case.updated_at = moment(registered_at), moment(last)
 
-            if kind != "complaint" and rng.random() < ON_THE_SPOT_SHARE:
-                status, closure, closed = "closed", "on_the_spot", day
-                result = results["on_the_spot"][int(r() * len(results["on_the_spot"]))]
-                at = registered_at + 10 + int(r() * 50)
-                closed_data = {"code": "closed", "closure": closure}
-                events.append(("closed", at, author, result, closed_data, "registered", "closed", True))
-                version += 1
-            else:
-                triaged = day + int(r() * 8)  # decided within the week
-                if triaged <= end:
-                    decision = pick(rng, self.decisions)
-                    crew = team.members or ([team.leader] if team.leader else [])
-                    person = (
-                        (team.leader if team.leader and rng.random() < 0.4 else crew[int(r() * len(crew))])
-                        if crew
-                        else None
-                    )
-                    responsible = person[0] if person else None
-                    limit = self.due(triaged, kind)
-                    triage = {"code": "triaged", "decision": decision}
-                    if person:
-                        triage["responsible"] = person[1]
-                    if decision == "plan":
-                        planned = triaged + 30 + int(r() * 336)
-                        due = planned
-                        plan = PLANS[int(r() * len(PLANS))]
-                        handling = (planned - triaged) * (0.5 + rng.random() * 0.7)
-                    else:
-                        due = limit
-                        span = max(1, limit - triaged)
-                        on_time = rng.random() < 0.8
-                        handling = span * (0.2 + 0.8 * rng.random() if on_time else 1 + 3 * rng.random())
-                        if decision == "explain":
-                            policy, department = POLICY[int(r() * len(POLICY))]
-                    triage["due_on"] = datetime.date.fromordinal(due).isoformat()
-                    if decision == "plan":
-                        triage["planned_on"] = datetime.date.fromordinal(planned).isoformat()
-                    if department:
-                        triage["department"] = department
-                    triaged_at = triaged * 1440 + 15 * 60 + int(r() * 120)
-                    events.append(("triaged", triaged_at, office, "", triage, "registered", "in_progress", True))
-                    status, version = "in_progress", version + 1
-                    closes = None if rng.random() < STUCK_SHARE else triaged + int(handling)
-                    until = min(end, closes if closes is not None else end)
-                    steps = sorted(
-                        (triaged + int(r() * (until - triaged + 1))) for _ in range(pick(rng, self.progress_counts))
-                    )
-                    for step in steps:
-                        text = PROGRESS_TEXTS[int(r() * len(PROGRESS_TEXTS))]
-                        at = max(triaged_at + 30, step * 1440 + 10 * 60 + int(r() * 300))
-                        events.append(("progress", at, author, text, PROGRESS, "", "", rng.random() < 0.6))
-                    if closes is not None and closes <= end:
-                        closure = "explained" if decision == "explain" else "solved"
-                        status, closed = "closed", closes
-                        result = results[closure][int(r() * len(results[closure]))]
-                        at = max(events[-1][1] + 30, closes * 1440 + 16 * 60 + int(r() * 90))
-                        closed_data = {"code": "closed", "closure": closure}
-                        events.append(("closed", at, office, result, closed_data, "in_progress", "closed", True))
-                        version += 1
+    def handle(self, batch: Batch, case: Case, crew: Crew, registered_at: int) -> int:
+        """Decided on within the week, progress reported, closed when its time has come before the
+        end (a few never are); the minute of its last step."""
+        rng, end = self.rng, self.end.toordinal()
+        r = rng.random
+        triaged = case.raised_on.toordinal() + int(r() * 8)
+        if triaged > end:
+            return registered_at
+        decision = pick(rng, self.decisions)
+        people = crew.members or ([crew.leader] if crew.leader else [])
+        person = (crew.leader if crew.leader and r() < 0.4 else people[int(r() * len(people))]) if people else None
+        if person is None and decision == Case.Decision.HANDLE_NOW:
+            decision = Case.Decision.EXPLAIN  # handling it now needs someone of the team to follow it up
+        plan, planned, policy, department = "", None, "", ""
+        if decision == Case.Decision.PLAN:
+            planned = triaged + 30 + int(r() * 336)
+            due = planned
+            plan = PLANS[int(r() * len(PLANS))]
+            handling = (planned - triaged) * (0.5 + r() * 0.7)
+        else:
+            due = self.due(triaged, case.kind)
+            span = max(1, due - triaged)
+            on_time = r() < 0.8
+            handling = span * (0.2 + 0.8 * r() if on_time else 1 + 3 * r())
+            if decision == Case.Decision.EXPLAIN:
+                policy, department = POLICY[int(r() * len(POLICY))]
+        last = triaged * 1440 + 15 * 60 + int(r() * 120)
+        batch.triage(
+            case,
+            decision=decision,
+            responsible=person,
+            due_on=datetime.date.fromordinal(due),
+            plan=plan,
+            planned_on=planned and datetime.date.fromordinal(planned),
+            policy_basis=policy,
+            explaining_department=department,
+            at=moment(last),
+            by=self.office,
+        )
+        closes = None if r() < STUCK_SHARE else triaged + int(handling)
+        until = min(end, closes if closes is not None else end)
+        steps = sorted((triaged + int(r() * (until - triaged + 1))) for _ in range(pick(rng, self.progress_counts)))
+        triaged_at = last
+        for step in steps:
+            text = PROGRESS_TEXTS[int(r() * len(PROGRESS_TEXTS))]
+            at = max(triaged_at + 30, step * 1440 + 10 * 60 + int(r() * 300))
+            batch.add_progress(case, text=text, public=r() < 0.6, data=PROGRESS, at=moment(at), by=crew.author)
+            last = max(last, at)
+        if closes is not None and closes <= end:
+            closure = "explained" if decision == Case.Decision.EXPLAIN else "solved"
+            result = self.results[closure][int(r() * len(self.results[closure]))]
+            last = max(last + 30, closes * 1440 + 16 * 60 + int(r() * 90))
+            closed_on = datetime.date.fromordinal(closes)
+            batch.close(case, closure=closure, result=result, closed_on=closed_on, at=moment(last), by=self.office)
+        return last
 
-            if status == "closed" and rng.random() < FED_BACK_SHARE:
-                given = closed + int(r() * 8)
-                if given <= end:
-                    fb_channel = pick(rng, self.feedback_channels)
-                    satisfaction = pick(rng, self.satisfaction)
-                    giver = responsible or (team.leader[0] if team.leader else None)
-                    giver_name = person[1] if responsible else (team.leader[1] if team.leader else "")
-                    feedback = (given, fb_channel, giver, satisfaction, "已告知办理结果", office)
-                    fed_back, version = given, version + 1
-                    told = {"code": "feedback", "channel": fb_channel, "satisfaction": satisfaction or ""}
-                    if giver is not None:
-                        told["given_by"] = giver_name
-                    at = max(events[-1][1] + 30, given * 1440 + 10 * 60 + 30)
-                    events.append(("feedback", at, office, "已告知办理结果", told, "", "", False))
-
-            drafts.cases.append(
-                [
-                    f"{self.prefix}-{raised.year}-{serial:04d}",
-                    self.town.pk,
-                    village_id,
-                    team.id,
-                    visit_id,
-                    day,
-                    channel,
-                    kind,
-                    resident,
-                    phone,
-                    address,
-                    category_id,
-                    subcategory_id,
-                    title,
-                    title + GENERATED_NOTE,
-                    public_posting,
-                    status,
-                    closure,
-                    decision,
-                    responsible,
-                    due,
-                    plan,
-                    planned,
-                    policy,
-                    department,
-                    closed,
-                    result,
-                    fed_back,
-                    version,
-                    registered_at,
-                    max(event[1] for event in events),
-                    author,
-                    True,
-                ]
-            )
-            drafts.lives.append((events, feedback))
-        return drafts
+    def feed_back(self, batch: Batch, case: Case, crew: Crew, last: int) -> int:
+        """The resident told within the week of the closing (unless that falls after the end), by
+        whoever followed the case up; the minute it was recorded."""
+        given = case.closed_on.toordinal() + int(self.rng.random() * 8)
+        if given > self.end.toordinal():
+            return last
+        at = max(last + 30, given * 1440 + 10 * 60 + 30)
+        batch.record_feedback(
+            case,
+            given_on=datetime.date.fromordinal(given),
+            channel=pick(self.rng, self.feedback_channels),
+            given_by=case.responsible or crew.leader,
+            satisfaction=pick(self.rng, self.satisfaction),
+            notes="已告知办理结果",
+            at=moment(at),
+            by=self.office,
+        )
+        return at
 
 
 # -- Writing ---------------------------------------------------------------------------------
-# Values as make_cases gives them: s text, i whole number or None, d day ordinal, t minute
-# ordinal (day × 1440 + minute, Beijing time), b yes/no, j a dict stored as JSON.
-CASE_TYPES = "siiiidsssssiissbsssidsdssdsdittib"
-EVENT_TYPES = "istisjssb"
-FEEDBACK_TYPES = "iidsissi"
-
-
-def extra_columns(model, columns: list[str]) -> list[tuple[str, object]]:
-    """Columns of MODEL that make_cases does not fill (added since it was written), with their defaults."""
-    return [
-        # JSON as COPY reads it (the field's own database value is an adapter that writes SQL).
-        (
-            f.column,
-            json.dumps(f.get_default())
-            if isinstance(f, models.JSONField)
-            else f.get_db_prep_save(f.get_default(), connection),
-        )
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.column not in columns
-    ]
-
-
-def dumps(data: dict) -> str:
-    """DATA as COPY reads a JSON column: the JSON text itself (escaped for COPY by the caller)."""
-    return json.dumps(data, ensure_ascii=False)
 
 
 class CopyWriter:
@@ -684,23 +619,6 @@ class CopyWriter:
     never sees the tables without them (it waits: run the generator before serving).
     While the database takes in one batch, a thread of ours sends it and Python makes the next.
     """
-
-    ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-    def __init__(self, start: datetime.date, end: datetime.date):
-        # Every day a case can name (due and planned dates run past the end), and None.
-        first, last = start.toordinal() - 1, end.toordinal() + 800
-        self.days = {day: datetime.date.fromordinal(day).isoformat() for day in range(first, last)}
-        self.days[None] = "\\N"
-        self.tables = {}
-        for model, columns in ((Case, CASE_COLUMNS), (CaseEvent, EVENT_COLUMNS), (Feedback, FEEDBACK_COLUMNS)):
-            extra = extra_columns(model, columns)
-            names = (["id"] if model is Case else []) + columns + [column for column, _value in extra]
-            sql = f"COPY {model._meta.db_table} ({', '.join(connection.ops.quote_name(n) for n in names)}) FROM STDIN"
-            suffix = "".join("\t" + self.text(value) for _column, value in extra) + "\n"
-            self.tables[model] = (sql, suffix)
-        self.foreign_keys: list[tuple[str, str, str]] = []
-        self.indexes: list[tuple[str, str]] = []
 
     def begin(self, count: int):
         tables = [model._meta.db_table for model in (Case, CaseEvent, Feedback)]
@@ -735,17 +653,21 @@ class CopyWriter:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                 [Case._meta.db_table, count],
             )
-            self.ids = [row[0] for row in cursor.fetchall()]
-        self.used = 0
+            self.ids = iter([row[0] for row in cursor.fetchall()])
         self.sender = Sender(connection.connection)
 
-    def write(self, drafts: Drafts) -> Counter:
-        ids = self.ids[self.used : self.used + len(drafts.cases)]
-        self.used += len(ids)
-        cases, events, feedback = self.encode(ids, drafts)
-        sql = [self.tables[model][0] for model in (Case, CaseEvent, Feedback)]
-        self.sender.put([(sql[0], cases[0]), (sql[1], events[0]), (sql[2], feedback[0])])
-        return Counter(cases=cases[1], events=events[1], feedback=feedback[1])
+    def write(self, batch: Batch) -> Counter:
+        for case in batch.cases:
+            case.pk = next(self.ids)
+        # The cases carry their own times; their history and feedback take ids from the sequences.
+        self.sender.put(
+            [
+                copy_rows(Case, batch.cases, connection, stamp=False),
+                copy_rows(CaseEvent, batch.events, connection, with_ids=False),
+                copy_rows(Feedback, batch.feedback, connection, with_ids=False),
+            ]
+        )
+        return Counter(cases=len(batch.cases), events=len(batch.events), feedback=len(batch.feedback))
 
     def stop(self):
         """Wait until every batch is in; raise what went wrong in the sending thread."""
@@ -759,54 +681,6 @@ class CopyWriter:
             for table, name, definition in self.foreign_keys:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
-
-    def text(self, value) -> str:
-        if value is None:
-            return "\\N"
-        if isinstance(value, bool):
-            return "t" if value else "f"
-        return str(value).translate(self.ESCAPES)
-
-    def minute(self, value: int | None) -> str:
-        if value is None:
-            return "\\N"
-        day, minute = divmod(value, 1440)
-        return f"{self.days[day]} {minute // 60:02d}:{minute % 60:02d}:00+08"
-
-    def encode(self, ids: list[int], drafts: Drafts):
-        """COPY text for the three tables, each with its row count. Written out by hand, column by
-        column (the order of CASE_COLUMNS, EVENT_COLUMNS, FEEDBACK_COLUMNS): it runs for millions
-        of rows. Free text is escaped; codes (status, kind…) and numbers need not be."""
-        N, day, minute, esc = "\\N", self.days, self.minute, self.ESCAPES
-        case_end, event_end, feedback_end = (self.tables[m][1] for m in (Case, CaseEvent, Feedback))
-        cases, events, feedback = [], [], []
-        for pk, row, (lives, fed) in zip(ids, drafts.cases, drafts.lives, strict=True):
-            (number, town, village, team, visit, raised, channel, kind, resident, phone, address, category, subcategory,
-             title, description, public, status, closure, decision, responsible, due, plan, planned, policy,
-             department, closed, result, fed_back, version, created, updated, created_by, generated) = row  # fmt: skip
-            cases.append(
-                f"{pk}\t{number.translate(esc)}\t{town}\t{village}\t{N if team is None else team}\t"
-                f"{N if visit is None else visit}\t{day[raised]}\t{channel}\t{kind}\t{resident.translate(esc)}\t"
-                f"{phone.translate(esc)}\t{address.translate(esc)}\t{N if category is None else category}\t"
-                f"{N if subcategory is None else subcategory}\t{title.translate(esc)}\t"
-                f"{description.translate(esc)}\t{'t' if public else 'f'}\t{status}\t{closure}\t{decision}\t"
-                f"{N if responsible is None else responsible}\t{day[due]}\t{plan.translate(esc)}\t{day[planned]}\t"
-                f"{policy.translate(esc)}\t{department.translate(esc)}\t{day[closed]}\t{result.translate(esc)}\t"
-                f"{day[fed_back]}\t{version}\t{minute(created)}\t{minute(updated)}\t"
-                f"{N if created_by is None else created_by}\t{'t' if generated else 'f'}{case_end}"
-            )
-            for kind, at, author, text, data, status_from, status_to, public in lives:
-                events.append(
-                    f"{pk}\t{kind}\t{minute(at)}\t{N if author is None else author}\t{text.translate(esc)}\t"
-                    f"{dumps(data).translate(esc)}\t{status_from}\t{status_to}\t{'t' if public else 'f'}{event_end}"
-                )
-            if fed:
-                given, channel, given_by, satisfaction, notes, recorded_by = fed
-                feedback.append(
-                    f"{pk}\t{town}\t{day[given]}\t{channel}\t{N if given_by is None else given_by}\t{satisfaction}\t"
-                    f"{notes.translate(esc)}\t{N if recorded_by is None else recorded_by}{feedback_end}"
-                )
-        return [("".join(rows), len(rows)) for rows in (cases, events, feedback)]
 
 
 class Sender:
@@ -842,36 +716,13 @@ class Sender:
             raise self.error
 
 
-class BulkWriter:
-    """Any database: bulk_create (created_at and updated_at are then the time of writing)."""
+class BatchWriter:
+    """Any database: each batch written as an import writes its cases (cases/inserts.py), in its
+    own transaction; created_at and updated_at are then the time of writing."""
 
-    def __init__(self):
-        self.converters = {
-            "s": lambda v: v,
-            "i": lambda v: v,
-            "b": lambda v: v,
-            "j": lambda v: v,
-            "d": lambda v: None if v is None else datetime.date.fromordinal(v),
-            "t": lambda v: (
-                None
-                if v is None
-                else datetime.datetime.combine(
-                    datetime.date.fromordinal(v // 1440), datetime.time(v % 1440 // 60, v % 60), TZ
-                )
-            ),
-        }
-
-    def objects(self, model, columns, types, rows):
-        converters = [self.converters[code] for code in types]
-        return [model(**{c: f(v) for c, f, v in zip(columns, converters, row, strict=True)}) for row in rows]
-
-    def write(self, drafts: Drafts) -> Counter:
-        cases = Case.objects.bulk_create(self.objects(Case, CASE_COLUMNS, CASE_TYPES, drafts.cases))
-        events = [(case.pk, *event) for case, (lives, _f) in zip(cases, drafts.lives, strict=True) for event in lives]
-        feedback = [(case.pk, case.town_id, *f) for case, (_e, f) in zip(cases, drafts.lives, strict=True) if f]
-        CaseEvent.objects.bulk_create(self.objects(CaseEvent, EVENT_COLUMNS, EVENT_TYPES, events))
-        Feedback.objects.bulk_create(self.objects(Feedback, FEEDBACK_COLUMNS, FEEDBACK_TYPES, feedback))
-        return Counter(cases=len(cases), events=len(events), feedback=len(feedback))
+    def write(self, batch: Batch) -> Counter:
+        batch.write()
+        return Counter(cases=len(batch.cases), events=len(batch.events), feedback=len(batch.feedback))
 
 
 class Progress:
@@ -906,7 +757,3 @@ class Progress:
             self.out.write("", style_func=str)
         if then:
             self.out.write(f"{then}…", style_func=str)
-
-
-assert len(CASE_TYPES) == len(CASE_COLUMNS) and len(EVENT_TYPES) == len(EVENT_COLUMNS)
-assert len(FEEDBACK_TYPES) == len(FEEDBACK_COLUMNS)
