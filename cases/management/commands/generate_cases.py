@@ -50,6 +50,7 @@ from villages.models import Town, Village
 # The county's towns that --towns adds when the database has fewer (names, codes, village names).
 COUNTY_TOWNS = DATA.parent / "county_towns.json"
 TZ = datetime.timezone(datetime.timedelta(hours=8))
+EPOCH = datetime.datetime(1, 1, 1, tzinfo=TZ)  # day ordinal 1, minute 0 (see moment)
 THURSDAY = 3
 
 # (value, weight): how cases spread over the choices.
@@ -109,9 +110,6 @@ class Crew:
 def moment(minutes: int) -> datetime.datetime:
     """A minute ordinal (day ordinal × 1440 + minute of the day, Beijing time) as a datetime."""
     return EPOCH + datetime.timedelta(minutes=minutes - 1440)
-
-
-EPOCH = datetime.datetime(1, 1, 1, tzinfo=TZ)  # day ordinal 1, minute 0
 
 
 class Command(BaseCommand):
@@ -269,9 +267,9 @@ def write_all(jobs, writer, batch_size: int, progress):
             try:
                 for generator, batch, serials in batches:
                     started = clock()
-                    cases = generator.make_cases(batch, serials)
+                    made = generator.make_cases(batch, serials)
                     phases["making cases"] += clock() - started
-                    totals += writer.write(cases)
+                    totals += writer.write(made)
                     progress.update(totals["cases"])
             finally:
                 started = clock()
@@ -284,10 +282,10 @@ def write_all(jobs, writer, batch_size: int, progress):
     else:
         for generator, batch, serials in batches:
             started = clock()
-            cases = generator.make_cases(batch, serials)
+            made = generator.make_cases(batch, serials)
             phases["making cases"] += clock() - started
             with transaction.atomic():
-                totals += writer.write(cases)
+                totals += writer.write(made)
             progress.update(totals["cases"])
         progress.done()
     return totals, phases
