@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from public.models import Open311Client, Open311Post
 from public.open311 import intake
 from sanhe.lib.admin import ReadOnlyMixin
-from villages.models import Open311Client, Open311Post
 
 
 @admin.register(Open311Client)

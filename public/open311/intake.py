@@ -23,12 +23,13 @@ from cases import workflow
 from cases.ledger_cells import public_title
 from cases.models import Case
 from cases.privacy import public_names
+from public.models import Open311Client, Open311Post
 from public.open311.formats import Open311Error
 from public.open311.reads import KIND_CODE, find_service, service_notice
 from sanhe.lib import keys
 from sanhe.lib.clientip import address_key
 from sanhe.lib.slots import Limit, take_slot
-from villages.models import Open311Client, Open311Post, Village
+from villages.models import Village
 
 DESCRIPTION_MAX = 4000  # the spec's limit
 TITLE_MAX = 120  # Case.title

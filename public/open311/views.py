@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from public.models import Open311Post
 from public.open311 import intake, reads
 from public.open311.formats import FORMATS, Open311Error, Payload, error_response, render
 from sanhe.lib.clientip import client_ip
-from villages.models import Open311Post, Town
+from villages.models import Town
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this interface last changed (the discovery document's changeset).

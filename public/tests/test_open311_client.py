@@ -11,9 +11,9 @@ from georeport import GeoReport
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory, SubCategoryFactory
+from public.models import Open311Client
 from public.open311.intake import issue_key
 from teams.tests.factories import TeamFactory
-from villages.models import Open311Client
 from villages.tests.factories import home_town
 
 

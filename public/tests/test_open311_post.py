@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from cases.models import Case
 from cases.tests.factories import CategoryFactory, SubCategoryFactory
+from public.models import Open311Client, Open311Post
 from public.open311 import intake
 from public.tests.test_open311 import _swagger, get_json, validate
 from sanhe.lib import keys
 from teams.tests.factories import TeamFactory
-from villages.models import Open311Client, Open311Post
 
 REQUESTS_JSON = reverse("open311:requests", kwargs={"fmt": "json"})
 REQUESTS_XML = reverse("open311:requests", kwargs={"fmt": "xml"})
@@ -65,7 +65,7 @@ def report(key: str, village, **fields) -> dict:
 def test_a_key_issued_in_the_admin_is_used_limited_and_revoked(admin_client, api, canal, village, settings):
     settings.OPEN311_POSTS_PER_HOUR = 60
     added = admin_client.post(
-        reverse("admin:villages_open311client_add"),
+        reverse("admin:public_open311client_add"),
         {"name": "江门12345小程序", "contact": "0750-12345", "posts_per_hour": "2"},
         follow=True,
     )
@@ -73,14 +73,14 @@ def test_a_key_issued_in_the_admin_is_used_limited_and_revoked(admin_client, api
     client = Open311Client.objects.get()
     assert (client.key_prefix, client.key_hash) == (raw[:8], keys.digest(raw))
     assert raw not in (client.key_hash, client.key_prefix)
-    change_page = admin_client.get(reverse("admin:villages_open311client_change", args=[client.pk])).content.decode()
+    change_page = admin_client.get(reverse("admin:public_open311client_change", args=[client.pk])).content.decode()
     assert client.key_prefix in change_page and raw not in change_page  # shown once, never again
 
     first = api.post(REQUESTS_JSON, report(raw, village))
     second = api.post(REQUESTS_XML, report(raw, village, description="北闸漏水"))
     limited = api.post(REQUESTS_JSON, report(raw, village, description="第三次"))
     admin_client.post(
-        reverse("admin:villages_open311client_changelist"), {"action": "revoke", "_selected_action": [client.pk]}
+        reverse("admin:public_open311client_changelist"), {"action": "revoke", "_selected_action": [client.pk]}
     )
     revoked = api.post(REQUESTS_JSON, report(raw, village, description="停用以后"))
 
@@ -247,10 +247,10 @@ def test_the_post_log_is_read_only_in_the_admin(admin_client, api, key, canal, v
     api.post(REQUESTS_JSON, report(key, village))
     post = Open311Post.objects.get()
 
-    listed = admin_client.get(reverse("admin:villages_open311post_changelist"))
-    add = admin_client.get(reverse("admin:villages_open311post_add"))
-    delete = admin_client.get(reverse("admin:villages_open311post_delete", args=[post.pk]))
-    clients = admin_client.get(reverse("admin:villages_open311client_changelist"))
+    listed = admin_client.get(reverse("admin:public_open311post_changelist"))
+    add = admin_client.get(reverse("admin:public_open311post_add"))
+    delete = admin_client.get(reverse("admin:public_open311post_delete", args=[post.pk]))
+    clients = admin_client.get(reverse("admin:public_open311client_changelist"))
 
     assert post.case.number in listed.content.decode() and "测试小程序" in clients.content.decode()
     assert (add.status_code, delete.status_code) == (403, 403)

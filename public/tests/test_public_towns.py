@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from cases.tests.factories import CaseFactory, CategoryFactory, SubCategoryFactory
 from public import tracking
+from public.models import Open311Client
 from public.open311 import intake
 from public.tests.test_county_board import town_with_cases
 from public.tests.test_open311 import get_json, url
 from teams.tests.factories import TeamFactory
-from villages.models import Open311Client
 from villages.tests.factories import TownFactory, VillageFactory, home_town
 
 

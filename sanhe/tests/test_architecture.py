@@ -1,7 +1,10 @@
-"""The apps' floors (ARCHITECTURE.md): an app imports only the apps below it, sanhe/lib none.
+"""The apps' floors (ARCHITECTURE.md): an app imports only the apps below it, sanhe/lib none, and
+its models point only at models of its own floor or below.
 
 Every import of every module of the apps is read (tests and migrations aside: a test may set up
-any floor), function-level imports included, since a late import is an import all the same."""
+any floor), function-level imports included, since a late import is an import all the same. A
+foreign key named as a string ("cases.Case") imports nothing, yet ties the app's tables and
+migrations to the app it names: it is read from the models themselves."""
 
 import ast
 import sys
@@ -56,3 +59,33 @@ def test_the_check_sees_a_late_import(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert imported_apps(Path("villages/late.py")) == {"reports"}
     assert upward_imports() == {("villages/late.py", "reports")}
+
+
+def upward_relations(models) -> set[tuple[str, str]]:
+    """(model, related model) for every relation of MODELS to a model of an app on a higher floor."""
+    upward = set()
+    for model in models:
+        floor = FLOORS.get(model._meta.app_label)
+        for field in model._meta.get_fields(include_hidden=True):
+            if field.is_relation and field.concrete and field.related_model is not None:
+                other = field.related_model._meta
+                if floor is not None and FLOORS.get(other.app_label, 0) > floor:
+                    upward.add((model._meta.label, other.label))
+    return upward
+
+
+def test_no_model_points_at_one_above_it():
+    from django.apps import apps
+
+    upward = upward_relations(apps.get_models())
+    assert not upward, f"relations against the floors of ARCHITECTURE.md: {sorted(upward)}"
+
+
+def test_the_check_sees_a_relation_upward():
+    from types import SimpleNamespace
+
+    from cases.models import Case
+
+    field = SimpleNamespace(is_relation=True, concrete=True, related_model=Case)
+    meta = SimpleNamespace(app_label="villages", label="villages.Stray", get_fields=lambda include_hidden: [field])
+    assert upward_relations([SimpleNamespace(_meta=meta)]) == {("villages.Stray", "cases.Case")}
