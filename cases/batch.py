@@ -6,9 +6,8 @@ rules and writing the same history (cases.workflow's `*_change` functions), but 
 then takes the tracking numbers of all the cases in one locked step per town and writes the cases,
 their history and feedback in bulk (cases.inserts), a few queries whatever the number of rows.
 Each step is by the batch's BY unless it names its own `by` (a generator's cases pass through
-several hands). Nothing is written until
-`save`; call it inside the caller's transaction so that a failure writes nothing. Build a big batch
-under `collector_paused()`.
+several hands). Nothing is written until `save`; call it inside the caller's transaction so that a
+failure writes nothing. Build a big batch under `collector_paused()`.
 """
 
 import contextlib
