@@ -210,3 +210,21 @@ def test_the_board_shows_no_detail_of_a_sensitive_case(client, sensitive_case):
 
     assert sensitive_case.number in body
     assert "询问办理条件" not in body
+
+
+@pytest.mark.django_db
+def test_each_new_case_is_checked_against_its_own_resident_and_the_villages(django_assert_num_queries):
+    from cases.privacy import public_names
+
+    neighbour = CaseFactory(resident_name="欧阳翠萍")
+    village = neighbour.village
+    first = Case(village=village, resident_name="黄大明")
+    second = Case(village=village, resident_name="司徒振华")
+
+    def names_in(case, text):
+        return [f.text for f in find_private(text, names=public_names(case))]
+
+    assert names_in(first, "黄大明家门前") == ["黄大明"]
+    with django_assert_num_queries(0):  # the village's residents read once, kept on the village
+        assert names_in(second, "黄大明、司徒振华、欧阳翠萍") == ["司徒振华", "欧阳翠萍"]
+        assert names_in(first, "司徒振华、黄家、欧阳翠萍") == ["黄家", "欧阳翠萍"]
