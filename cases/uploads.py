@@ -8,6 +8,7 @@ session's, so a stale tab cannot import another upload. The file is deleted afte
 cancel, on a new upload, and after a day.
 """
 
+import functools
 import secrets
 import tempfile
 import time
@@ -16,11 +17,12 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from cases.models import Case
 from teams.roles import is_county, town_of
@@ -101,18 +103,47 @@ def add_town_field(form: forms.Form, user) -> None:
 
 
 def town_details(form: forms.Form) -> dict:
-    """What PendingUpload.keep stores of the chosen town (the county's staff only)."""
+    """What PendingUpload.keep stores of the chosen town (the county's staff only): its id, which a
+    change of its short code meanwhile leaves valid."""
     town = form.cleaned_data.get("town")
-    return {"town": town.code} if town else {}
+    return {"town": town.pk} if town else {}
+
+
+class ImportTownGone(Exception):
+    """The town the county's staff chose for a waiting upload has been deleted since."""
 
 
 def import_town(user, stored: dict) -> Town:
     """The town the waiting upload writes into: a town's office's own, whatever the session says; the
-    one the county's staff chose at upload (gone since: refused)."""
-    town = Town.objects.filter(code=stored.get("town", "")).first() if is_county(user) else town_of(user)
+    one the county's staff chose at upload (ImportTownGone if deleted since)."""
+    if not is_county(user):
+        town = town_of(user)
+        if town is None:
+            raise PermissionDenied
+        return town
+    town = Town.objects.filter(pk=stored.get("town")).first()
     if town is None:
-        raise PermissionDenied
+        raise ImportTownGone
     return town
+
+
+def upload_again_if_town_gone(upload: PendingUpload, upload_url: str):
+    """For a view of UPLOAD's waiting file: when the town it was for is gone (ImportTownGone), the
+    file is dropped and the user sent back to UPLOAD_URL to upload it again, told why."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except ImportTownGone:
+                upload.discard(request)
+                messages.error(request, gettext("这份文件要导入的镇已不存在，未导入任何内容：请重新上传并选择镇。"))
+                return redirect(upload_url)
+
+        return wrapped
+
+    return decorator
 
 
 # -- After the import: what it did, for its result page ---------------------------------------------

@@ -2,6 +2,7 @@
 as an unknown choice and nothing is written; the case list's filters offer the user's town only."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from cases.tests.test_hotline import as_xlsx as hotline_xlsx
 from cases.tests.test_hotline import order as hotline_order
 from cases.tests.test_ledger import XLSX_TYPE, read, xlsx
 from teams.tests.factories import CadreFactory, TeamFactory, UserFactory
+from villages.models import Town
 from villages.tests.factories import TownFactory, VillageFactory, home_town
 
 
@@ -128,6 +130,45 @@ def test_the_county_administrator_chooses_the_town_of_an_import(client, two_dong
     client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER), "town": "DJ"})
     client.post(reverse("cases:ledger_confirm"), {"token": client.session["ledger_upload"]["token"]})
     assert Case.objects.get().village == two_donglians["theirs"]
+
+
+def test_the_county_import_follows_its_town_through_a_change_of_code(client, two_donglians):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER), "town": "DJ"})
+    Town.objects.filter(code="DJ").update(code="DJX")
+
+    assert "导入到：大江镇" in client.get(reverse("cases:ledger_preview")).content.decode()
+    client.post(reverse("cases:ledger_confirm"), {"token": client.session["ledger_upload"]["token"]})
+
+    assert Case.objects.get().number.startswith("DJX-2015-")
+
+
+@pytest.mark.parametrize("step", ["preview", "confirm"])
+@pytest.mark.parametrize("kind", ["ledger", "hotline"])
+def test_a_county_upload_whose_town_is_gone_is_uploaded_again(client, settings, two_donglians, kind, step):
+    """The town chosen at upload deleted before the preview or the confirmation: the file is dropped
+    and the user told to upload it again, nothing written (not a bare 403)."""
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    empty = TownFactory(code="TS", name="台城街道", division_code="440781001")
+    if kind == "ledger":
+        upload = {"file": ledger_upload(LEDGER)}
+    else:
+        orders = SimpleUploadedFile("工单.xlsx", hotline_xlsx([hotline_order()]), content_type=XLSX_TYPE)
+        upload = {"file": orders, "format": "guangdong-12345"}
+    client.post(reverse(f"cases:{kind}_upload"), {**upload, "town": "TS"})
+    token = client.session[f"{kind}_upload"]["token"]
+    empty.delete()
+
+    if step == "preview":
+        response = client.get(reverse(f"cases:{kind}_preview"), follow=True)
+    else:
+        response = client.post(reverse(f"cases:{kind}_confirm"), {"token": token}, follow=True)
+
+    assert response.redirect_chain == [(reverse(f"cases:{kind}_upload"), 302)]
+    assert "这份文件要导入的镇已不存在，未导入任何内容：请重新上传并选择镇。" in response.content.decode()
+    assert f"{kind}_upload" not in client.session
+    assert not list(Path(settings.LEDGER_UPLOAD_DIR).glob(f"*.{kind}"))
+    assert not Case.objects.exists()
 
 
 def test_an_office_without_a_town_cannot_import(client, two_donglians):

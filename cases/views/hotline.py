@@ -24,11 +24,21 @@ from cases.access import cases_for_user, get_case_for_user
 from cases.export import XLSX_CONTENT_TYPE, write_xlsx
 from cases.ledger import LedgerImportError
 from cases.ledger_files import LedgerFileError
-from cases.uploads import PendingUpload, add_town_field, import_town, remember_result, result_page, town_details
+from cases.uploads import (
+    PendingUpload,
+    add_town_field,
+    import_town,
+    remember_result,
+    result_page,
+    town_details,
+    upload_again_if_town_gone,
+)
 from teams.roles import OFFICE, require_role
 
 ACCEPTED = (".xlsx", ".xls", ".csv", ".json")
-UPLOAD = PendingUpload("hotline_upload", "hotline")  # session: {"token", "name", "format", "town" (the county's)}
+# The session holds {"token", "name", "format", "town" (the id of the county's choice)}.
+UPLOAD = PendingUpload("hotline_upload", "hotline")
+upload_again_if_its_town_is_gone = upload_again_if_town_gone(UPLOAD, "cases:hotline_upload")
 RESULT_KEY = "hotline_result"
 
 
@@ -87,6 +97,7 @@ def hotline_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@upload_again_if_its_town_is_gone
 def hotline_preview(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     stored = UPLOAD.stored(request)
@@ -102,6 +113,7 @@ def hotline_preview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@upload_again_if_its_town_is_gone
 def hotline_confirm(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     stored = UPLOAD.posted_for(request)

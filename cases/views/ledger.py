@@ -23,7 +23,15 @@ from cases import ledger_files
 from cases.ledger import LedgerImportError, LedgerNotClean, import_ledger, read_ledger
 from cases.models import Case, Category, NameAlias, SubCategory
 from cases.names import fold, save_alias
-from cases.uploads import PendingUpload, add_town_field, import_town, remember_result, result_page, town_details
+from cases.uploads import (
+    PendingUpload,
+    add_town_field,
+    import_town,
+    remember_result,
+    result_page,
+    town_details,
+    upload_again_if_town_gone,
+)
 from teams.roles import OFFICE, require_role
 from villages.models import Village
 
@@ -31,6 +39,7 @@ MAX_BYTES = ledger_files.MAX_BYTES
 ACCEPTED = (".xlsx", ".xls", ".csv", ".txt")
 # session: {"token", "name": the file's name as uploaded, "town": the code chosen by the county's staff}
 UPLOAD = PendingUpload("ledger_upload", "ledger")
+upload_again_if_its_town_is_gone = upload_again_if_town_gone(UPLOAD, "cases:ledger_upload")
 RESULT_KEY = "ledger_result"  # session: what the last import did, for the result page
 
 
@@ -76,6 +85,7 @@ def ledger_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@upload_again_if_its_town_is_gone
 def ledger_preview(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     stored = UPLOAD.stored(request)
@@ -154,6 +164,7 @@ def _label(obj) -> str:
 
 @require_POST
 @login_required
+@upload_again_if_its_town_is_gone
 def ledger_aliases(request: HttpRequest) -> HttpResponse:
     """Save what the office says each unmatched name means; every later import reads it so too."""
     require_role(request.user, OFFICE)
@@ -204,6 +215,7 @@ def _alias_choices(data, targets: dict) -> list[tuple[str, str, object]] | None:
 
 @require_POST
 @login_required
+@upload_again_if_its_town_is_gone
 def ledger_confirm(request: HttpRequest) -> HttpResponse:
     require_role(request.user, OFFICE)
     stored = UPLOAD.posted_for(request)
