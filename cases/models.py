@@ -534,13 +534,23 @@ class Case(models.Model):
             # Overdue: open cases past their due date.
             models.Index(fields=["status", "due_on"], name="cases_case_status_due"),
             # Office case list by village and status: the pages' count and the overdue flag's
-            # (cases/views/lists.py), read from the index alone.
+            # (cases/views/lists.py), read from the index alone; the town INCLUDEd for the town's
+            # scope every staff list carries (PostgreSQL), or each row is read to check it, and the
+            # feedback date for the "closed, not yet fed back" count.
             models.Index(
-                fields=["village", "status", "due_on"], condition=COUNTED, name="cases_case_village_status_due"
+                fields=["village", "status", "due_on"],
+                include=["town", "fed_back_on"],
+                condition=COUNTED,
+                name="cases_case_village_status_due",
             ),
             # Case list's overdue flag and filter: open cases (NOT status = closed, as
             # CaseQuerySet.open() writes it) past their due date, without the closed million.
             models.Index(fields=["due_on"], condition=~Q(status="closed") & COUNTED, name="cases_case_open_due"),
+            # The same within a town (the office's home figures, cases/desk.py): the town's open cases not
+            # yet due, from the index alone, not every open case of the county read to find the town's.
+            models.Index(
+                fields=["town", "due_on"], condition=~Q(status="closed") & COUNTED, name="cases_case_open_town_due"
+            ),
             # Case list's "closed, not yet fed back" flag and filter, by village and team.
             models.Index(
                 fields=["village", "team"],
@@ -558,6 +568,7 @@ class Case(models.Model):
             # a time, without walking the closed million.
             models.Index(
                 fields=["raised_on", "number"],
+                include=["town"],  # the town's count of them from the index alone (PostgreSQL)
                 condition=Q(status="registered") & COUNTED,
                 name="cases_case_registered_raised",
             ),
@@ -580,6 +591,11 @@ class Case(models.Model):
                 fields=["team"],
                 condition=~Q(status="closed") & Q(fed_back_on__isnull=False) & COUNTED,
                 name="cases_case_open_fed_back",
+            ),
+            models.Index(
+                fields=["town"],
+                condition=~Q(status="closed") & Q(fed_back_on__isnull=False) & COUNTED,
+                name="cases_case_open_fed_back_town",
             ),
             # The triage queue's work orders awaiting signing (cases/desk.py awaiting_signing): the few
             # unsigned open ones, the earliest deadline (the overdue) first.
