@@ -37,7 +37,7 @@ from villages.models import Village
 
 MAX_BYTES = ledger_files.MAX_BYTES
 ACCEPTED = (".xlsx", ".xls", ".csv", ".txt")
-# session: {"token", "name": the file's name as uploaded, "town": the code chosen by the county's staff}
+# session: {"token", "name": the file's name as uploaded, "town": the id of the county staff's choice}
 UPLOAD = PendingUpload("ledger_upload", "ledger")
 upload_again_if_its_town_is_gone = upload_again_if_town_gone(UPLOAD, "cases:ledger_upload")
 RESULT_KEY = "ledger_result"  # session: what the last import did, for the result page
