@@ -37,9 +37,11 @@ clean:
 # The benchmark of issue 6 on PostgreSQL (127.0.0.1:5432, user postgres); writes bench/results.md.
 BENCH_SIZES ?= 10000,100000,1000000
 BENCH_RUNS ?= 20
+# BENCH_COUNTY=5000000:17 also builds a county of 17 towns and times Sanhe's pages in it (issue 15).
+BENCH_COUNTY ?=
 .PHONY: bench
 bench: $(STAMP)
-	$(PY) -m bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
+	$(PY) -m bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) $(if $(BENCH_COUNTY),--county $(BENCH_COUNTY))
 
 # The load test of issue 6 (gunicorn + wrk on loopback, PostgreSQL); writes bench/load_results.md.
 # Needs wrk (apt-get install wrk). LOAD_ARGS passes options, e.g. LOAD_ARGS="--duration 10 --repeat 1".

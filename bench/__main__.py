@@ -352,9 +352,7 @@ def main():
         build(size, env)
         results[str(size)] = measure(env, args)
         if size == max(sizes):  # where each page's SQL time goes, at the largest size
-            notes = ROOT / "bench" / "notes" / f"explain-{size // 1000}k.md"
-            explain = [sys.executable, "-m", "bench.explain", "--output", str(notes)]
-            subprocess.run(explain, cwd=ROOT, env=env, check=True)
+            explain_notes(env, f"explain-{size // 1000}k.md")
         saved.write_text(json.dumps({"runs": args.runs, "results": results}, indent=1))
         if not args.keep:
             admin_sql(f"DROP DATABASE IF EXISTS sanhe_bench_{size}")
@@ -366,11 +364,18 @@ def main():
         build(size, env, "sanhe_bench_county", towns)
         county = {"size": size, "towns": towns, "town_cases": town_cases("sanhe_bench_county", "SH")}
         county |= measure(env, args, imports=False)
+        explain_notes(env, f"explain-county-{size // 1000}k.md")  # the town's SQL in the county
         saved.write_text(json.dumps({"runs": args.runs, "results": results, "county": county}, indent=1))
         if not args.keep:
             admin_sql("DROP DATABASE IF EXISTS sanhe_bench_county")
         write_results(Path(args.output), machine(), results, args.runs, county)
     print(Path(args.output).read_text())
+
+
+def explain_notes(env: dict, filename: str):
+    """bench/notes/FILENAME: every SELECT of every page on ENV's database under EXPLAIN ANALYZE."""
+    explain = [sys.executable, "-m", "bench.explain", "--output", str(ROOT / "bench" / "notes" / filename)]
+    subprocess.run(explain, cwd=ROOT, env=env, check=True)
 
 
 def town_cases(name: str, code: str) -> int:
