@@ -121,7 +121,9 @@ def import_town(user, stored: dict) -> Town:
         if town is None:
             raise PermissionDenied
         return town
-    town = Town.objects.filter(pk=stored.get("town")).first()
+    chosen = stored.get("town")
+    # An id; an upload kept before ids were (a short code) is one to upload again, like a gone town's.
+    town = Town.objects.filter(pk=chosen).first() if isinstance(chosen, int) else None
     if town is None:
         raise ImportTownGone
     return town

@@ -171,6 +171,20 @@ def test_a_county_upload_whose_town_is_gone_is_uploaded_again(client, settings, 
     assert not Case.objects.exists()
 
 
+def test_a_county_upload_kept_by_town_code_is_uploaded_again(client, two_donglians):
+    """An upload waiting across the update that keeps the town's id (its session holds the code)."""
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    client.post(reverse("cases:ledger_upload"), {"file": ledger_upload(LEDGER), "town": "DJ"})
+    session = client.session
+    session["ledger_upload"] = {**session["ledger_upload"], "town": "DJ"}
+    session.save()
+
+    response = client.get(reverse("cases:ledger_preview"), follow=True)
+
+    assert "这份文件要导入的镇已不存在，未导入任何内容：请重新上传并选择镇。" in response.content.decode()
+    assert not Case.objects.exists()
+
+
 def test_an_office_without_a_town_cannot_import(client, two_donglians):
     user = UserFactory(role="office")
     client.force_login(user)
