@@ -543,6 +543,15 @@ class Case(models.Model):
                 condition=COUNTED,
                 name="cases_case_village_status_due",
             ),
+            # The office's case list by village and status, a page at a time in the list's order: 50 rows
+            # read, not the village's thousand sorted. PostgreSQL takes it only when it knows a village
+            # lies in one town (the statistics of cases/0022): otherwise it reckons the town's scope
+            # leaves a few of the village's cases and sorts them (5,000,000 county cases: 7 -> 0.5 ms).
+            models.Index(
+                fields=["village", "status", "-raised_on", "-number"],
+                condition=COUNTED,
+                name="cases_case_list_village_status",
+            ),
             # Case list's overdue flag and filter: open cases (NOT status = closed, as
             # CaseQuerySet.open() writes it) past their due date, without the closed million.
             models.Index(fields=["due_on"], condition=~Q(status="closed") & COUNTED, name="cases_case_open_due"),
