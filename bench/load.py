@@ -99,10 +99,20 @@ def build(tree: Path, name: str, count: int, env: dict) -> None:
         manage(tree, env, "generate_cases", "--count", str(count), "--seed", "1")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on loopback, never one this run has handed out already: once its socket is closed
+    the system may offer the same port again, and two servers given one port would leave one
+    unstarted and the other answering for both (seen: the cluster's two nodes on one port)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def server_env(database: str, static_root: str, port: int, workers: int) -> dict:

@@ -7,6 +7,7 @@ import urllib.parse
 import pytest
 from django.db import connection
 
+from bench import load
 from bench.browser import Response, find_form, find_form_or_follow
 from bench.load_report import target_lines
 from bench.staff import Attempt, CadreClient, Days, Tally, check_ledger, check_race, race, run_clients
@@ -190,3 +191,29 @@ def test_office_sessions_racing_on_one_case_over_http(live_server):
     final = {"title": case.title, "due_on": case.due_on.isoformat()}
     check = check_race(attempts, clients=2, rounds=3, events=events, versions=(1, case.version), final=final)
     assert check.ok, check.problems
+
+
+def test_free_ports_are_never_handed_out_twice(monkeypatch):
+    """The system may offer a closed socket's port again: the load tests' servers still get a port each."""
+    offered = iter([40001, 40001, 40002, 40001, 40003])
+
+    class Socket:
+        def __init__(self):
+            self.port = next(offered)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def bind(self, address):
+            pass
+
+        def getsockname(self):
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(load, "_HANDED_OUT", set())
+    monkeypatch.setattr(load.socket, "socket", Socket)
+
+    assert [load.free_port() for _ in range(3)] == [40001, 40002, 40003]
