@@ -10,11 +10,12 @@ import json
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory
+from cases.tests.plans import plan_with_only
 from teams.tests.factories import TeamFactory
 from villages.tests.factories import TownFactory, VillageFactory
 
@@ -52,25 +53,6 @@ def test_the_planner_knows_a_village_lies_in_one_town():
     assert expected >= 30
 
 
-def _plan(sql: str) -> list[str]:
-    """SQL's plan when cases_case_list_village_status is the one index of cases_case beside the unique
-    ones (the others dropped for the plan and restored) and sequential and bitmap scans are ruled out,
-    so that a small test table shows the path a large one takes: read in the index's order, or
-    fetched and sorted."""
-    with connection.cursor() as cursor, transaction.atomic():
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case' AND indexdef NOT LIKE 'CREATE UNIQUE%%'"
-        )
-        for (name,) in cursor.fetchall():
-            if name != "cases_case_list_village_status":
-                cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        plan = [row[0] for row in cursor.fetchall()]
-        transaction.set_rollback(True)
-    return plan
-
-
 @pytest.mark.django_db
 def test_the_case_list_reads_a_villages_page_in_order(office_client, team, other_team):
     """The first page of a village's cases with a status comes from one index in the list's order
@@ -85,7 +67,7 @@ def test_the_case_list_reads_a_villages_page_in_order(office_client, team, other
     assert page.status_code == 200
     [listed] = [q["sql"] for q in queries.captured_queries if re.search(r"ORDER BY .*LIMIT", q["sql"])]
 
-    plan = _plan(listed)
+    plan = plan_with_only(listed, {"cases_case_list_village_status"})
 
     assert [line for line in plan if "Sort" in line] == []
     assert [line for line in plan if "Index Scan using cases_case_list_village_status" in line]

@@ -5,13 +5,14 @@ import datetime
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import workflow
 from cases.models import Case
 from cases.tests.factories import CaseFactory
+from cases.tests.plans import plan_with_only
 from teams.tests.factories import VisitFactory
 
 TODAY = timezone.localdate()
@@ -173,21 +174,9 @@ TOWN_COUNT_INDEXES = {
 
 def _cases_scans(sql: str) -> list[str]:
     """The plan nodes of SQL that read cases_case (PostgreSQL) when only TOWN_COUNT_INDEXES (and the
-    unique ones) are there to choose from: the other indexes dropped for the plan and restored, and
-    sequential and bitmap scans ruled out, so that a tiny test table shows the path a large one takes
-    whatever its statistics. A covering index gives an Index Only Scan; one without the town, an
-    Index Scan that reads each row to check it."""
-    with connection.cursor() as cursor, transaction.atomic():
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case' AND indexdef NOT LIKE 'CREATE UNIQUE%%'"
-        )
-        for (name,) in cursor.fetchall():
-            if name not in TOWN_COUNT_INDEXES:
-                cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        plan = [row[0] for row in cursor.fetchall()]
-        transaction.set_rollback(True)
+    unique ones) are there to choose from. A covering index gives an Index Only Scan; one without the
+    town, an Index Scan that reads each row to check it."""
+    plan = plan_with_only(sql, TOWN_COUNT_INDEXES)
     return [line.strip().removeprefix("->").strip() for line in plan if re.search(r"Scan.* on cases_case\b", line)]
 
 
