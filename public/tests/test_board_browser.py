@@ -45,12 +45,15 @@ def village(db):
 def test_village_board_reads_on_a_phone(phone_page, village):
     phone_page.goto("/notice/")
     phone_page.click(f"text={village.short_name}")
+    # The click only starts the navigation: read the village's page once it has loaded.
+    phone_page.wait_for_url(f"**{reverse('board:village', args=[village.code])}")
     numbers = phone_page.locator(".case .number").all_inner_texts()
     assert len(numbers) == 20
     assert phone_page.locator("h1").inner_text() == f"{village.name} 问题办理公示"
     # Nothing is wider than the phone's screen.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     phone_page.click("text=下一页")
+    phone_page.wait_for_url("**page=2*")
     assert phone_page.locator(".case .number").count() == 4
 
 
